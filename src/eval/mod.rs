@@ -1,0 +1,2 @@
+//! Values and evaluation.
+pub mod value;

@@ -1,0 +1,2 @@
+//! The hash-consed graph.
+pub mod shape;

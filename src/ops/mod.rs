@@ -1,0 +1,2 @@
+//! Op rules.
+pub mod func;
