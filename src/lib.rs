@@ -2,9 +2,17 @@
 //! symbol-to-symbol differentiator (general back-propagation) adds their
 //! derivatives to the same graph. See ARCHITECTURE.md for the code map.
 
+pub mod diag;
+pub mod diff;
 pub mod error;
+pub mod eval;
 pub mod graph;
+pub mod lower;
 pub mod ops;
 pub mod output;
+pub mod print;
+pub mod repl;
+pub mod script;
+pub mod session;
+pub mod simplify;
 pub mod syntax;
-pub mod eval;

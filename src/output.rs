@@ -52,3 +52,154 @@ pub enum ItemKind {
     /// Nothing to show (`:var`, `:def`, `:seed`, ...) but a JSON object.
     Silent,
 }
+
+/// How items are shown to a person.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Render {
+    /// ANSI colour (a terminal without `NO_COLOR`).
+    pub color: bool,
+    /// The Unicode form of expressions (`x²`, `·`); the plain form otherwise.
+    pub unicode: bool,
+}
+
+impl Render {
+    pub const PLAIN: Render = Render {
+        color: false,
+        unicode: false,
+    };
+}
+
+fn paint(s: &str, code: &str, on: bool) -> String {
+    if on {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+/// The human form of an item (no trailing newline; empty for silent ones).
+pub fn render_human(item: &Item, how: Render) -> String {
+    let expr = if how.unicode {
+        item.pretty.as_ref().or(item.expr.as_ref())
+    } else {
+        item.expr.as_ref()
+    };
+    let value = item.value.as_ref().map(crate::eval::format::format_value);
+    let mut head = Vec::new();
+    match item.kind {
+        ItemKind::Text | ItemKind::Silent => {
+            let mut s = if item.kind == ItemKind::Text {
+                item.text.clone().unwrap_or_default()
+            } else {
+                String::new()
+            };
+            for w in &item.warnings {
+                s.push_str(&format!(
+                    "\n{}",
+                    paint(&format!("warning: {w}"), "33", how.color)
+                ));
+            }
+            return s.trim_start_matches('\n').to_string();
+        }
+        ItemKind::Binding if item.expr.is_some() => {
+            head.push(paint(
+                &format!("{} :=", item.name.clone().unwrap_or_default()),
+                "1",
+                how.color,
+            ));
+            head.extend(expr.cloned());
+        }
+        ItemKind::Binding | ItemKind::Ans => {
+            head.push(paint(
+                &item.name.clone().unwrap_or_default(),
+                "1",
+                how.color,
+            ));
+        }
+        ItemKind::Result | ItemKind::Derivative => {
+            if let Some(n) = item.number {
+                head.push(paint(&format!("${n}"), "2", how.color));
+            }
+            if let Some(l) = &item.label {
+                head.push(paint(l, "36", how.color));
+            }
+            head.extend(expr.cloned());
+        }
+    }
+    let mut s = if item.kind == ItemKind::Binding && item.expr.is_some() {
+        head.join(" ")
+    } else {
+        head.join(" = ")
+    };
+    if let Some(v) = value {
+        let v = paint(&v, "32", how.color);
+        if v.contains('\n') {
+            s.push_str(" =\n");
+        } else {
+            s.push_str(" = ");
+        }
+        s.push_str(&v);
+    }
+    for w in &item.warnings {
+        s.push_str(&format!(
+            "\n{}",
+            paint(&format!("warning: {w}"), "33", how.color)
+        ));
+    }
+    s
+}
+
+/// The `--json` object of an item (SPEC §6), without `input` and `line`.
+pub fn render_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
+    use serde_json::{Value as J, json};
+    let mut m = serde_json::Map::new();
+    m.insert("ok".into(), J::Bool(true));
+    if let Some(n) = &item.name {
+        m.insert("name".into(), json!(n));
+    }
+    if let Some(n) = item.number {
+        m.insert("number".into(), json!(n));
+    }
+    if let Some(e) = &item.expr {
+        m.insert("expr".into(), json!(e));
+    }
+    if let Some(s) = &item.shape {
+        m.insert("shape".into(), json!(s));
+    }
+    if let Some(v) = &item.value {
+        m.insert("value".into(), crate::eval::format::value_json(v));
+        if let Some(x) = crate::eval::format::exact_json(v) {
+            m.insert("exact".into(), x);
+        }
+    }
+    match item.wrt.as_slice() {
+        [] => {}
+        [one] => {
+            m.insert("wrt".into(), json!(one));
+        }
+        many => {
+            m.insert("wrt".into(), json!(many));
+        }
+    }
+    if let Some(n) = item.nodes {
+        m.insert("nodes".into(), json!(n));
+    }
+    if let Some(n) = item.forward_nodes {
+        m.insert("forward_nodes".into(), json!(n));
+    }
+    if !item.seconds.is_empty() {
+        let secs: serde_json::Map<String, J> = item
+            .seconds
+            .iter()
+            .map(|(k, v)| (k.to_string(), json!(v)))
+            .collect();
+        m.insert("seconds".into(), J::Object(secs));
+    }
+    if let Some(t) = &item.text {
+        m.insert("text".into(), json!(t));
+    }
+    if !item.warnings.is_empty() {
+        m.insert("warnings".into(), json!(item.warnings));
+    }
+    m
+}

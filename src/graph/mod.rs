@@ -1,2 +1,151 @@
-//! The hash-consed graph.
+//! The graph: an append-only arena of immutable nodes, interned so that
+//! structurally equal nodes are one node.
+//!
+//! **Invariant:** every input of a node has a smaller id than the node, so
+//! arena order is a topological order. Back-propagation walks ids downward
+//! and evaluation walks them upward; neither needs a sort.
+//!
+//! Nodes are made only through `Graph::intern`; the simplifying builders in
+//! `simplify` call it after canonicalising, so the graph never holds `x*1`.
+
 pub mod shape;
+
+use crate::eval::value::Value;
+use crate::ops::Op;
+use std::collections::HashMap;
+
+/// Index of a node in its graph.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct NodeId(pub u32);
+
+impl NodeId {
+    pub fn index(self) -> usize {
+        self.0 as usize
+    }
+}
+
+/// One operation applied to earlier nodes, with the shape of its result.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Node {
+    pub op: Op,
+    pub inputs: Box<[NodeId]>,
+    pub shape: Box<[usize]>,
+}
+
+/// The arena, its intern table, and the constant tensors that `Op::Data`
+/// nodes refer to.
+#[derive(Default)]
+pub struct Graph {
+    nodes: Vec<Node>,
+    interned: HashMap<Node, NodeId>,
+    data: Vec<Value>,
+    data_ids: HashMap<u64, Vec<u32>>,
+}
+
+impl Graph {
+    pub fn new() -> Graph {
+        Graph::default()
+    }
+
+    /// The node with this op, inputs and shape: the existing one if any.
+    pub fn intern(&mut self, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>) -> NodeId {
+        let node = Node {
+            op,
+            inputs: inputs.into(),
+            shape: shape.into(),
+        };
+        if let Some(&id) = self.interned.get(&node) {
+            return id;
+        }
+        let id = NodeId(self.nodes.len() as u32);
+        debug_assert!(
+            node.inputs.iter().all(|i| *i < id),
+            "inputs come before users"
+        );
+        self.nodes.push(node.clone());
+        self.interned.insert(node, id);
+        id
+    }
+
+    pub fn node(&self, id: NodeId) -> &Node {
+        &self.nodes[id.index()]
+    }
+
+    pub fn op(&self, id: NodeId) -> &Op {
+        &self.nodes[id.index()].op
+    }
+
+    pub fn inputs(&self, id: NodeId) -> &[NodeId] {
+        &self.nodes[id.index()].inputs
+    }
+
+    pub fn shape(&self, id: NodeId) -> &[usize] {
+        &self.nodes[id.index()].shape
+    }
+
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// The id the next new node will get: ids from here on were added later.
+    pub fn mark(&self) -> NodeId {
+        NodeId(self.nodes.len() as u32)
+    }
+
+    /// Registers a constant tensor (deduplicated by content) for `Op::Data`.
+    pub fn intern_data(&mut self, value: Value) -> u32 {
+        let key = content_hash(&value);
+        let same = self.data_ids.entry(key).or_default();
+        if let Some(&i) = same.iter().find(|&&i| self.data[i as usize] == value) {
+            return i;
+        }
+        let i = self.data.len() as u32;
+        same.push(i);
+        self.data.push(value);
+        i
+    }
+
+    pub fn data_value(&self, i: u32) -> &Value {
+        &self.data[i as usize]
+    }
+
+    /// Every node reachable from `roots`, in arena (topological) order.
+    pub fn ancestors(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        let mut seen = vec![false; self.nodes.len()];
+        let mut stack: Vec<NodeId> = roots.to_vec();
+        let mut out = Vec::new();
+        while let Some(id) = stack.pop() {
+            if std::mem::replace(&mut seen[id.index()], true) {
+                continue;
+            }
+            out.push(id);
+            stack.extend(self.inputs(id).iter().copied());
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Number of distinct nodes an expression consists of.
+    pub fn count(&self, root: NodeId) -> usize {
+        self.ancestors(&[root]).len()
+    }
+}
+
+/// A hash of a value's shape and elements (f64 by bits, so `-0` and `0`
+/// differ and NaN equals itself).
+fn content_hash(v: &Value) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    match v {
+        Value::Exact(t) => (0u8, &t.shape, &t.data).hash(&mut h),
+        Value::Float(t) => {
+            (1u8, &t.shape).hash(&mut h);
+            t.data.iter().for_each(|x| x.to_bits().hash(&mut h));
+        }
+    }
+    h.finish()
+}

@@ -58,7 +58,11 @@ pub enum Sel {
     /// One position; the axis disappears.
     At(usize),
     /// Positions `start, start+step, ...` (`len` of them); the axis stays.
-    Range { start: usize, step: isize, len: usize },
+    Range {
+        start: usize,
+        step: isize,
+        len: usize,
+    },
 }
 
 impl Sel {
@@ -80,7 +84,12 @@ impl Sel {
 
     /// Resolves a Python slice `start:stop:step` on an axis of length `n`,
     /// clamping as Python does. `None` for a zero step.
-    pub fn slice(start: Option<i64>, stop: Option<i64>, step: Option<i64>, n: usize) -> Option<Sel> {
+    pub fn slice(
+        start: Option<i64>,
+        stop: Option<i64>,
+        step: Option<i64>,
+        n: usize,
+    ) -> Option<Sel> {
         let step = step.unwrap_or(1);
         if step == 0 {
             return None;
@@ -96,7 +105,11 @@ impl Sel {
         } else {
             (start - stop - step - 1).max(0) / -step
         };
-        Some(Sel::Range { start: start.max(0) as usize, step: step as isize, len: len as usize })
+        Some(Sel::Range {
+            start: start.max(0) as usize,
+            step: step as isize,
+            len: len as usize,
+        })
     }
 }
 
@@ -128,10 +141,22 @@ mod tests {
 
     #[test]
     fn slices_clamp_like_python() {
-        assert_eq!(Sel::slice(Some(1), Some(3), None, 5).unwrap().positions(), vec![1, 2]);
-        assert_eq!(Sel::slice(None, None, Some(-1), 3).unwrap().positions(), vec![2, 1, 0]);
-        assert_eq!(Sel::slice(Some(-2), None, None, 4).unwrap().positions(), vec![2, 3]);
-        assert_eq!(Sel::slice(Some(7), Some(9), None, 4).unwrap().positions(), Vec::<usize>::new());
+        assert_eq!(
+            Sel::slice(Some(1), Some(3), None, 5).unwrap().positions(),
+            vec![1, 2]
+        );
+        assert_eq!(
+            Sel::slice(None, None, Some(-1), 3).unwrap().positions(),
+            vec![2, 1, 0]
+        );
+        assert_eq!(
+            Sel::slice(Some(-2), None, None, 4).unwrap().positions(),
+            vec![2, 3]
+        );
+        assert_eq!(
+            Sel::slice(Some(7), Some(9), None, 4).unwrap().positions(),
+            Vec::<usize>::new()
+        );
         assert_eq!(Sel::at(-1, 3), Some(Sel::At(2)));
         assert_eq!(Sel::at(3, 3), None);
     }

@@ -138,3 +138,48 @@ impl Func {
         }
     }
 }
+
+impl Func {
+    /// The exact value at an exact point, where it is rational: `exp(0)`,
+    /// `cos(0)`, `sigmoid(0)`, `relu`, `abs`, ... `None` elsewhere (the
+    /// caller falls back to f64, or keeps the expression symbolic).
+    pub fn apply_exact(self, x: &Rat) -> Option<Rat> {
+        let zero = x.is_zero();
+        let int = |n: i64| Some(Rat::from_integer(n.into()));
+        match self {
+            Func::Abs => Some(x.abs()),
+            Func::Sign => int(if x.is_positive() {
+                1
+            } else if x.is_negative() {
+                -1
+            } else {
+                0
+            }),
+            Func::Step => int(if x.is_positive() { 1 } else { 0 }),
+            Func::Relu => Some(if x.is_positive() {
+                x.clone()
+            } else {
+                Rat::zero()
+            }),
+            Func::Exp | Func::Cos | Func::Cosh if zero => int(1),
+            Func::Sin | Func::Tan | Func::Asin | Func::Atan | Func::Sinh | Func::Tanh if zero => {
+                int(0)
+            }
+            Func::Log | Func::Acos if x.is_one() => int(0),
+            Func::Sigmoid if zero => Some(Rat::new(1.into(), 2.into())),
+            _ => None,
+        }
+    }
+
+    /// The signature shown in hints and help.
+    pub fn signature(self) -> &'static str {
+        match self {
+            Func::Float => "float(x) -> same shape, as f64",
+            Func::Sign | Func::Step => "(x) -> same shape (derivative 0)",
+            _ => "(x) -> same shape, elementwise",
+        }
+    }
+}
+
+use crate::eval::value::Rat;
+use num_traits::{One, Signed, Zero};

@@ -1,2 +1,166 @@
-//! Op rules.
+//! The ops of the graph. Each family keeps, side by side, its builders (the
+//! shape rule and the simplifications of its constructor), its numeric rule
+//! (`eval`) and its `bprop` (the vector-Jacobian product, as graph nodes).
+//! The algorithms (`diff`, `eval`, `print`) dispatch here and know no rules.
+
+pub mod arith;
+pub mod elementwise;
 pub mod func;
+pub mod linalg;
+pub mod reduce;
+pub mod tensor;
+
+use crate::error::Result;
+use crate::eval::value::{Rat, Value};
+use crate::graph::shape::Sel;
+use crate::graph::{Graph, NodeId};
+pub use func::Func;
+use std::rc::Rc;
+
+/// What a node computes. The inputs are in the node; an op holds only what
+/// is not a node (coefficients, axes, selections, names).
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub enum Op {
+    /// An exact constant, every element equal, of the node's shape.
+    Num(Rat),
+    /// A constant tensor (a literal of numbers, `randn`, `load`).
+    Data(u32),
+    /// The identity matrix of the node's shape.
+    Eye,
+    Pi,
+    /// A variable: a name with the node's shape.
+    Var(Rc<str>),
+    /// `Σ coeffs[i] * inputs[i] + constant`, inputs distinct and sorted.
+    Add {
+        coeffs: Box<[Rat]>,
+        constant: Rat,
+    },
+    /// `coeff * Π inputs[i] ^ exps[i]`, inputs distinct and sorted.
+    Mul {
+        coeff: Rat,
+        exps: Box<[Rat]>,
+    },
+    /// `inputs[0] ^ inputs[1]` for an exponent that is not a number.
+    Pow,
+    Fn(Func),
+    Max,
+    Min,
+    MatMul,
+    Transpose,
+    /// Sum over these axes (sorted); all axes gives a scalar.
+    Sum(Box<[usize]>),
+    Prod,
+    Norm,
+    LogSumExp,
+    Softmax,
+    Outer,
+    Diag,
+    Trace,
+    Index(Box<[Sel]>),
+    /// `[a, b, ...]`: equal shapes stacked along a new first axis.
+    Stack,
+    /// The input stretched (NumPy broadcasting) to the node's shape.
+    Broadcast,
+    Reshape,
+}
+
+impl Op {
+    /// Leaves have no inputs and no derivative rule.
+    pub fn is_leaf(&self) -> bool {
+        matches!(
+            self,
+            Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_)
+        )
+    }
+
+    /// A short name for listings (`:trace`, the pane, DOT).
+    pub fn label(&self) -> String {
+        match self {
+            Op::Num(r) => crate::eval::format::format_rat(r),
+            Op::Data(_) => "const".into(),
+            Op::Eye => "eye".into(),
+            Op::Pi => "pi".into(),
+            Op::Var(name) => name.to_string(),
+            Op::Add { .. } => "add".into(),
+            Op::Mul { .. } => "mul".into(),
+            Op::Pow => "pow".into(),
+            Op::Fn(f) => f.name().into(),
+            Op::Max => "max".into(),
+            Op::Min => "min".into(),
+            Op::MatMul => "matmul".into(),
+            Op::Transpose => "transpose".into(),
+            Op::Sum(_) => "sum".into(),
+            Op::Prod => "prod".into(),
+            Op::Norm => "norm".into(),
+            Op::LogSumExp => "logsumexp".into(),
+            Op::Softmax => "softmax".into(),
+            Op::Outer => "outer".into(),
+            Op::Diag => "diag".into(),
+            Op::Trace => "trace".into(),
+            Op::Index(_) => "index".into(),
+            Op::Stack => "stack".into(),
+            Op::Broadcast => "broadcast".into(),
+            Op::Reshape => "reshape".into(),
+        }
+    }
+}
+
+/// The gradient flowing into input `which` of `node`, given the gradient `g`
+/// on the node's output: one edge of back-propagation.
+pub fn bprop(graph: &mut Graph, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
+    let op = graph.op(node).clone();
+    match op {
+        Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min => {
+            arith::bprop(graph, &op, node, which, g)
+        }
+        Op::Fn(f) => elementwise::bprop(graph, f, node, g),
+        Op::Sum(_) | Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax => {
+            reduce::bprop(graph, &op, node, g)
+        }
+        Op::MatMul | Op::Transpose | Op::Outer | Op::Diag | Op::Trace => {
+            linalg::bprop(graph, &op, node, which, g)
+        }
+        Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => {
+            tensor::bprop(graph, &op, node, which, g)
+        }
+        Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_) => {
+            Ok(graph.zeros(graph.shape(node).to_vec()))
+        }
+    }
+}
+
+/// The value of `node` from the values of its inputs.
+pub fn eval(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<Value, String> {
+    let n = graph.node(node);
+    match &n.op {
+        Op::Num(r) => Ok(Value::filled(r, &n.shape)),
+        Op::Data(i) => Ok(graph.data_value(*i).clone()),
+        Op::Eye => Ok(tensor::eye_value(n.shape.first().copied().unwrap_or(0))),
+        Op::Pi => Ok(Value::float_scalar(std::f64::consts::PI)),
+        Op::Var(name) => Err(format!("`{name}` has no value")),
+        Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min => {
+            arith::eval(&n.op, &n.shape, args)
+        }
+        Op::Fn(f) => elementwise::eval(*f, args),
+        Op::Sum(_) | Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax => reduce::eval(&n.op, args),
+        Op::MatMul | Op::Transpose | Op::Outer | Op::Diag | Op::Trace => linalg::eval(&n.op, args),
+        Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => {
+            tensor::eval(&n.op, &n.shape, args)
+        }
+    }
+}
+
+/// The one argument of a unary op's numeric rule.
+fn one<'a>(args: &[&'a Value]) -> Result<&'a Value, String> {
+    args.first()
+        .copied()
+        .ok_or_else(|| "missing argument".to_string())
+}
+
+/// The two arguments of a binary op's numeric rule.
+fn two<'a>(args: &[&'a Value]) -> Result<(&'a Value, &'a Value), String> {
+    match args {
+        [a, b] => Ok((a, b)),
+        _ => Err("expected two arguments".into()),
+    }
+}

@@ -85,21 +85,52 @@ pub enum Stmt {
     Expr(Expr),
     Let(Vec<(Ident, Expr)>),
     Var(Vec<VarDecl>),
-    Def { name: Ident, params: Vec<Ident>, body: Expr },
-    Grad { expr: Expr, wrt: Vec<Ident> },
+    Def {
+        name: Ident,
+        params: Vec<Ident>,
+        body: Expr,
+    },
+    Grad {
+        expr: Expr,
+        wrt: Vec<Ident>,
+    },
     /// Same meaning as `Grad`; kept apart so that transcripts echo it.
-    Jacobian { expr: Expr, wrt: Vec<Ident> },
-    Hessian { expr: Expr, wrt: Vec<Ident> },
+    Jacobian {
+        expr: Expr,
+        wrt: Vec<Ident>,
+    },
+    Hessian {
+        expr: Expr,
+        wrt: Vec<Ident>,
+    },
     Eval(Option<Expr>),
     Simplify(Expr),
-    Show { expr: Option<Expr>, wrt: Vec<Ident> },
-    Trace { expr: Expr, wrt: Vec<Ident> },
-    Check { expr: Expr, wrt: Vec<Ident> },
+    Show {
+        expr: Option<Expr>,
+        wrt: Vec<Ident>,
+    },
+    Trace {
+        expr: Expr,
+        wrt: Vec<Ident>,
+    },
+    Check {
+        expr: Expr,
+        wrt: Vec<Ident>,
+    },
     Latex(Option<Expr>),
     /// `:dot [EXPR [wrt V...]] [> FILE]`
-    Dot { expr: Option<Expr>, wrt: Vec<Ident>, out: Option<PathArg> },
+    Dot {
+        expr: Option<Expr>,
+        wrt: Vec<Ident>,
+        out: Option<PathArg>,
+    },
     /// `:codegen LANG EXPR wrt V... [> FILE]`
-    Codegen { lang: Ident, expr: Expr, wrt: Vec<Ident>, out: Option<PathArg> },
+    Codegen {
+        lang: Ident,
+        expr: Expr,
+        wrt: Vec<Ident>,
+        out: Option<PathArg>,
+    },
     Load(PathArg),
     Save(PathArg),
     Time(Box<Stmt>),

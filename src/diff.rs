@@ -1,0 +1,199 @@
+//! Symbol-to-symbol differentiation: the book's general back-propagation
+//! (Algorithms 5 and 6) over the hash-consed graph.
+//!
+//! `backprop` prunes the graph to the nodes between the variables and the
+//! output, seeds `grad_table[z]`, then walks the pruned nodes in reverse
+//! arena order; each node's gradient is the sum of its consumers' `bprop`
+//! contributions, one per edge. It knows no rule: every rule is an op's
+//! `bprop`. The new nodes go into the same graph, so a derivative can be
+//! printed, evaluated and differentiated again.
+//!
+//! `grad` builds derivatives of any shape on top of it: `shape(f) ++
+//! shape(v)` (SPEC §4).
+
+use crate::error::{Error, Result, Span};
+use crate::graph::shape::numel;
+use crate::graph::{Graph, NodeId};
+use crate::ops::{Op, bprop};
+use crate::simplify::rat;
+use std::collections::{HashMap, HashSet};
+
+/// Largest number of Jacobian rows built one by one.
+pub const MAX_JACOBIAN_ROWS: usize = 4096;
+
+/// One `grad_table` entry, as it was filled.
+#[derive(Clone, Debug)]
+pub struct Step {
+    /// The node whose gradient this is.
+    pub node: NodeId,
+    /// Each consumer with the contribution its `bprop` sent along the edge.
+    pub contributions: Vec<(NodeId, NodeId)>,
+    /// The gradient: the sum of the contributions.
+    pub grad: NodeId,
+}
+
+/// The result of back-propagation.
+#[derive(Clone, Debug, Default)]
+pub struct Backprop {
+    /// Gradient of each requested variable, in request order.
+    pub grads: Vec<NodeId>,
+    /// The pruned forward nodes, in arena order.
+    pub pruned: Vec<NodeId>,
+    /// The table filling, in the order it happened.
+    pub steps: Vec<Step>,
+}
+
+/// Nodes that are ancestors of `z` and descendants of one of `wrt`.
+pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
+    let mut on_path: HashSet<NodeId> = HashSet::new();
+    let mut out = Vec::new();
+    for id in graph.ancestors(&[z]) {
+        if wrt.contains(&id) || graph.inputs(id).iter().any(|i| on_path.contains(i)) {
+            on_path.insert(id);
+            out.push(id);
+        }
+    }
+    out
+}
+
+/// Reverse-mode gradients of `z` with respect to `wrt`, where `seed` is the
+/// gradient on `z` (ones for a scalar `z`; any tensor of `z`'s shape gives
+/// the vector-Jacobian product).
+pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> Result<Backprop> {
+    let pruned = prune(graph, z, wrt);
+    let in_pruned: HashSet<NodeId> = pruned.iter().copied().collect();
+    let mut consumers: HashMap<NodeId, Vec<(NodeId, usize)>> = HashMap::new();
+    for &c in &pruned {
+        for (k, &u) in graph.inputs(c).iter().enumerate() {
+            if in_pruned.contains(&u) {
+                consumers.entry(u).or_default().push((c, k));
+            }
+        }
+    }
+    let mut grad_table: HashMap<NodeId, NodeId> = HashMap::new();
+    let mut steps = Vec::new();
+    if in_pruned.contains(&z) {
+        grad_table.insert(z, seed);
+        steps.push(Step {
+            node: z,
+            contributions: vec![],
+            grad: seed,
+        });
+    }
+    for &u in pruned.iter().rev().filter(|&&u| u != z) {
+        let mut contributions = Vec::new();
+        for &(c, k) in consumers.get(&u).map(Vec::as_slice).unwrap_or(&[]) {
+            if let Some(&gc) = grad_table.get(&c) {
+                contributions.push((c, bprop(graph, c, k, gc)?));
+            }
+        }
+        let terms: Vec<(NodeId, _)> = contributions.iter().map(|&(_, d)| (d, rat(1))).collect();
+        let grad = if terms.is_empty() {
+            graph.zeros(graph.shape(u).to_vec())
+        } else {
+            graph.sum(&terms)?
+        };
+        grad_table.insert(u, grad);
+        steps.push(Step {
+            node: u,
+            contributions,
+            grad,
+        });
+    }
+    let grads = wrt
+        .iter()
+        .map(|v| {
+            grad_table
+                .get(v)
+                .copied()
+                .unwrap_or_else(|| graph.zeros(graph.shape(*v).to_vec()))
+        })
+        .collect();
+    Ok(Backprop {
+        grads,
+        pruned,
+        steps,
+    })
+}
+
+/// `∂f/∂v` with shape `shape(f) ++ shape(v)`: the gradient for a scalar
+/// `f`, elementwise derivatives for a scalar `v`, the Jacobian otherwise.
+/// `v` must be a variable node.
+pub fn grad(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
+    let fshape = graph.shape(f).to_vec();
+    if fshape.is_empty() {
+        let one = graph.int(1);
+        return Ok(backprop(graph, f, &[v], one)?.grads[0]);
+    }
+    if let Some(d) = by_linear_seed(graph, f, v)? {
+        return Ok(d);
+    }
+    jacobian_rows(graph, f, v)
+}
+
+/// The derivative through a seed variable `u` of `f`'s shape: the
+/// vector-Jacobian product `g(u) = uᵀ·J` is linear in `u`, so `∂g/∂u` has no
+/// `u` left in it. For a scalar `v` that is `∂f/∂v` itself; for a vector `v`
+/// of `f`'s length, when `g(u) = u ⊙ d`, the Jacobian is `diag(d)`.
+fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<NodeId>> {
+    let fshape = graph.shape(f).to_vec();
+    let vshape = graph.shape(v).to_vec();
+    let u = graph.var("∂seed", fshape.clone());
+    let g = backprop(graph, f, &[v], u)?.grads[0];
+    if vshape.is_empty() {
+        let one = graph.int(1);
+        let d = backprop(graph, g, &[u], one)?.grads[0];
+        return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
+    }
+    if vshape.len() == 1 && fshape == vshape {
+        if let Op::Mul { coeff, exps } = graph.op(g).clone() {
+            let inputs = graph.inputs(g).to_vec();
+            if let Some(k) = inputs
+                .iter()
+                .position(|&i| i == u)
+                .filter(|&k| exps[k] == rat(1))
+            {
+                let rest: Vec<_> = inputs
+                    .iter()
+                    .copied()
+                    .zip(exps.iter().cloned())
+                    .enumerate()
+                    .filter(|(i, _)| *i != k)
+                    .map(|(_, p)| p)
+                    .collect();
+                let d = graph.product(coeff, &rest)?;
+                if !graph.ancestors(&[d]).contains(&u) {
+                    let d = graph.broadcast_to(d, vshape);
+                    return graph.diag(d).map(Some);
+                }
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// The Jacobian one row at a time: the vector-Jacobian product with each
+/// one-hot seed, stacked, then shaped `shape(f) ++ shape(v)`.
+fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
+    let fshape = graph.shape(f).to_vec();
+    let n = numel(&fshape);
+    if n > MAX_JACOBIAN_ROWS {
+        return Err(Error::limit(
+            Span::default(),
+            format!(
+                "a Jacobian with {n} rows is over the limit of {MAX_JACOBIAN_ROWS}; differentiate sum(f) or a single element"
+            ),
+        ));
+    }
+    let eye = graph.eye(n);
+    let mut rows = Vec::with_capacity(n);
+    for k in 0..n {
+        let onehot = graph.index(eye, vec![crate::graph::shape::Sel::At(k)])?;
+        let seed = graph.reshape(onehot, fshape.clone())?;
+        rows.push(backprop(graph, f, &[v], seed)?.grads[0]);
+    }
+    let stacked = graph.stack(&rows)?;
+    let mut shape = fshape;
+    shape.extend(graph.shape(v).to_vec());
+    graph.reshape(stacked, shape)
+}

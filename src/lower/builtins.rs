@@ -1,0 +1,301 @@
+//! Calls: built-in functions by name and arity, and user functions.
+
+use super::{Lower, constant_int};
+use crate::error::{Error, Result, Span};
+use crate::graph::NodeId;
+use crate::graph::shape::Shape;
+use crate::ops::{Func, Op};
+use crate::syntax::ast::{Expr, ExprKind, Ident};
+
+/// Largest tensor a constructor (`zeros`, `randn`, ...) makes.
+pub const MAX_ELEMENTS: usize = 1 << 26;
+
+/// Every built-in name besides the elementwise `Func`s.
+pub const OTHERS: [&str; 22] = [
+    "max",
+    "min",
+    "pow",
+    "sum",
+    "mean",
+    "prod",
+    "norm",
+    "dot",
+    "logsumexp",
+    "softmax",
+    "transpose",
+    "outer",
+    "diag",
+    "trace",
+    "zeros",
+    "ones",
+    "eye",
+    "randn",
+    "rand",
+    "load",
+    "grad",
+    "reshape",
+];
+
+pub fn is_builtin(name: &str) -> bool {
+    Func::from_name(name).is_some() || OTHERS.contains(&name)
+}
+
+/// All built-in function names (for completion and suggestions).
+pub fn names() -> Vec<&'static str> {
+    let mut v: Vec<&str> = crate::ops::Func::ALL.iter().map(|f| f.name()).collect();
+    v.extend(OTHERS);
+    v
+}
+
+pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
+    if let Some(user) = lw.env.funcs.get(&f.name) {
+        let user = user.clone();
+        arity(f, args, user.params.len())?;
+        let ids = args
+            .iter()
+            .map(|a| lw.expr(a))
+            .collect::<Result<Vec<_>>>()?;
+        return lw.call_user(&user, ids).map_err(|err| {
+            if err.span == Span::default() {
+                err.at(span)
+            } else {
+                err
+            }
+        });
+    }
+    if let Some(func) = Func::from_name(&f.name) {
+        arity(f, args, 1)?;
+        let a = lw.expr(&args[0])?;
+        return lw.graph.func(func, a).map_err(|e| e.at(span));
+    }
+    let r = match f.name.as_str() {
+        "max" | "min" | "pow" | "dot" | "outer" => binary(lw, f, args),
+        "sum" => sum(lw, f, args, span),
+        "mean" | "prod" | "norm" | "logsumexp" | "softmax" | "transpose" | "diag" | "trace" => {
+            unary(lw, f, args)
+        }
+        "zeros" | "ones" | "randn" | "rand" => {
+            let shape = dims(lw, args, f)?;
+            Ok(constructor(lw, &f.name, shape))
+        }
+        "eye" => {
+            let shape = dims(lw, args, f)?;
+            match shape.as_slice() {
+                [n] => Ok(lw.graph.eye(*n)),
+                _ => Err(Error::usage(span, "eye takes one size: eye(n)")),
+            }
+        }
+        "reshape" => reshape(lw, f, args),
+        "load" => load(lw, f, args),
+        "grad" => grad(lw, f, args),
+        _ => Err(unknown(lw, f)),
+    };
+    r.map_err(|e| {
+        if e.span == Span::default() {
+            e.at(span)
+        } else {
+            e
+        }
+    })
+}
+
+fn arity(f: &Ident, args: &[Expr], n: usize) -> Result<()> {
+    if args.len() == n {
+        return Ok(());
+    }
+    let plural = if n == 1 { "argument" } else { "arguments" };
+    Err(Error::usage(
+        f.span,
+        format!("`{}` takes {n} {plural}, got {}", f.name, args.len()),
+    ))
+}
+
+fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
+    arity(f, args, 2)?;
+    let (a, b) = (lw.expr(&args[0])?, lw.expr(&args[1])?);
+    let g = &mut *lw.graph;
+    match f.name.as_str() {
+        "max" => g.max(a, b),
+        "min" => g.min(a, b),
+        "pow" => g.pow(a, b),
+        "dot" => g.matmul(a, b),
+        _ => g.outer(a, b),
+    }
+}
+
+fn unary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
+    arity(f, args, 1)?;
+    let a = lw.expr(&args[0])?;
+    let g = &mut *lw.graph;
+    match f.name.as_str() {
+        "mean" => g.mean(a),
+        "prod" => g.reduce(Op::Prod, a),
+        "norm" => g.reduce(Op::Norm, a),
+        "logsumexp" => g.reduce(Op::LogSumExp, a),
+        "softmax" => g.reduce(Op::Softmax, a),
+        "transpose" => g.transpose(a),
+        "diag" => g.diag(a),
+        _ => g.trace(a),
+    }
+}
+
+/// `sum(x)` over everything, or `sum(x, axis, ...)` over the given axes
+/// (negative axes count from the end, as in NumPy).
+fn sum(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
+    let Some((x, axes)) = args.split_first() else {
+        return arity(f, args, 1).map(|_| NodeId(0));
+    };
+    let a = lw.expr(x)?;
+    if axes.is_empty() {
+        return lw.graph.sum_all(a);
+    }
+    let rank = lw.graph.shape(a).len() as i64;
+    let mut ks = Vec::new();
+    for e in axes {
+        let id = lw.expr(e)?;
+        let k = constant_int(lw.graph, id, e.span, "an axis")?;
+        let k = if k < 0 { k + rank } else { k };
+        if !(0..rank).contains(&k) {
+            return Err(Error::shape(
+                e.span,
+                format!("axis {k} is out of range for a value of rank {rank}"),
+            ));
+        }
+        ks.push(k as usize);
+    }
+    lw.graph.sum_axes(a, &ks).map_err(|e| e.at(span))
+}
+
+/// Dimensions given as constant positive integers.
+fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
+    if args.is_empty() {
+        return Err(Error::usage(
+            f.span,
+            format!("`{}` needs at least one dimension", f.name),
+        ));
+    }
+    let mut shape = Vec::new();
+    for e in args {
+        let id = lw.expr(e)?;
+        let d = constant_int(lw.graph, id, e.span, "a dimension")?;
+        if d < 1 {
+            return Err(Error::usage(
+                e.span,
+                format!("a dimension must be positive, got {d}"),
+            ));
+        }
+        shape.push(d as usize);
+    }
+    let n = shape
+        .iter()
+        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
+        .unwrap_or(usize::MAX);
+    if n > MAX_ELEMENTS {
+        return Err(Error::limit(
+            f.span,
+            format!("{n} elements is over the limit of {MAX_ELEMENTS}"),
+        ));
+    }
+    Ok(shape)
+}
+
+fn constructor(lw: &mut Lower, name: &str, shape: Shape) -> NodeId {
+    use crate::eval::data;
+    match name {
+        "zeros" => lw.graph.zeros(shape),
+        "ones" => lw.graph.filled(crate::simplify::rat(1), shape),
+        "randn" => {
+            let v = data::randn(&shape, lw.rng);
+            lw.graph.data(v)
+        }
+        _ => {
+            let v = data::rand(&shape, lw.rng);
+            lw.graph.data(v)
+        }
+    }
+}
+
+fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
+    let Some((x, rest)) = args.split_first() else {
+        return Err(Error::usage(
+            f.span,
+            "reshape(x, dims...) needs a value and dimensions",
+        ));
+    };
+    let a = lw.expr(x)?;
+    let shape = dims(lw, rest, f)?;
+    lw.graph.reshape(a, shape)
+}
+
+fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
+    arity(f, args, 1)?;
+    let ExprKind::Str(path) = &args[0].kind else {
+        return Err(Error::usage(
+            args[0].span,
+            "load takes a file name in quotes: load(\"data.npy\")",
+        ));
+    };
+    let v = crate::eval::data::load(std::path::Path::new(path))
+        .map_err(|m| Error::io(args[0].span, m))?;
+    Ok(lw.graph.data(v))
+}
+
+fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
+    arity(f, args, 2)?;
+    let ExprKind::Name(v) = &args[1].kind else {
+        let what = match &args[1].kind {
+            ExprKind::Num(_) => "a number",
+            ExprKind::Call(..) => "a function call",
+            _ => "an expression",
+        };
+        return Err(Error::usage(
+            args[1].span,
+            format!("grad(f, v) needs a variable name as v, not {what}"),
+        ));
+    };
+    let body = lw.expr(&args[0])?;
+    lw.grad(
+        body,
+        &Ident {
+            name: v.clone(),
+            span: args[1].span,
+        },
+    )
+}
+
+fn unknown(lw: &Lower, f: &Ident) -> Error {
+    let mut known: Vec<String> = names().into_iter().map(String::from).collect();
+    known.extend(lw.env.funcs.keys().cloned());
+    let err = Error::name(f.span, format!("unknown function `{}`", f.name));
+    match nearest(&f.name, &known) {
+        Some(n) => err.with_help(format!("did you mean `{n}`?")),
+        None => err,
+    }
+}
+
+/// The known name closest to `name` by edit distance, if close enough.
+pub fn nearest(name: &str, known: &[String]) -> Option<String> {
+    known
+        .iter()
+        .map(|k| (edit_distance(name, k), k))
+        .filter(|(d, k)| *d <= (k.chars().count().max(name.chars().count()) / 2).max(1))
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, k)| k.clone())
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for j in 0..b.len() {
+            let cur = row[j + 1];
+            row[j + 1] = (prev + usize::from(ca != b[j]))
+                .min(row[j] + 1)
+                .min(cur + 1);
+            prev = cur;
+        }
+    }
+    row[b.len()]
+}

@@ -1,0 +1,420 @@
+//! Lowering: a syntax tree becomes graph nodes, with names resolved against
+//! the session's bindings. Formulas (`:let f = x^2`) and results (`$3`)
+//! expand where used, memoised so a chain of formulas expands once, in
+//! linear time, and shares its nodes. `where` clauses and user-function
+//! parameters are local scopes.
+
+mod builtins;
+pub use builtins::{is_builtin, names as builtin_names, nearest};
+mod index;
+pub mod names;
+
+use crate::error::{Error, Result, Span};
+use crate::eval::data::Rng;
+use crate::eval::value::Value;
+use crate::graph::shape::Shape;
+use crate::graph::{Graph, NodeId};
+use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident};
+use std::collections::{HashMap, HashSet};
+
+/// A function defined with `:def`.
+#[derive(Clone, Debug)]
+pub struct UserFn {
+    pub params: Vec<String>,
+    pub body: Expr,
+    /// The statement's source, for `:vars` and `:save`.
+    pub text: String,
+}
+
+/// How a numbered result is made again from its statement, so that it
+/// reflects the shapes and values of the moment it is used.
+#[derive(Clone, Debug)]
+pub enum Recipe {
+    Expr {
+        expr: Expr,
+        src: String,
+    },
+    Grad {
+        expr: Expr,
+        src: String,
+        wrt: Ident,
+    },
+    Hessian {
+        expr: Expr,
+        src: String,
+        wrt: [Ident; 2],
+    },
+}
+
+impl Recipe {
+    pub fn expr(&self) -> (&Expr, &str) {
+        match self {
+            Recipe::Expr { expr, src }
+            | Recipe::Grad { expr, src, .. }
+            | Recipe::Hessian { expr, src, .. } => (expr, src),
+        }
+    }
+}
+
+/// Everything a name can be bound to in a session.
+#[derive(Clone, Debug, Default)]
+pub struct Bindings {
+    pub values: HashMap<String, Value>,
+    /// Formulas with the source text of their right side.
+    pub formulas: HashMap<String, (Expr, String)>,
+    pub decls: HashMap<String, Shape>,
+    pub funcs: HashMap<String, UserFn>,
+    pub results: Vec<Recipe>,
+}
+
+/// Lowered formulas and results, valid until a binding changes.
+#[derive(Default)]
+pub struct Memo {
+    formulas: HashMap<String, NodeId>,
+    results: HashMap<usize, NodeId>,
+    in_progress: HashSet<String>,
+}
+
+impl Memo {
+    pub fn clear(&mut self) {
+        *self = Memo::default();
+    }
+}
+
+/// Largest depth of nested expansion (formulas within formulas, function
+/// calls within calls), well past any real use.
+pub const MAX_EXPANSION: usize = 100_000;
+
+enum Scope {
+    /// `where` bindings: their expressions and those already lowered.
+    Where {
+        defs: Vec<(String, Expr)>,
+        done: HashMap<String, NodeId>,
+        busy: HashSet<String>,
+    },
+    /// Parameters of a user function being expanded.
+    Params(HashMap<String, NodeId>),
+    /// Hides the scopes outside a function body.
+    Barrier,
+}
+
+/// One lowering: the graph it adds to, the bindings it reads.
+pub struct Lower<'a> {
+    pub graph: &'a mut Graph,
+    pub env: &'a Bindings,
+    pub memo: &'a mut Memo,
+    pub rng: &'a mut Rng,
+    /// The statement text, to find operator positions for errors.
+    pub src: &'a str,
+    scopes: Vec<Scope>,
+    depth: usize,
+}
+
+impl<'a> Lower<'a> {
+    pub fn new(
+        graph: &'a mut Graph,
+        env: &'a Bindings,
+        memo: &'a mut Memo,
+        rng: &'a mut Rng,
+        src: &'a str,
+    ) -> Lower<'a> {
+        Lower {
+            graph,
+            env,
+            memo,
+            rng,
+            src,
+            scopes: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    pub fn expr(&mut self, e: &Expr) -> Result<NodeId> {
+        self.depth += 1;
+        if self.depth > MAX_EXPANSION {
+            self.depth -= 1;
+            return Err(Error::limit(
+                e.span,
+                format!("expansion nested deeper than {MAX_EXPANSION} levels"),
+            ));
+        }
+        let r = self.expr_inner(e);
+        self.depth -= 1;
+        r
+    }
+
+    fn expr_inner(&mut self, e: &Expr) -> Result<NodeId> {
+        let span = e.span;
+        match &e.kind {
+            ExprKind::Num(r) => Ok(self.graph.num(r.clone())),
+            ExprKind::Str(_) => Err(Error::usage(
+                span,
+                "a string is only allowed as the argument of load(...)",
+            )),
+            ExprKind::Name(name) => self.name(name, span),
+            ExprKind::Result(n) => self.result(*n, span),
+            ExprKind::Neg(a) => {
+                let a = self.expr(a)?;
+                self.graph.neg(a).map_err(|err| err.at(span))
+            }
+            ExprKind::Binary(op, a, b) => self.binary(*op, a, b),
+            ExprKind::Transpose(a) => {
+                let a = self.expr(a)?;
+                self.graph.transpose(a).map_err(|err| err.at(span))
+            }
+            ExprKind::Call(f, args) => builtins::call(self, f, args, span),
+            ExprKind::Tensor(items) => {
+                let ids = items
+                    .iter()
+                    .map(|i| self.expr(i))
+                    .collect::<Result<Vec<_>>>()?;
+                self.graph.stack(&ids).map_err(|err| err.at(span))
+            }
+            ExprKind::Index(a, items) => index::lower(self, a, items, span),
+            ExprKind::Where(body, defs) => {
+                let defs = defs
+                    .iter()
+                    .map(|(i, e)| (i.name.clone(), e.clone()))
+                    .collect();
+                self.scopes.push(Scope::Where {
+                    defs,
+                    done: HashMap::new(),
+                    busy: HashSet::new(),
+                });
+                let r = self.expr(body);
+                self.scopes.pop();
+                r
+            }
+        }
+    }
+
+    fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<NodeId> {
+        let (x, y) = (self.expr(a)?, self.expr(b)?);
+        let g = &mut *self.graph;
+        let r = match op {
+            BinOp::Add => g.add(x, y),
+            BinOp::Sub => g.sub(x, y),
+            BinOp::Mul => g.mul(x, y),
+            BinOp::Div => g.div(x, y),
+            BinOp::MatMul => g.matmul(x, y),
+            BinOp::Pow => g.pow(x, y),
+        };
+        r.map_err(|err| err.at(self.operator_span(a.span, b.span)))
+    }
+
+    /// The operator between two operands: the first character after the
+    /// left one that is not a blank or a closing bracket.
+    fn operator_span(&self, left: Span, right: Span) -> Span {
+        let between = self.src.get(left.end..right.start).unwrap_or("");
+        for (k, c) in between.char_indices() {
+            if !c.is_whitespace() && c != ')' && c != ']' {
+                return Span::new(left.end + k, left.end + k + c.len_utf8());
+            }
+        }
+        left.to(right)
+    }
+
+    fn name(&mut self, name: &str, span: Span) -> Result<NodeId> {
+        if let Some(id) = self.local(name, span)? {
+            return Ok(id);
+        }
+        if name == "ans" {
+            return match self.env.results.len() {
+                0 => Err(Error::name(
+                    span,
+                    "`ans` has no value yet: no result so far",
+                )),
+                n => self.result(n, span),
+            };
+        }
+        if name == "pi" {
+            return Ok(self.graph.intern(crate::ops::Op::Pi, vec![], vec![]));
+        }
+        if let Some((expr, _)) = self.env.formulas.get(name) {
+            return self.formula(name, expr, span);
+        }
+        if builtins::is_builtin(name) || self.env.funcs.contains_key(name) {
+            return Err(Error::name(
+                span,
+                format!("`{name}` is a function; call it as {name}(...)"),
+            ));
+        }
+        let shape = match (self.env.values.get(name), self.env.decls.get(name)) {
+            (Some(v), _) => v.shape().to_vec(),
+            (None, Some(s)) => s.clone(),
+            (None, None) => vec![],
+        };
+        Ok(self.graph.var(name, shape))
+    }
+
+    fn formula(&mut self, name: &str, expr: &Expr, span: Span) -> Result<NodeId> {
+        if let Some(&id) = self.memo.formulas.get(name) {
+            return Ok(id);
+        }
+        if !self.memo.in_progress.insert(name.to_string()) {
+            return Err(Error::name(
+                span,
+                format!("`{name}` is defined in terms of itself"),
+            ));
+        }
+        // A formula's names are global: hide the caller's local scopes.
+        let saved = std::mem::take(&mut self.scopes);
+        let r = self.expr(expr).map_err(|err| {
+            if err.kind == crate::error::ErrorKind::Limit {
+                err
+            } else {
+                relabel(err, name, span)
+            }
+        });
+        self.scopes = saved;
+        self.memo.in_progress.remove(name);
+        let id = r?;
+        self.memo.formulas.insert(name.to_string(), id);
+        Ok(id)
+    }
+
+    /// `$n` (1-based), made again from its recipe.
+    pub fn result(&mut self, n: usize, span: Span) -> Result<NodeId> {
+        if let Some(&id) = self.memo.results.get(&n) {
+            return Ok(id);
+        }
+        let recipe = n
+            .checked_sub(1)
+            .and_then(|k| self.env.results.get(k))
+            .ok_or_else(|| {
+                Error::name(
+                    span,
+                    format!(
+                        "there is no result ${n} (results so far: {})",
+                        self.env.results.len()
+                    ),
+                )
+            })?;
+        let saved = std::mem::take(&mut self.scopes);
+        let r = self.recipe(recipe).map_err(|err| err.at(span));
+        self.scopes = saved;
+        let id = r?;
+        self.memo.results.insert(n, id);
+        Ok(id)
+    }
+
+    pub fn recipe(&mut self, recipe: &Recipe) -> Result<NodeId> {
+        match recipe {
+            Recipe::Expr { expr, .. } => self.expr(expr),
+            Recipe::Grad { expr, wrt, .. } => {
+                let f = self.expr(expr)?;
+                self.grad(f, wrt)
+            }
+            Recipe::Hessian { expr, wrt, .. } => {
+                let f = self.expr(expr)?;
+                let d = self.grad(f, &wrt[0])?;
+                self.grad(d, &wrt[1])
+            }
+        }
+    }
+
+    /// `∂f/∂v` for the variable named `v`.
+    pub fn grad(&mut self, f: NodeId, v: &Ident) -> Result<NodeId> {
+        let var = self.variable(v)?;
+        crate::diff::grad(self.graph, f, var).map_err(|err| err.at(v.span))
+    }
+
+    /// The variable node named by `v`, or an error saying what it is instead.
+    pub fn variable(&mut self, v: &Ident) -> Result<NodeId> {
+        let what = if self.local(&v.name, v.span)?.is_some() {
+            Some("a local binding")
+        } else if self.env.formulas.contains_key(&v.name) {
+            Some("a formula")
+        } else if builtins::is_builtin(&v.name) || self.env.funcs.contains_key(&v.name) {
+            Some("a function")
+        } else if v.name == "pi" {
+            Some("a constant")
+        } else if v.name == "ans" {
+            Some("a result")
+        } else {
+            None
+        };
+        if let Some(what) = what {
+            return Err(Error::usage(
+                v.span,
+                format!(
+                    "cannot differentiate with respect to `{}`: it is {what}, not a variable",
+                    v.name
+                ),
+            ));
+        }
+        self.name(&v.name, v.span)
+    }
+
+    /// A name bound in an enclosing `where` or parameter scope.
+    fn local(&mut self, name: &str, span: Span) -> Result<Option<NodeId>> {
+        for k in (0..self.scopes.len()).rev() {
+            match &mut self.scopes[k] {
+                Scope::Barrier => return Ok(None),
+                Scope::Params(p) => {
+                    if let Some(&id) = p.get(name) {
+                        return Ok(Some(id));
+                    }
+                }
+                Scope::Where { defs, done, busy } => {
+                    if let Some(&id) = done.get(name) {
+                        return Ok(Some(id));
+                    }
+                    let Some((_, e)) = defs.iter().find(|(n, _)| n == name) else {
+                        continue;
+                    };
+                    let e = e.clone();
+                    if !busy.insert(name.to_string()) {
+                        return Err(Error::name(
+                            span,
+                            format!("`{name}` is defined in terms of itself"),
+                        ));
+                    }
+                    // Lower the binding with only the scopes up to its own.
+                    let rest = self.scopes.split_off(k + 1);
+                    let r = self.expr(&e);
+                    self.scopes.extend(rest);
+                    if let Scope::Where { done, busy, .. } = &mut self.scopes[k] {
+                        busy.remove(name);
+                        if let Ok(id) = r {
+                            done.insert(name.to_string(), id);
+                        }
+                    }
+                    return r.map(Some);
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// The body of a user function with its parameters bound.
+    fn call_user(&mut self, f: &UserFn, args: Vec<NodeId>) -> Result<NodeId> {
+        let params = f.params.iter().cloned().zip(args).collect();
+        self.scopes.push(Scope::Barrier);
+        self.scopes.push(Scope::Params(params));
+        let r = self.expr(&f.body);
+        self.scopes.pop();
+        self.scopes.pop();
+        r
+    }
+}
+
+/// An error inside a formula, told at the place the formula is used.
+fn relabel(err: Error, name: &str, span: Span) -> Error {
+    let message = format!("in `{name}`: {}", err.message);
+    Error {
+        message,
+        span,
+        ..err
+    }
+}
+
+/// The integer value of a constant argument (`zeros(3)`, `x[1]`, axes).
+pub fn constant_int(graph: &Graph, id: NodeId, span: Span, what: &str) -> Result<i64> {
+    use num_traits::ToPrimitive;
+    graph
+        .as_num(id)
+        .filter(|r| r.is_integer() && graph.shape(id).is_empty())
+        .and_then(|r| r.to_integer().to_i64())
+        .ok_or_else(|| Error::usage(span, format!("{what} must be an integer constant")))
+}

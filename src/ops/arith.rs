@@ -1,0 +1,248 @@
+//! Sums, products, powers, `max` and `min`: elementwise with broadcasting.
+//! Their canonical forms live in `simplify`; here are the general power,
+//! `max`/`min` builders, the numeric rules and the `bprop`s.
+
+use super::{Func, Op, two};
+use crate::error::{Error, Result, Span};
+use crate::eval::value::{Rat, Value};
+use crate::graph::{Graph, NodeId};
+use crate::simplify::{broadcast_shapes, exact_pow, rat};
+use num_traits::{One, ToPrimitive, Zero};
+
+impl Graph {
+    /// `a ^ b`: a number exponent goes into the product normal form.
+    pub fn pow(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        if let Some(e) = self.as_num(b).cloned() {
+            let shape = broadcast_shapes(self.shape(a), self.shape(b))?;
+            let p = self.powr(a, e)?;
+            return Ok(self.broadcast_to(p, shape));
+        }
+        let shape = broadcast_shapes(self.shape(a), self.shape(b))?;
+        if self.as_num(a).is_some_and(One::is_one) {
+            return Ok(self.filled(rat(1), shape));
+        }
+        Ok(self.intern(Op::Pow, vec![a, b], shape))
+    }
+
+    pub fn max(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        self.extremum(Op::Max, a, b)
+    }
+
+    pub fn min(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        self.extremum(Op::Min, a, b)
+    }
+
+    fn extremum(&mut self, op: Op, a: NodeId, b: NodeId) -> Result<NodeId> {
+        let shape = broadcast_shapes(self.shape(a), self.shape(b))?;
+        if a == b {
+            return Ok(self.broadcast_to(a, shape));
+        }
+        if let (Some(x), Some(y)) = (self.as_num(a), self.as_num(b)) {
+            let pick_a = if op == Op::Max { x >= y } else { x <= y };
+            let r = if pick_a { x.clone() } else { y.clone() };
+            return Ok(self.filled(r, shape));
+        }
+        Ok(self.intern(op, vec![a, b], shape))
+    }
+}
+
+pub fn eval(op: &Op, shape: &[usize], args: &[&Value]) -> Result<Value, String> {
+    match op {
+        Op::Add { coeffs, constant } => eval_sum(coeffs, constant, shape, args),
+        Op::Mul { coeff, exps } => eval_product(coeff, exps, shape, args),
+        Op::Pow => {
+            let (a, b) = two(args)?;
+            a.zip(b, |x, y| exact_pow_value(x, y), f64::powf)
+        }
+        Op::Max => {
+            let (a, b) = two(args)?;
+            a.zip(
+                b,
+                |x, y| Ok(Some(if x >= y { x.clone() } else { y.clone() })),
+                f64_max,
+            )
+        }
+        Op::Min => {
+            let (a, b) = two(args)?;
+            a.zip(
+                b,
+                |x, y| Ok(Some(if x <= y { x.clone() } else { y.clone() })),
+                f64_min,
+            )
+        }
+        _ => Err(format!("{} is not arithmetic", op.label())),
+    }
+}
+
+/// `max` that propagates NaN, as NumPy's `maximum` does.
+fn f64_max(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else if x >= y {
+        x
+    } else {
+        y
+    }
+}
+
+fn f64_min(x: f64, y: f64) -> f64 {
+    if x.is_nan() || y.is_nan() {
+        f64::NAN
+    } else if x <= y {
+        x
+    } else {
+        y
+    }
+}
+
+fn exact_pow_value(x: &Rat, y: &Rat) -> Result<Option<Rat>, String> {
+    exact_pow(x, y).map_err(|e| e.message)
+}
+
+fn eval_sum(
+    coeffs: &[Rat],
+    constant: &Rat,
+    shape: &[usize],
+    args: &[&Value],
+) -> Result<Value, String> {
+    let mut acc = Value::filled(constant, &[]);
+    for (v, c) in args.iter().zip(coeffs) {
+        acc = if c.is_one() {
+            acc.zip(v, |x, y| Ok(Some(x + y)), |x, y| x + y)?
+        } else if *c == -Rat::one() {
+            acc.zip(v, |x, y| Ok(Some(x - y)), |x, y| x - y)?
+        } else {
+            let cf = c.to_f64().unwrap_or(f64::NAN);
+            acc.zip(v, |x, y| Ok(Some(x + c * y)), |x, y| cf.mul_add(y, x))?
+        };
+    }
+    acc.broadcast_to(shape)
+}
+
+fn eval_product(
+    coeff: &Rat,
+    exps: &[Rat],
+    shape: &[usize],
+    args: &[&Value],
+) -> Result<Value, String> {
+    let mut acc = Value::filled(coeff, &[]);
+    for (v, e) in args.iter().zip(exps) {
+        let powered;
+        let v = if e.is_one() {
+            *v
+        } else {
+            powered = power(v, e)?;
+            &powered
+        };
+        acc = acc.zip(v, |x, y| Ok(Some(x * y)), |x, y| x * y)?;
+    }
+    acc.broadcast_to(shape)
+}
+
+/// `v ^ e` elementwise for a rational exponent, exact where possible.
+pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
+    let ef = e.to_f64().unwrap_or(f64::NAN);
+    if *e == -Rat::one() {
+        return v.map(
+            |x| {
+                if x.is_zero() {
+                    Err("division by zero".into())
+                } else {
+                    Ok(Some(x.recip()))
+                }
+            },
+            |x| 1.0 / x,
+        );
+    }
+    if e.is_integer() {
+        let n = e.to_i32().unwrap_or(i32::MAX);
+        return v.map(
+            |x| exact_pow(x, e).map_err(|err| err.message),
+            move |x| x.powi(n),
+        );
+    }
+    if *e == Rat::new(1.into(), 2.into()) {
+        return v.map(|x| exact_pow(x, e).map_err(|err| err.message), f64::sqrt);
+    }
+    v.map(
+        |x| exact_pow(x, e).map_err(|err| err.message),
+        move |x| x.powf(ef),
+    )
+}
+
+pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
+    let inputs = graph.inputs(node).to_vec();
+    let x = inputs
+        .get(which)
+        .copied()
+        .ok_or_else(|| internal("input out of range"))?;
+    let local = match op {
+        Op::Add { coeffs, .. } => {
+            let c = coeffs
+                .get(which)
+                .cloned()
+                .ok_or_else(|| internal("coefficient"))?;
+            graph.scale(g, c)?
+        }
+        Op::Mul { coeff, exps } => {
+            // ∂/∂xᵢ of k·Π xⱼ^eⱼ is k·eᵢ·xᵢ^(eᵢ-1)·Π_{j≠i} xⱼ^eⱼ.
+            let mut factors: Vec<(NodeId, Rat)> =
+                inputs.iter().copied().zip(exps.iter().cloned()).collect();
+            let e = factors[which].1.clone();
+            factors[which].1 = &e - rat(1);
+            factors.push((g, rat(1)));
+            graph.product(coeff * e, &factors)?
+        }
+        Op::Pow => pow_bprop(graph, node, &inputs, which, g)?,
+        Op::Max | Op::Min => {
+            // Ties send the gradient to the first operand (SPEC §2).
+            let (a, b) = (inputs[0], inputs[1]);
+            let d = if *op == Op::Max {
+                graph.sub(b, a)?
+            } else {
+                graph.sub(a, b)?
+            };
+            let other_wins = graph.func(Func::Step, d)?;
+            let mask = if which == 0 {
+                graph.sum(&[(other_wins, rat(-1))]).and_then(|m| {
+                    let one = graph.int(1);
+                    graph.add(m, one)
+                })?
+            } else {
+                other_wins
+            };
+            graph.mul(g, mask)?
+        }
+        _ => return Err(internal("not arithmetic")),
+    };
+    let shape = graph.shape(x).to_vec();
+    graph.unbroadcast(local, &shape)
+}
+
+fn pow_bprop(
+    graph: &mut Graph,
+    node: NodeId,
+    inputs: &[NodeId],
+    which: usize,
+    g: NodeId,
+) -> Result<NodeId> {
+    let (a, b) = (inputs[0], inputs[1]);
+    if which == 0 {
+        // b·a^(b-1), written as b·(a^b)/a would fail at a = 0.
+        let one = graph.int(1);
+        let bm1 = graph.sub(b, one)?;
+        let p = graph.pow(a, bm1)?;
+        graph.product(rat(1), &[(g, rat(1)), (b, rat(1)), (p, rat(1))])
+    } else {
+        let la = graph.func(Func::Log, a)?;
+        graph.product(rat(1), &[(g, rat(1)), (node, rat(1)), (la, rat(1))])
+    }
+}
+
+pub(crate) fn internal(what: &str) -> Error {
+    Error::new(
+        crate::error::ErrorKind::Usage,
+        Span::default(),
+        format!("internal error in a derivative rule: {what}"),
+    )
+}

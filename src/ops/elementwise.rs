@@ -1,0 +1,98 @@
+//! Elementwise functions of one argument: builder simplifications, numeric
+//! rule and `bprop` of each `Func`, side by side. Derivatives reuse the
+//! forward node where it appears in them (`tanh' = 1 - t²`, `sigmoid' =
+//! s·(1 - s)`, `exp' = exp`), so they share work with the forward pass.
+
+use super::{Func, Op, one};
+use crate::error::Result;
+use crate::eval::value::{Rat, Value};
+use crate::graph::{Graph, NodeId};
+use crate::simplify::rat;
+use num_traits::One;
+
+impl Graph {
+    /// `f(a)`, simplified: exact at exact points, `sqrt` as a power,
+    /// `log(exp(x))` is `x`, `float(float(x))` is `float(x)`.
+    pub fn func(&mut self, f: Func, a: NodeId) -> Result<NodeId> {
+        if let Some(r) = self.as_num(a).and_then(|r| f.apply_exact(r)) {
+            let shape = self.shape(a).to_vec();
+            return Ok(self.filled(r, shape));
+        }
+        match (f, self.op(a)) {
+            (Func::Sqrt, _) => return self.powr(a, Rat::new(1.into(), 2.into())),
+            (Func::Log, Op::Fn(Func::Exp)) => return Ok(self.inputs(a)[0]),
+            (Func::Float, Op::Fn(Func::Float)) => return Ok(a),
+            (Func::Abs | Func::Relu | Func::Step | Func::Sign, Op::Fn(g)) if *g == f => {
+                return Ok(a);
+            }
+            _ => {}
+        }
+        let shape = self.shape(a).to_vec();
+        Ok(self.intern(Op::Fn(f), vec![a], shape))
+    }
+}
+
+pub fn eval(f: Func, args: &[&Value]) -> Result<Value, String> {
+    let x = one(args)?;
+    if f == Func::Float {
+        return Ok(x.clone().into_float());
+    }
+    x.map(|r| Ok(f.apply_exact(r)), |v| f.apply_f64(v))
+}
+
+/// `g · f'(x)` with `y = f(x)` the forward node.
+pub fn bprop(graph: &mut Graph, f: Func, y: NodeId, g: NodeId) -> Result<NodeId> {
+    let x = graph.inputs(y)[0];
+    let d = derivative(graph, f, x, y)?;
+    graph.mul(g, d)
+}
+
+/// `f'(x)`, reusing `y = f(x)`.
+fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<NodeId> {
+    let half = Rat::new(1.into(), 2.into());
+    let one = graph.int(1);
+    Ok(match f {
+        Func::Exp => y,
+        Func::Log => graph.powr(x, rat(-1))?,
+        Func::Sqrt => {
+            let p = graph.powr(x, -half)?;
+            graph.scale(p, Rat::new(1.into(), 2.into()))?
+        }
+        Func::Abs => graph.func(Func::Sign, x)?,
+        Func::Sign | Func::Step => graph.zeros(graph.shape(x).to_vec()),
+        Func::Sin => graph.func(Func::Cos, x)?,
+        Func::Cos => {
+            let s = graph.func(Func::Sin, x)?;
+            graph.neg(s)?
+        }
+        // 1 + tan², with tan the forward node.
+        Func::Tan => {
+            let t2 = graph.powr(y, rat(2))?;
+            graph.add(one, t2)?
+        }
+        Func::Asin | Func::Acos => {
+            let x2 = graph.powr(x, rat(2))?;
+            let d = graph.sub(one, x2)?;
+            let k = if f == Func::Asin { rat(1) } else { rat(-1) };
+            graph.product(k, &[(d, -half)])?
+        }
+        Func::Atan => {
+            let x2 = graph.powr(x, rat(2))?;
+            let d = graph.add(one, x2)?;
+            graph.powr(d, rat(-1))?
+        }
+        Func::Sinh => graph.func(Func::Cosh, x)?,
+        Func::Cosh => graph.func(Func::Sinh, x)?,
+        Func::Tanh => {
+            let t2 = graph.powr(y, rat(2))?;
+            graph.sub(one, t2)?
+        }
+        Func::Sigmoid => {
+            let c = graph.sub(one, y)?;
+            graph.mul(y, c)?
+        }
+        Func::Relu => graph.func(Func::Step, x)?,
+        Func::Softplus => graph.func(Func::Sigmoid, x)?,
+        Func::Float => graph.filled(Rat::one(), graph.shape(x).to_vec()),
+    })
+}

@@ -1,0 +1,125 @@
+//! Reductions (`sum` over all or some axes, `prod`, `norm`, `logsumexp`)
+//! and `softmax` along the last axis: builders, numeric rules, `bprop`s.
+
+use super::{Op, one};
+use crate::error::{Error, Result, Span};
+use crate::eval::value::{Rat, Value};
+use crate::graph::shape::numel;
+use crate::graph::{Graph, NodeId};
+use crate::simplify::rat;
+
+impl Graph {
+    /// Sum over all elements.
+    pub fn sum_all(&mut self, a: NodeId) -> Result<NodeId> {
+        let axes: Vec<usize> = (0..self.shape(a).len()).collect();
+        self.sum_axes(a, &axes)
+    }
+
+    /// Sum over the given axes (removed from the shape).
+    pub fn sum_axes(&mut self, a: NodeId, axes: &[usize]) -> Result<NodeId> {
+        let mut axes = axes.to_vec();
+        axes.sort_unstable();
+        axes.dedup();
+        let shape = self.shape(a).to_vec();
+        if let Some(&bad) = axes.iter().find(|&&k| k >= shape.len()) {
+            return Err(Error::shape(
+                Span::default(),
+                format!(
+                    "axis {bad} is out of range for a value of rank {}",
+                    shape.len()
+                ),
+            ));
+        }
+        if axes.is_empty() {
+            return Ok(a);
+        }
+        let kept: Vec<usize> = (0..shape.len())
+            .filter(|k| !axes.contains(k))
+            .map(|k| shape[k])
+            .collect();
+        let count: usize = axes.iter().map(|&k| shape[k]).product();
+        match self.op(a).clone() {
+            // sum of a constant is the constant times the count
+            Op::Num(r) => Ok(self.filled(r * rat(count as i64), kept)),
+            // sum over the axes a broadcast added is a multiplication
+            Op::Broadcast if self.shape(self.inputs(a)[0]).is_empty() => {
+                let inner = self.inputs(a)[0];
+                let s = self.scale(inner, rat(count as i64))?;
+                Ok(self.broadcast_to(s, kept))
+            }
+            _ => Ok(self.intern(Op::Sum(axes.into()), vec![a], kept)),
+        }
+    }
+
+    pub fn mean(&mut self, a: NodeId) -> Result<NodeId> {
+        let n = numel(self.shape(a)).max(1);
+        let s = self.sum_all(a)?;
+        self.scale(s, Rat::new(1.into(), (n as i64).into()))
+    }
+
+    pub fn reduce(&mut self, op: Op, a: NodeId) -> Result<NodeId> {
+        if self.shape(a).is_empty() {
+            // Of a scalar: itself, its size, or 1 for softmax.
+            return match op {
+                Op::Norm => self.func(crate::ops::Func::Abs, a),
+                Op::Softmax => Ok(self.int(1)),
+                _ => Ok(a),
+            };
+        }
+        let shape = if op == Op::Softmax {
+            self.shape(a).to_vec()
+        } else {
+            vec![]
+        };
+        Ok(self.intern(op, vec![a], shape))
+    }
+}
+
+pub fn eval(op: &Op, args: &[&Value]) -> Result<Value, String> {
+    let x = one(args)?;
+    Ok(match op {
+        Op::Sum(axes) => x.sum_axes(axes),
+        Op::Prod => x.prod_all(),
+        Op::Norm => x.norm_all(),
+        Op::LogSumExp => x.logsumexp_all(),
+        Op::Softmax => x.softmax_last(),
+        _ => return Err(format!("{} is not a reduction", op.label())),
+    })
+}
+
+pub fn bprop(graph: &mut Graph, op: &Op, y: NodeId, g: NodeId) -> Result<NodeId> {
+    let x = graph.inputs(y)[0];
+    let xshape = graph.shape(x).to_vec();
+    match op {
+        Op::Sum(axes) => {
+            // Put the summed axes back as size 1, then stretch them.
+            let keep: Vec<usize> = (0..xshape.len())
+                .map(|k| if axes.contains(&k) { 1 } else { xshape[k] })
+                .collect();
+            let r = graph.reshape(g, keep)?;
+            Ok(graph.broadcast_to(r, xshape))
+        }
+        Op::Prod => graph.product(rat(1), &[(g, rat(1)), (y, rat(1)), (x, rat(-1))]),
+        Op::Norm => graph.product(rat(1), &[(g, rat(1)), (x, rat(1)), (y, rat(-1))]),
+        Op::LogSumExp => {
+            // softmax over all elements, as exp(x - logsumexp(x)).
+            let d = graph.sub(x, y)?;
+            let e = graph.func(crate::ops::Func::Exp, d)?;
+            graph.mul(g, e)
+        }
+        Op::Softmax => {
+            // y ⊙ (g - Σ_last g⊙y), the sum kept as a size-1 last axis.
+            let gy = graph.mul(g, y)?;
+            let last = xshape.len().saturating_sub(1);
+            let s = graph.sum_axes(gy, &[last])?;
+            let mut keep = xshape.clone();
+            if let Some(d) = keep.last_mut() {
+                *d = 1;
+            }
+            let s = graph.reshape(s, keep)?;
+            let diff = graph.sub(g, s)?;
+            graph.mul(y, diff)
+        }
+        _ => Err(super::arith::internal("not a reduction")),
+    }
+}

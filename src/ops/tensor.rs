@@ -1,0 +1,254 @@
+//! Moving elements around: indexing and slicing, stacking (tensor
+//! literals), broadcasting, reshaping, and constant tensors. Their `bprop`s
+//! put gradients back where the elements came from: the adjoint of an index
+//! is written with slices of `eye(n)`, so it stays an expression of the
+//! language (`g * eye(3)[0]` for `x[0]`).
+
+use super::Op;
+use crate::error::{Error, Result, Span};
+use crate::eval::value::{Rat, Tensor, Value};
+use crate::graph::shape::{Sel, Shape, broadcast_axes, numel, selected_shape, show};
+use crate::graph::{Graph, NodeId};
+use num_traits::{One, Zero};
+
+impl Graph {
+    /// `a[sels]`, selections already resolved against `a`'s shape.
+    pub fn index(&mut self, a: NodeId, mut sels: Vec<Sel>) -> Result<NodeId> {
+        let shape = self.shape(a).to_vec();
+        // A trailing `:` changes nothing: `A[1, :]` is `A[1]`.
+        while let Some(Sel::Range {
+            start: 0,
+            step: 1,
+            len,
+        }) = sels.last()
+        {
+            if Some(len) != shape.get(sels.len() - 1) {
+                break;
+            }
+            sels.pop();
+        }
+        if sels.is_empty() {
+            return Ok(a);
+        }
+        let out = selected_shape(&shape, &sels);
+        match self.op(a).clone() {
+            Op::Num(r) => return Ok(self.filled(r, out)),
+            Op::Stack => {
+                if let Some(Sel::At(i)) = sels.first() {
+                    let item = self.inputs(a)[*i];
+                    return self.index(item, sels[1..].to_vec());
+                }
+            }
+            _ => {}
+        }
+        Ok(self.intern(Op::Index(sels.into()), vec![a], out))
+    }
+
+    /// `[a, b, ...]`: equal shapes stacked along a new first axis.
+    pub fn stack(&mut self, items: &[NodeId]) -> Result<NodeId> {
+        let first = items.first().ok_or_else(|| {
+            Error::shape(
+                Span::default(),
+                "a tensor literal needs at least one element",
+            )
+        })?;
+        let inner = self.shape(*first).to_vec();
+        if let Some((k, bad)) = items
+            .iter()
+            .enumerate()
+            .find(|(_, i)| self.shape(**i) != inner.as_slice())
+        {
+            return Err(Error::shape(
+                Span::default(),
+                format!(
+                    "ragged tensor literal: element {} has shape {}, element 1 has shape {}",
+                    k + 1,
+                    show(self.shape(*bad)),
+                    show(&inner)
+                ),
+            ));
+        }
+        let mut shape = vec![items.len()];
+        shape.extend(&inner);
+        if let Some(r) = self.as_num(*first).cloned()
+            && items.iter().all(|i| self.as_num(*i) == Some(&r))
+        {
+            return Ok(self.filled(r, shape));
+        }
+        if let Some(v) = self.constant_stack(items) {
+            return Ok(self.data(v));
+        }
+        Ok(self.intern(Op::Stack, items.to_vec(), shape))
+    }
+
+    /// The value of a stack of constants, when every item is one.
+    fn constant_stack(&self, items: &[NodeId]) -> Option<Value> {
+        let values: Option<Vec<Value>> = items
+            .iter()
+            .map(|&i| match self.op(i) {
+                Op::Num(r) => Some(Value::filled(r, self.shape(i))),
+                Op::Data(d) => Some(self.data_value(*d).clone()),
+                _ => None,
+            })
+            .collect();
+        Value::stack(&values?).ok()
+    }
+
+    /// A constant tensor node (a filled `Num` when every element is equal).
+    pub fn data(&mut self, v: Value) -> NodeId {
+        if let Value::Exact(t) = &v
+            && let Some(r) = t.data.first()
+            && t.data.iter().all(|x| x == r)
+        {
+            return self.filled(r.clone(), t.shape.clone());
+        }
+        let shape = v.shape().to_vec();
+        let i = self.intern_data(v);
+        self.intern(Op::Data(i), vec![], shape)
+    }
+
+    pub fn reshape(&mut self, a: NodeId, shape: Shape) -> Result<NodeId> {
+        let from = self.shape(a).to_vec();
+        if numel(&from) != numel(&shape) {
+            return Err(Error::shape(
+                Span::default(),
+                format!("cannot reshape {} into {}", show(&from), show(&shape)),
+            ));
+        }
+        if from == shape {
+            return Ok(a);
+        }
+        match self.op(a).clone() {
+            Op::Num(r) => Ok(self.filled(r, shape)),
+            Op::Reshape => {
+                let inner = self.inputs(a)[0];
+                self.reshape(inner, shape)
+            }
+            _ => Ok(self.intern(Op::Reshape, vec![a], shape)),
+        }
+    }
+
+    /// The gradient `g` of a broadcast result, summed back to `shape`.
+    pub fn unbroadcast(&mut self, g: NodeId, shape: &[usize]) -> Result<NodeId> {
+        if self.shape(g) == shape {
+            return Ok(g);
+        }
+        let full = self.shape(g).to_vec();
+        let (mut axes, ones) = broadcast_axes(shape, &full);
+        let had_ones = !ones.is_empty();
+        axes.extend(ones);
+        let s = self.sum_axes(g, &axes)?;
+        if had_ones {
+            self.reshape(s, shape.to_vec())
+        } else {
+            Ok(s)
+        }
+    }
+
+    /// The first `k` columns of `eye(n)`: it embeds `k` entries into `n`.
+    pub fn eye_columns(&mut self, n: usize, k: usize) -> Result<NodeId> {
+        let eye = self.eye(n);
+        self.index(
+            eye,
+            vec![
+                Sel::Range {
+                    start: 0,
+                    step: 1,
+                    len: n,
+                },
+                Sel::Range {
+                    start: 0,
+                    step: 1,
+                    len: k,
+                },
+            ],
+        )
+    }
+
+    /// `g` (of the selected shape) put back at `sels` in zeros of `shape`.
+    fn scatter(&mut self, g: NodeId, sels: &[Sel], shape: &[usize]) -> Result<NodeId> {
+        if let ([n], [Sel::At(p)]) = (shape, sels) {
+            let eye = self.eye(*n);
+            let e = self.index(eye, vec![Sel::At(*p)])?;
+            return self.mul(g, e);
+        }
+        if shape.len() > 2 {
+            return Err(Error::shape(
+                Span::default(),
+                "derivatives of indexing are supported up to matrices",
+            ));
+        }
+        // Reinsert the dropped axes as size 1, then embed axis by axis.
+        let keep: Vec<usize> = (0..shape.len())
+            .map(|k| match sels.get(k) {
+                Some(Sel::At(_)) => 1,
+                Some(Sel::Range { len, .. }) => *len,
+                None => shape[k],
+            })
+            .collect();
+        let mut h = self.reshape(g, keep)?;
+        for (axis, sel) in sels.iter().enumerate() {
+            let n = shape[axis];
+            let eye = self.eye(n);
+            let range = match *sel {
+                Sel::At(p) => Sel::Range {
+                    start: p,
+                    step: 1,
+                    len: 1,
+                },
+                ref r => r.clone(),
+            };
+            let full = Sel::Range {
+                start: 0,
+                step: 1,
+                len: n,
+            };
+            h = if axis == 0 {
+                let e = self.index(eye, vec![full, range])?;
+                self.matmul(e, h)?
+            } else {
+                let e = self.index(eye, vec![range])?;
+                self.matmul(h, e)?
+            };
+        }
+        Ok(h)
+    }
+}
+
+pub fn eval(op: &Op, shape: &[usize], args: &[&Value]) -> Result<Value, String> {
+    let x = super::one(args)?;
+    match op {
+        Op::Index(sels) => Ok(x.index(sels)),
+        Op::Stack => {
+            let items: Vec<Value> = args.iter().map(|v| (*v).clone()).collect();
+            Value::stack(&items)
+        }
+        Op::Broadcast => x.broadcast_to(shape),
+        Op::Reshape => x.reshape(shape),
+        _ => Err(format!("{} does not move elements", op.label())),
+    }
+}
+
+pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
+    let x = graph.inputs(node)[which];
+    let shape = graph.shape(x).to_vec();
+    match op {
+        Op::Index(sels) => graph.scatter(g, sels, &shape),
+        Op::Stack => graph.index(g, vec![Sel::At(which)]),
+        Op::Broadcast => graph.unbroadcast(g, &shape),
+        Op::Reshape => graph.reshape(g, shape),
+        _ => Err(super::arith::internal("not a tensor op")),
+    }
+}
+
+/// The exact identity matrix.
+pub fn eye_value(n: usize) -> Value {
+    let mut data = vec![Rat::zero(); n * n];
+    for i in 0..n {
+        data[i * n + i] = Rat::one();
+    }
+    Value::Exact(Tensor {
+        shape: vec![n, n],
+        data,
+    })
+}

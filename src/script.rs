@@ -1,0 +1,215 @@
+//! Scripts: splitting a file into statements (a statement is one line, or
+//! several while a bracket is open), reading files safely, and positions.
+
+/// One statement of a script and the line it starts on (1-based).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Statement {
+    pub line: usize,
+    /// Byte offset of the statement in the whole text.
+    pub offset: usize,
+    pub text: String,
+}
+
+/// Largest script read, in bytes.
+pub const MAX_SCRIPT_BYTES: u64 = 16 << 20;
+
+/// The statements of `text`; blank and comment-only lines are skipped.
+pub fn statements(text: &str) -> Vec<Statement> {
+    let mut out = Vec::new();
+    let mut current: Option<Statement> = None;
+    let mut offset = 0;
+    for (k, line) in text.split_inclusive('\n').enumerate() {
+        let start = offset;
+        offset += line.len();
+        let line = line.strip_suffix('\n').unwrap_or(line);
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let stmt = match current.take() {
+            Some(mut s) => {
+                s.text.push('\n');
+                s.text.push_str(line);
+                s
+            }
+            None => {
+                let t = line.trim_start();
+                if t.is_empty() || t.starts_with('#') {
+                    continue;
+                }
+                Statement {
+                    line: k + 1,
+                    offset: start,
+                    text: line.to_string(),
+                }
+            }
+        };
+        if crate::syntax::is_incomplete(&stmt.text) {
+            current = Some(stmt);
+        } else {
+            out.push(stmt);
+        }
+    }
+    out.extend(current);
+    out
+}
+
+/// The text of a script file, refused when missing, too big or binary.
+pub fn read_script(path: &str) -> Result<String, String> {
+    let meta =
+        std::fs::metadata(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    if meta.is_dir() {
+        return Err(format!("cannot read `{path}`: it is a directory"));
+    }
+    if meta.len() > MAX_SCRIPT_BYTES {
+        return Err(format!(
+            "`{path}` is too large for a script ({} bytes; the limit is {MAX_SCRIPT_BYTES})",
+            meta.len()
+        ));
+    }
+    let bytes =
+        std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    if bytes.contains(&0) {
+        return Err(format!("`{path}` is not a text file"));
+    }
+    String::from_utf8(bytes).map_err(|_| format!("`{path}` is not UTF-8 text"))
+}
+
+/// An I/O error in lower case without the OS error number.
+pub fn io_reason(e: &std::io::Error) -> String {
+    let s = e.to_string();
+    let s = match s.find(" (os error") {
+        Some(k) => s[..k].to_string(),
+        None => s,
+    };
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().collect::<String>() + c.as_str(),
+        None => s,
+    }
+}
+
+/// 1-based line and column (in characters) of byte `pos` in `text`.
+pub fn line_col(text: &str, pos: usize) -> (usize, usize) {
+    let pos = pos.min(text.len());
+    let before = text.get(..pos).unwrap_or(text);
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_continue_while_brackets_are_open() {
+        let s = statements("x + 1\n\n# note\n:let v = [1,\n  2]\ny");
+        let lines: Vec<usize> = s.iter().map(|s| s.line).collect();
+        assert_eq!(lines, vec![1, 4, 6]);
+        assert_eq!(s[1].text, ":let v = [1,\n  2]");
+        assert_eq!(s[1].offset, 14);
+    }
+
+    #[test]
+    fn columns_count_characters() {
+        assert_eq!(line_col("λ + €", 5), (1, 4));
+        assert_eq!(line_col("a\nbc", 3), (2, 2));
+    }
+}
+
+/// How a script's results are written.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    pub json: bool,
+    pub keep_going: bool,
+    pub render: crate::output::Render,
+    /// Colour in error diagrams (stderr is a terminal).
+    pub err_color: bool,
+}
+
+/// Runs every statement of `text` (named `name` in messages) and writes the
+/// results to `out` and errors to `err`. Returns false when one failed.
+pub fn run_text(
+    session: &mut crate::session::Session,
+    name: &str,
+    text: &str,
+    opts: Options,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> bool {
+    let mut ok = true;
+    for stmt in statements(text) {
+        let result = session.run(&stmt.text);
+        let origin = crate::diag::Origin {
+            name,
+            source: text,
+            offset: stmt.offset,
+        };
+        let written = match &result {
+            Ok(items) => write_items(items, &stmt, opts, out),
+            Err(e) => write_error(e, &stmt, &origin, opts, out, err),
+        };
+        if written.is_err() {
+            return false;
+        }
+        if result.is_err() {
+            ok = false;
+            if !opts.keep_going {
+                break;
+            }
+        }
+        if session.wants_quit() {
+            break;
+        }
+    }
+    ok
+}
+
+fn write_items(
+    items: &[crate::output::Item],
+    stmt: &Statement,
+    opts: Options,
+    out: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if opts.json {
+        if items.is_empty() {
+            let obj = serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": true});
+            writeln!(out, "{obj}")?;
+        }
+        for item in items {
+            let mut obj = serde_json::Map::new();
+            obj.insert("input".into(), stmt.text.clone().into());
+            obj.insert("line".into(), stmt.line.into());
+            obj.extend(crate::output::render_json(item));
+            writeln!(out, "{}", serde_json::Value::Object(obj))?;
+        }
+        return Ok(());
+    }
+    for item in items {
+        let s = crate::output::render_human(item, opts.render);
+        if !s.is_empty() {
+            writeln!(out, "{s}")?;
+        }
+    }
+    Ok(())
+}
+
+fn write_error(
+    e: &crate::error::Error,
+    stmt: &Statement,
+    origin: &crate::diag::Origin,
+    opts: Options,
+    out: &mut dyn std::io::Write,
+    err: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    if opts.json {
+        let (line, column) = line_col(origin.source, origin.offset + e.span.start);
+        let mut error = serde_json::json!({"message": e.message, "line": line, "column": column});
+        if let Some(h) = &e.help {
+            error["help"] = h.clone().into();
+        }
+        let obj =
+            serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": false, "error": error});
+        return writeln!(out, "{obj}");
+    }
+    out.flush()?;
+    writeln!(err, "{}", crate::diag::render(e, origin, opts.err_color))
+}

@@ -1,0 +1,497 @@
+//! Statements about bindings and values: expressions, `:let`, `:var`,
+//! `:def`, `:eval`, `:simplify`, `:vars`, `:unlet`, `:seed`, `:load`,
+//! `:save`.
+
+use super::Session;
+use crate::error::{Error, Result, Span};
+use crate::graph::shape::show;
+use crate::lower::names::{Ref, pin_ans, refs};
+use crate::lower::{Recipe, UserFn, constant_int};
+use crate::output::{Item, ItemKind};
+use crate::print::{Style, print};
+use crate::syntax::ast::{Expr, Ident, PathArg, VarDecl};
+use std::collections::HashSet;
+
+/// Largest nesting of `:load` (a script that loads itself stops here).
+pub const MAX_LOAD_DEPTH: usize = 16;
+
+/// Largest nesting of user-function calls while expanding.
+impl Session {
+    pub(super) fn expression(&mut self, e: &Expr, src: &str) -> Result<Item> {
+        let e = pin_ans(e, self.env.results.len());
+        let id = self.lower_expr(&e, src)?;
+        let mut item = self.describe(id, e.span)?;
+        item.number = Some(self.push_result(Recipe::Expr {
+            expr: e,
+            src: src.trim().to_string(),
+        }));
+        self.last_closed = item.value.is_some();
+        Ok(item)
+    }
+
+    pub(super) fn let_(&mut self, binds: &[(Ident, Expr)], src: &str) -> Result<Vec<Item>> {
+        let mut items = Vec::new();
+        for (name, e) in binds {
+            self.check_bindable(name)?;
+            let e = pin_ans(e, self.env.results.len());
+            let is_formula = refs(&e).iter().any(|r| match r {
+                Ref::Name(n) => {
+                    n != "pi" && !crate::lower::is_builtin(n) && !self.env.funcs.contains_key(n)
+                }
+                Ref::Result(_) => true,
+            });
+            let item = if is_formula {
+                self.bind_formula(name, e, src)?
+            } else {
+                self.bind_value(name, &e, src)?
+            };
+            items.push(item);
+        }
+        if let Some(ans) = self.ans_if_newly_closed(src)? {
+            items.push(ans);
+        }
+        Ok(items)
+    }
+
+    fn check_bindable(&self, name: &Ident) -> Result<()> {
+        let n = name.name.as_str();
+        if crate::lower::is_builtin(n) || self.env.funcs.contains_key(n) {
+            return Err(Error::name(
+                name.span,
+                format!("`{n}` is a function and cannot be bound"),
+            ));
+        }
+        if n == "pi" || n == "ans" {
+            return Err(Error::name(
+                name.span,
+                format!("`{n}` is built in and cannot be bound"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn bind_value(&mut self, name: &Ident, e: &Expr, src: &str) -> Result<Item> {
+        let id = self.lower_expr(e, src)?;
+        let (mut values, warnings) = self.evaluate(&[id], e.span)?;
+        let value = values
+            .pop()
+            .ok_or_else(|| Error::math(e.span, "no value"))?;
+        self.env.formulas.remove(&name.name);
+        self.env.decls.remove(&name.name);
+        self.env.values.insert(name.name.clone(), value.clone());
+        self.invalidate();
+        Ok(Item {
+            kind: ItemKind::Binding,
+            name: Some(name.name.clone()),
+            shape: Some(value.shape().to_vec()),
+            value: Some(value),
+            warnings,
+            ..Item::default()
+        })
+    }
+
+    fn bind_formula(&mut self, name: &Ident, e: Expr, src: &str) -> Result<Item> {
+        if let Some(path) = self.cycle(&name.name, &e) {
+            return Err(Error::name(
+                name.span,
+                format!(
+                    "`{}` would be defined in terms of itself ({path})",
+                    name.name
+                ),
+            ));
+        }
+        let text = src.get(e.span.start..e.span.end).unwrap_or("").to_string();
+        self.note_refs(Ref::Name(name.name.clone()), &e);
+        let old = self
+            .env
+            .formulas
+            .insert(name.name.clone(), (e.clone(), text));
+        let old_value = self.env.values.remove(&name.name);
+        self.invalidate();
+        let described = self
+            .lower_expr(&e, src)
+            .and_then(|id| self.describe(id, e.span));
+        let mut item = match described {
+            Ok(item) => item,
+            Err(err) => {
+                // Refused: leave the bindings as they were.
+                match old {
+                    Some(o) => self.env.formulas.insert(name.name.clone(), o),
+                    None => self.env.formulas.remove(&name.name),
+                };
+                if let Some(v) = old_value {
+                    self.env.values.insert(name.name.clone(), v);
+                }
+                self.invalidate();
+                return Err(err);
+            }
+        };
+        item.kind = ItemKind::Binding;
+        item.name = Some(name.name.clone());
+        Ok(item)
+    }
+
+    /// A path `name → … → name` if binding `name` to `e` makes a cycle.
+    /// The reverse index answers "no" at once for a fresh name (so a chain
+    /// of 10,000 formulas binds in linear time); a possible cycle is then
+    /// confirmed by walking forward from `e`.
+    fn cycle(&self, name: &str, e: &Expr) -> Option<String> {
+        let target = Ref::Name(name.to_string());
+        let mut dependents: HashSet<Ref> = HashSet::from([target.clone()]);
+        let mut todo = vec![target];
+        while let Some(r) = todo.pop() {
+            for d in self.rdeps.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+                if dependents.insert(d.clone()) {
+                    todo.push(d.clone());
+                }
+            }
+        }
+        if !refs(e).iter().any(|r| dependents.contains(r)) {
+            return None;
+        }
+        let mut seen: HashSet<Ref> = HashSet::new();
+        let mut stack: Vec<(Ref, String)> = refs(e)
+            .into_iter()
+            .map(|r| {
+                let p = label(&r);
+                (r, p)
+            })
+            .collect();
+        while let Some((r, path)) = stack.pop() {
+            if r == Ref::Name(name.to_string()) {
+                return Some(format!("{name} → {path}"));
+            }
+            if !seen.insert(r.clone()) {
+                continue;
+            }
+            let next = match &r {
+                Ref::Name(n) => self.env.formulas.get(n).map(|(e, _)| refs(e)),
+                Ref::Result(k) => k
+                    .checked_sub(1)
+                    .and_then(|k| self.env.results.get(k))
+                    .map(|rc| refs(rc.expr().0)),
+            };
+            for r2 in next.unwrap_or_default() {
+                let p = format!("{path} → {}", label(&r2));
+                stack.push((r2, p));
+            }
+        }
+        None
+    }
+
+    /// Notes that `who` refers to everything `e` refers to.
+    pub(super) fn note_refs(&mut self, who: Ref, e: &Expr) {
+        for r in refs(e) {
+            self.rdeps.entry(r).or_default().push(who.clone());
+        }
+    }
+
+    /// `ans = VALUE` when the last result has just become closed.
+    fn ans_if_newly_closed(&mut self, src: &str) -> Result<Option<Item>> {
+        let was = self.last_closed;
+        let Some(id) = self.last_result(src).ok().flatten() else {
+            return Ok(None);
+        };
+        let now = self.closed(id);
+        self.last_closed = now;
+        if was || !now {
+            return Ok(None);
+        }
+        let Ok((mut values, warnings)) = self.evaluate(&[id], Span::default()) else {
+            return Ok(None);
+        };
+        Ok(Some(Item {
+            kind: ItemKind::Ans,
+            name: Some("ans".into()),
+            number: Some(self.env.results.len()),
+            expr: Some(print(&self.graph, id, Style::Plain)),
+            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            shape: Some(self.graph.shape(id).to_vec()),
+            value: values.pop(),
+            warnings,
+            ..Item::default()
+        }))
+    }
+
+    pub(super) fn declare(&mut self, decls: &[VarDecl], src: &str) -> Result<Vec<Item>> {
+        let mut items = Vec::new();
+        for d in decls {
+            self.check_bindable(&d.name)?;
+            let mut shape = Vec::new();
+            for e in &d.dims {
+                let id = self.lower_expr(e, src)?;
+                let n = constant_int(&self.graph, id, e.span, "a dimension")?;
+                if n < 1 {
+                    return Err(Error::usage(
+                        e.span,
+                        format!("a dimension must be positive, got {n}"),
+                    ));
+                }
+                shape.push(n as usize);
+            }
+            self.env.values.remove(&d.name.name);
+            self.env.formulas.remove(&d.name.name);
+            self.env.decls.insert(d.name.name.clone(), shape.clone());
+            items.push(Item {
+                kind: ItemKind::Silent,
+                name: Some(d.name.name.clone()),
+                shape: Some(shape.clone()),
+                text: Some(format!("{} : {}", d.name.name, show(&shape))),
+                ..Item::default()
+            });
+        }
+        self.invalidate();
+        Ok(items)
+    }
+
+    pub(super) fn define(
+        &mut self,
+        name: &Ident,
+        params: &[Ident],
+        body: &Expr,
+        src: &str,
+    ) -> Result<Vec<Item>> {
+        if crate::lower::is_builtin(&name.name) || name.name == "pi" || name.name == "ans" {
+            return Err(Error::name(
+                name.span,
+                format!("`{}` is built in and cannot be redefined", name.name),
+            ));
+        }
+        let mut seen = HashSet::new();
+        for p in params {
+            if !seen.insert(p.name.as_str()) {
+                return Err(Error::name(
+                    p.span,
+                    format!("parameter `{}` appears twice", p.name),
+                ));
+            }
+        }
+        let f = UserFn {
+            params: params.iter().map(|p| p.name.clone()).collect(),
+            body: pin_ans(body, self.env.results.len()),
+            text: src.trim().to_string(),
+        };
+        // Try the definition on scalar arguments, with itself in place so
+        // that recursion shows up now, not at its first use.
+        let mut trial = self.env.clone();
+        trial.funcs.insert(name.name.clone(), f.clone());
+        let call = Expr {
+            kind: crate::syntax::ast::ExprKind::Call(
+                name.clone(),
+                params
+                    .iter()
+                    .map(|p| Expr {
+                        kind: crate::syntax::ast::ExprKind::Name(format!("∂param {}", p.name)),
+                        span: p.span,
+                    })
+                    .collect(),
+            ),
+            span: name.span,
+        };
+        let mut memo = crate::lower::Memo::default();
+        let mut lw =
+            crate::lower::Lower::new(&mut self.graph, &trial, &mut memo, &mut self.rng, src);
+        if let Err(err) = lw.expr(&call) {
+            if !matches!(
+                err.kind,
+                crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math
+            ) {
+                return Err(err);
+            }
+        }
+        self.env.funcs.insert(name.name.clone(), f);
+        self.env.formulas.remove(&name.name);
+        self.env.values.remove(&name.name);
+        self.invalidate();
+        let sig: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
+        Ok(vec![Item {
+            kind: ItemKind::Silent,
+            name: Some(name.name.clone()),
+            text: Some(format!("{}({})", name.name, sig.join(", "))),
+            ..Item::default()
+        }])
+    }
+
+    pub(super) fn eval_stmt(&mut self, e: Option<&Expr>, src: &str) -> Result<Vec<Item>> {
+        let (id, span, number) = match e {
+            Some(e) => {
+                let e = pin_ans(e, self.env.results.len());
+                let id = self.lower_expr(&e, src)?;
+                let n = self.push_result(Recipe::Expr {
+                    expr: e.clone(),
+                    src: src.get(e.span.start..e.span.end).unwrap_or("").to_string(),
+                });
+                (id, e.span, n)
+            }
+            None => {
+                let id = self.last_result(src)?.ok_or_else(|| {
+                    Error::usage(
+                        Span::new(0, src.trim_end().len()),
+                        "nothing to evaluate: no result so far",
+                    )
+                })?;
+                (
+                    id,
+                    Span::new(0, src.trim_end().len()),
+                    self.env.results.len(),
+                )
+            }
+        };
+        let missing =
+            crate::eval::run::unbound(&self.graph, id, &|n| self.env.values.contains_key(n));
+        if !missing.is_empty() {
+            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
+            let (s, them) = if missing.len() == 1 {
+                ("", "it")
+            } else {
+                ("s", "them")
+            };
+            return Err(
+                Error::name(span, format!("no value for {}", list.join(", "))).with_help(format!(
+                    "give {them} value{s} with :let, e.g. :let {} = 1",
+                    missing[0]
+                )),
+            );
+        }
+        let mut item = self.describe(id, span)?;
+        item.number = Some(number);
+        self.last_closed = true;
+        Ok(vec![item])
+    }
+
+    pub(super) fn simplify(&mut self, e: &Expr, src: &str) -> Result<Vec<Item>> {
+        let e = pin_ans(e, self.env.results.len());
+        let id = self.lower_expr(&e, src)?;
+        let number = self.push_result(Recipe::Expr {
+            expr: e.clone(),
+            src: src.trim().to_string(),
+        });
+        self.last_closed = self.closed(id);
+        Ok(vec![Item {
+            number: Some(number),
+            expr: Some(print(&self.graph, id, Style::Plain)),
+            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            shape: Some(self.graph.shape(id).to_vec()),
+            ..Item::default()
+        }])
+    }
+
+    pub(super) fn vars(&self) -> Item {
+        let mut lines = Vec::new();
+        let mut names: Vec<&String> = self
+            .env
+            .values
+            .keys()
+            .chain(self.env.formulas.keys())
+            .chain(self.env.decls.keys())
+            .chain(self.env.funcs.keys())
+            .collect();
+        names.sort();
+        names.dedup();
+        for n in names {
+            if let Some(v) = self.env.values.get(n) {
+                let shown = crate::eval::format::format_value(v).replace('\n', "\n    ");
+                lines.push(format!("{n} = {shown}"));
+            } else if let Some((_, text)) = self.env.formulas.get(n) {
+                lines.push(format!("{n} := {text}"));
+            } else if let Some(s) = self.env.decls.get(n) {
+                lines.push(format!("{n} : {}", show(s)));
+            } else if let Some(f) = self.env.funcs.get(n) {
+                lines.push(f.text.clone());
+            }
+        }
+        if lines.is_empty() {
+            lines.push("no bindings".into());
+        }
+        Item::text(lines.join("\n"))
+    }
+
+    pub(super) fn unlet(&mut self, names: &[Ident]) -> Result<Vec<Item>> {
+        for n in names {
+            let k = n.name.as_str();
+            let known = self.env.values.contains_key(k)
+                || self.env.formulas.contains_key(k)
+                || self.env.decls.contains_key(k)
+                || self.env.funcs.contains_key(k);
+            if !known {
+                return Err(Error::name(n.span, format!("`{k}` is not bound")));
+            }
+        }
+        for n in names {
+            let k = n.name.as_str();
+            self.env.values.remove(k);
+            self.env.formulas.remove(k);
+            self.env.decls.remove(k);
+            self.env.funcs.remove(k);
+        }
+        self.invalidate();
+        Ok(vec![])
+    }
+
+    pub(super) fn seed(&mut self, e: &Expr, src: &str) -> Result<Vec<Item>> {
+        let id = self.lower_expr(e, src)?;
+        let n = constant_int(&self.graph, id, e.span, "a seed")?;
+        let n =
+            u64::try_from(n).map_err(|_| Error::usage(e.span, "a seed must not be negative"))?;
+        self.rng = crate::eval::data::Rng::new(n);
+        Ok(vec![])
+    }
+
+    pub(super) fn load(&mut self, path: &PathArg) -> Result<Vec<Item>> {
+        if self.load_depth >= MAX_LOAD_DEPTH {
+            return Err(Error::limit(
+                path.span,
+                format!(":load nested deeper than {MAX_LOAD_DEPTH} (does the script load itself?)"),
+            ));
+        }
+        let text = crate::script::read_script(&path.path).map_err(|m| Error::io(path.span, m))?;
+        self.load_depth += 1;
+        let mut items = Vec::new();
+        let mut result = Ok(());
+        for stmt in crate::script::statements(&text) {
+            match self.run(&stmt.text) {
+                Ok(mut more) => items.append(&mut more),
+                Err(err) => {
+                    let (line, col) = crate::script::line_col(&stmt.text, err.span.start);
+                    let message = format!(
+                        "{}:{}:{}: {}",
+                        path.path,
+                        stmt.line + line - 1,
+                        col,
+                        err.message
+                    );
+                    result = Err(Error {
+                        message,
+                        span: path.span,
+                        ..err
+                    });
+                    break;
+                }
+            }
+            if self.quit {
+                break;
+            }
+        }
+        self.load_depth -= 1;
+        result.map(|_| items)
+    }
+
+    pub(super) fn save(&mut self, path: &PathArg) -> Result<Vec<Item>> {
+        let mut text = self.history.join("\n");
+        text.push('\n');
+        std::fs::write(&path.path, text)
+            .map_err(|e| Error::io(path.span, format!("cannot write `{}`: {e}", path.path)))?;
+        Ok(vec![Item::text(format!(
+            "saved {} statements to {}",
+            self.history.len(),
+            path.path
+        ))])
+    }
+}
+
+fn label(r: &Ref) -> String {
+    match r {
+        Ref::Name(n) => n.clone(),
+        Ref::Result(k) => format!("${k}"),
+    }
+}

@@ -1,0 +1,219 @@
+//! Derivative statements: `:grad` (and `:jacobian`), `:hessian`, `:trace`.
+
+use super::Session;
+use crate::diff::backprop;
+use crate::error::{Error, Result, Span};
+use crate::graph::NodeId;
+use crate::graph::shape::show;
+use crate::lower::Recipe;
+use crate::lower::names::pin_ans;
+use crate::output::{Item, ItemKind};
+use crate::print::{Style, print};
+use crate::syntax::ast::{Expr, ExprKind, Ident};
+use std::time::Instant;
+
+impl Session {
+    pub(super) fn grad(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
+        let e = pin_ans(expr, self.env.results.len());
+        let f = self.lower_expr(&e, src)?;
+        let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").to_string();
+        let mut ids = Vec::new();
+        for v in wrt {
+            let t = Instant::now();
+            let d = self.with_lower(src, |lw| lw.grad(f, v));
+            self.phases.add("diff", t);
+            ids.push(d?);
+        }
+        let mut items = Vec::new();
+        for (v, &d) in wrt.iter().zip(&ids) {
+            let mut item = self.describe_symbolic(d);
+            item.kind = ItemKind::Derivative;
+            item.label = Some(format!("∂{}/∂{}", operand(&e, &ftext), v.name));
+            item.wrt = vec![v.name.clone()];
+            item.nodes = Some(self.graph.count(d));
+            item.forward_nodes = Some(self.graph.count(f));
+            item.number = Some(self.push_result(Recipe::Grad {
+                expr: e.clone(),
+                src: ftext.clone(),
+                wrt: v.clone(),
+            }));
+            items.push(item);
+        }
+        self.fill_values(&mut items, &ids, e.span)?;
+        Ok(items)
+    }
+
+    pub(super) fn hessian(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
+        let e = pin_ans(expr, self.env.results.len());
+        let f = self.lower_expr(&e, src)?;
+        if !self.graph.shape(f).is_empty() {
+            return Err(Error::shape(
+                e.span,
+                format!(
+                    ":hessian needs a scalar expression, this one has shape {}",
+                    show(self.graph.shape(f))
+                ),
+            ));
+        }
+        let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").to_string();
+        let mut ids = Vec::new();
+        let mut items = Vec::new();
+        for a in wrt {
+            for b in wrt {
+                let t = Instant::now();
+                let d = self.with_lower(src, |lw| {
+                    let da = lw.grad(f, a)?;
+                    lw.grad(da, b)
+                });
+                self.phases.add("diff", t);
+                let d = d?;
+                ids.push(d);
+                let mut item = self.describe_symbolic(d);
+                item.kind = ItemKind::Derivative;
+                let name = operand(&e, &ftext);
+                item.label = Some(if a.name == b.name {
+                    format!("∂²{name}/∂{}²", a.name)
+                } else {
+                    format!("∂²{name}/∂{}∂{}", a.name, b.name)
+                });
+                item.wrt = vec![a.name.clone(), b.name.clone()];
+                item.nodes = Some(self.graph.count(d));
+                item.forward_nodes = Some(self.graph.count(f));
+                item.number = Some(self.push_result(Recipe::Hessian {
+                    expr: e.clone(),
+                    src: ftext.clone(),
+                    wrt: [a.clone(), b.clone()],
+                }));
+                items.push(item);
+            }
+        }
+        self.fill_values(&mut items, &ids, e.span)?;
+        Ok(items)
+    }
+
+    /// An item with the printed forms and shape of `id`, no value yet.
+    fn describe_symbolic(&self, id: NodeId) -> Item {
+        let t = Instant::now();
+        let item = Item {
+            expr: Some(print(&self.graph, id, Style::Plain)),
+            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            shape: Some(self.graph.shape(id).to_vec()),
+            ..Item::default()
+        };
+        self.phases.add("print", t);
+        item
+    }
+
+    /// Values of all `ids` in one pass over the shared graph, when closed.
+    fn fill_values(&mut self, items: &mut [Item], ids: &[NodeId], span: Span) -> Result<()> {
+        if !ids.iter().all(|&d| self.closed(d)) {
+            self.last_closed = false;
+            return Ok(());
+        }
+        let (values, warnings) = self.evaluate(ids, span)?;
+        for (item, v) in items.iter_mut().zip(values) {
+            item.value = Some(v);
+        }
+        if let Some(last) = items.last_mut() {
+            last.warnings = warnings;
+        }
+        self.last_closed = true;
+        Ok(())
+    }
+
+    pub(super) fn trace(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
+        let e = pin_ans(expr, self.env.results.len());
+        let f = self.lower_expr(&e, src)?;
+        if !self.graph.shape(f).is_empty() {
+            return Err(Error::shape(
+                e.span,
+                format!(
+                    ":trace needs a scalar expression, this one has shape {}",
+                    show(self.graph.shape(f))
+                ),
+            ));
+        }
+        let vars = wrt
+            .iter()
+            .map(|v| self.with_lower(src, |lw| lw.variable(v)))
+            .collect::<Result<Vec<_>>>()?;
+        let one = self.graph.int(1);
+        let bp = backprop(&mut self.graph, f, &vars, one)?;
+        Ok(vec![Item::text(self.trace_text(f, &bp, wrt))])
+    }
+
+    fn trace_text(&self, f: NodeId, bp: &crate::diff::Backprop, wrt: &[Ident]) -> String {
+        let g = &self.graph;
+        let name = |id: NodeId| match bp.pruned.iter().position(|&p| p == id) {
+            Some(k) => format!("u{}", k + 1),
+            None => short(&print(g, id, Style::Plain)),
+        };
+        let mut out = vec![format!(
+            "forward graph, pruned to the paths from {} to the output ({} nodes):",
+            names(wrt),
+            bp.pruned.len()
+        )];
+        for &id in &bp.pruned {
+            let args: Vec<String> = g.inputs(id).iter().map(|&i| name(i)).collect();
+            let op = if args.is_empty() {
+                g.op(id).label()
+            } else {
+                format!("{}({})", g.op(id).label(), args.join(", "))
+            };
+            out.push(format!(
+                "  {:<4} = {:<28} {}",
+                name(id),
+                op,
+                show(g.shape(id))
+            ));
+        }
+        out.push("back-propagation, filling grad_table in reverse order:".into());
+        for step in &bp.steps {
+            let value = short(&print(g, step.grad, Style::Plain));
+            if step.node == f {
+                out.push(format!(
+                    "  grad_table[{}] = {value}   (seed: ∂z/∂z)",
+                    name(step.node)
+                ));
+                continue;
+            }
+            out.push(format!("  grad_table[{}] = {value}", name(step.node)));
+            for &(c, d) in &step.contributions {
+                out.push(format!(
+                    "      from {} ({}.bprop): {}",
+                    name(c),
+                    g.op(c).label(),
+                    short(&print(g, d, Style::Plain))
+                ));
+            }
+        }
+        for (v, d) in wrt.iter().zip(&bp.grads) {
+            out.push(format!("∂z/∂{} = {}", v.name, print(g, *d, Style::Plain)));
+        }
+        out.join("\n")
+    }
+}
+
+/// How `f` is named in `∂f/∂x`: a bare name as it is, anything else in
+/// parentheses.
+fn operand(e: &Expr, text: &str) -> String {
+    match &e.kind {
+        ExprKind::Name(n) => n.clone(),
+        ExprKind::Result(k) => format!("${k}"),
+        _ => format!("({})", text.trim()),
+    }
+}
+
+fn names(wrt: &[Ident]) -> String {
+    let v: Vec<&str> = wrt.iter().map(|i| i.name.as_str()).collect();
+    v.join(", ")
+}
+
+/// A long expression cut for a one-line listing.
+fn short(s: &str) -> String {
+    if s.chars().count() <= 70 {
+        return s.to_string();
+    }
+    let cut: String = s.chars().take(67).collect();
+    format!("{cut}...")
+}

@@ -1,0 +1,251 @@
+//! The session: the one owner of mutable state (the graph, the bindings,
+//! the numbered results, the random seed). Every front end (REPL, scripts,
+//! `--json`, the pane) drives it through `run`, which executes one
+//! statement and returns output items; it never prints.
+
+mod commands;
+mod derive;
+mod export;
+mod help;
+mod time;
+
+use crate::error::{Error, ErrorKind, Result, Span};
+use crate::eval::data::Rng;
+use crate::eval::run::{eval, unbound};
+use crate::eval::value::Value;
+use crate::graph::{Graph, NodeId};
+use crate::lower::{Bindings, Lower, Memo};
+use crate::output::Item;
+use crate::print::{Style, print};
+use crate::syntax::ast::{Expr, Stmt};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// The seed `randn` and `rand` start from, so scripts repeat.
+pub const DEFAULT_SEED: u64 = 42;
+
+pub struct Session {
+    pub graph: Graph,
+    pub env: Bindings,
+    memo: Memo,
+    rng: Rng,
+    /// Statements that succeeded, for `:save`.
+    history: Vec<String>,
+    quit: bool,
+    /// Set by Ctrl-C; long computations check it and stop.
+    pub interrupt: Arc<AtomicBool>,
+    /// Nesting of `:load`, to refuse a script that loads itself forever.
+    load_depth: usize,
+    /// Whether the last result had a value after the previous statement.
+    last_closed: bool,
+    /// Who refers to each name or result (a superset: stale entries stay).
+    rdeps: std::collections::HashMap<crate::lower::names::Ref, Vec<crate::lower::names::Ref>>,
+    /// Seconds spent per phase since the last reset (for `:time`).
+    pub(crate) phases: time::Phases,
+}
+
+impl Default for Session {
+    fn default() -> Self {
+        Session::new()
+    }
+}
+
+impl Session {
+    pub fn new() -> Session {
+        Session {
+            graph: Graph::new(),
+            env: Bindings::default(),
+            memo: Memo::default(),
+            rng: Rng::new(DEFAULT_SEED),
+            history: Vec::new(),
+            quit: false,
+            interrupt: Arc::new(AtomicBool::new(false)),
+            load_depth: 0,
+            last_closed: false,
+            rdeps: Default::default(),
+            phases: Default::default(),
+        }
+    }
+
+    /// Whether `:quit` was run.
+    pub fn wants_quit(&self) -> bool {
+        self.quit
+    }
+
+    /// Runs one statement (its text may span lines while a bracket is open).
+    pub fn run(&mut self, text: &str) -> Result<Vec<Item>> {
+        self.interrupt.store(false, Ordering::Relaxed);
+        let stmt = crate::syntax::parse_statement(text)?;
+        let items = self.exec(&stmt, text)?;
+        if !matches!(
+            stmt,
+            Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars
+        ) {
+            self.history.push(text.trim().to_string());
+        }
+        Ok(items)
+    }
+
+    fn exec(&mut self, stmt: &Stmt, src: &str) -> Result<Vec<Item>> {
+        use Stmt::*;
+        match stmt {
+            Empty => Ok(vec![]),
+            Expr(e) => self.expression(e, src).map(|i| vec![i]),
+            Let(binds) => self.let_(binds, src),
+            Var(decls) => self.declare(decls, src),
+            Def { name, params, body } => self.define(name, params, body, src),
+            Grad { expr, wrt } | Jacobian { expr, wrt } => self.grad(expr, wrt, src),
+            Hessian { expr, wrt } => self.hessian(expr, wrt, src),
+            Eval(e) => self.eval_stmt(e.as_ref(), src),
+            Simplify(e) => self.simplify(e, src),
+            Trace { expr, wrt } => self.trace(expr, wrt, src),
+            Vars => Ok(vec![self.vars()]),
+            Unlet(names) => self.unlet(names),
+            Reset => {
+                let interrupt = self.interrupt.clone();
+                *self = Session::new();
+                self.interrupt = interrupt;
+                Ok(vec![Item::text("session reset")])
+            }
+            Seed(e) => self.seed(e, src),
+            Help(topic) => help::help(topic.as_deref()).map(|t| vec![Item::text(t)]),
+            Quit => {
+                self.quit = true;
+                Ok(vec![])
+            }
+            Load(path) => self.load(path),
+            Save(path) => self.save(path),
+            Time(inner) => self.time(inner, src),
+            Timeit(inner) => self.timeit(inner, src),
+            Show { expr, wrt } => self.show_text(expr.as_ref(), wrt, src),
+            Check { expr, wrt } => self.check(expr, wrt, src),
+            Latex(e) => self.latex(e.as_ref(), src),
+            Dot { expr, wrt, out } => self.dot(expr.as_ref(), wrt, out.as_ref(), src),
+            Codegen {
+                lang,
+                expr,
+                wrt,
+                out,
+            } => self.codegen(lang, expr, wrt, out.as_ref(), src),
+        }
+    }
+
+    /// A lowering over this session's graph and bindings.
+    fn lower_expr(&mut self, e: &Expr, src: &str) -> Result<NodeId> {
+        let t = std::time::Instant::now();
+        let mut lw = Lower::new(
+            &mut self.graph,
+            &self.env,
+            &mut self.memo,
+            &mut self.rng,
+            src,
+        );
+        let r = lw.expr(e);
+        self.phases.add("expand", t);
+        r
+    }
+
+    /// Runs `f` with a lowering over this session.
+    fn with_lower<T>(&mut self, src: &str, f: impl FnOnce(&mut Lower) -> Result<T>) -> Result<T> {
+        let mut lw = Lower::new(
+            &mut self.graph,
+            &self.env,
+            &mut self.memo,
+            &mut self.rng,
+            src,
+        );
+        f(&mut lw)
+    }
+
+    /// Whether every variable of `id` has a value.
+    fn closed(&self, id: NodeId) -> bool {
+        unbound(&self.graph, id, &|n| self.env.values.contains_key(n)).is_empty()
+    }
+
+    /// Values of `roots` (all closed), with overflow warnings.
+    fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<(Vec<Value>, Vec<String>)> {
+        let lookup = |n: &str| self.env.values.get(n).cloned();
+        let stop = || self.interrupt.load(Ordering::Relaxed);
+        let t = std::time::Instant::now();
+        let r = eval(&self.graph, roots, &lookup, &stop);
+        self.phases.add("eval", t);
+        match r {
+            Ok((values, bad)) => {
+                let warnings = bad
+                    .map(|b| {
+                        format!(
+                            "{} first appears at `{}`",
+                            b.what,
+                            print(&self.graph, b.node, Style::Plain)
+                        )
+                    })
+                    .into_iter()
+                    .collect();
+                Ok((values, warnings))
+            }
+            Err(e) if e.message == "interrupted" => {
+                Err(Error::new(ErrorKind::Interrupted, span, "interrupted"))
+            }
+            Err(e) => {
+                let at = print(&self.graph, e.node, Style::Plain);
+                let at = if at.chars().count() > 60 {
+                    String::new()
+                } else {
+                    format!(" in `{at}`")
+                };
+                Err(Error::math(span, format!("{}{at}", e.message)))
+            }
+        }
+    }
+
+    /// A result item for `id`: its forms, shape, and value when closed.
+    fn describe(&self, id: NodeId, span: Span) -> Result<Item> {
+        let t = std::time::Instant::now();
+        let mut item = Item {
+            expr: Some(print(&self.graph, id, Style::Plain)),
+            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            shape: Some(self.graph.shape(id).to_vec()),
+            ..Item::default()
+        };
+        self.phases.add("print", t);
+        if self.closed(id) {
+            let (mut values, warnings) = self.evaluate(&[id], span)?;
+            item.value = values.pop();
+            item.warnings = warnings;
+        }
+        Ok(item)
+    }
+
+    /// Records a result and returns its number.
+    fn push_result(&mut self, recipe: crate::lower::Recipe) -> usize {
+        let n = self.env.results.len() + 1;
+        self.note_refs(crate::lower::names::Ref::Result(n), recipe.expr().0);
+        self.env.results.push(recipe);
+        n
+    }
+
+    /// The node of the last result, if any.
+    fn last_result(&mut self, src: &str) -> Result<Option<NodeId>> {
+        let n = self.env.results.len();
+        if n == 0 {
+            return Ok(None);
+        }
+        self.with_lower(src, |lw| lw.result(n, Span::default()))
+            .map(Some)
+    }
+
+    /// Bindings changed: lowered formulas and results are stale.
+    fn invalidate(&mut self) {
+        self.memo.clear();
+    }
+}
+
+impl Item {
+    pub fn text(t: impl Into<String>) -> Item {
+        Item {
+            kind: crate::output::ItemKind::Text,
+            text: Some(t.into()),
+            ..Item::default()
+        }
+    }
+}

@@ -1,0 +1,152 @@
+//! `:time` and `:timeit`: wall time per phase of a statement, and the
+//! median evaluation time of a statement's results, as IPython's `%timeit`.
+
+use super::Session;
+use crate::error::{Error, Result, Span};
+use crate::eval::run::eval;
+use crate::graph::NodeId;
+use crate::output::Item;
+use crate::syntax::ast::Stmt;
+use std::cell::Cell;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+/// Phase names, in the order `:time` reports them.
+pub const PHASES: [&str; 6] = ["parse", "expand", "diff", "simplify", "eval", "print"];
+
+/// Seconds accumulated per phase (cells, so `&self` code can add to them).
+#[derive(Default)]
+pub struct Phases {
+    secs: [Cell<f64>; 6],
+}
+
+impl Phases {
+    pub fn reset(&self) {
+        self.secs.iter().for_each(|c| c.set(0.0));
+    }
+
+    pub fn add(&self, phase: &str, since: Instant) {
+        if let Some(k) = PHASES.iter().position(|p| *p == phase) {
+            self.secs[k].set(self.secs[k].get() + since.elapsed().as_secs_f64());
+        }
+    }
+
+    fn report(&self, total: f64) -> Vec<(&'static str, f64)> {
+        let mut v: Vec<(&'static str, f64)> = PHASES
+            .iter()
+            .zip(&self.secs)
+            .map(|(p, c)| (*p, c.get()))
+            .collect();
+        v.push(("total", total));
+        v
+    }
+}
+
+/// How long `:timeit` repeats for, at least.
+const TIMEIT_BUDGET: Duration = Duration::from_millis(800);
+
+impl Session {
+    pub(super) fn time(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
+        let start = Instant::now();
+        self.phases.reset();
+        let inner_src = src.trim_start().strip_prefix(":time").unwrap_or(src);
+        let mut items = self.exec(inner, inner_src)?;
+        // Printing is done by the front end; time the same printing here.
+        let t = Instant::now();
+        for item in &items {
+            let _ = crate::output::render_human(item, crate::output::Render::PLAIN);
+        }
+        self.phases.add("print", t);
+        let seconds = self.phases.report(start.elapsed().as_secs_f64());
+        items.push(Item {
+            kind: crate::output::ItemKind::Text,
+            text: Some(format_phases(&seconds)),
+            seconds,
+            ..Item::default()
+        });
+        Ok(items)
+    }
+
+    pub(super) fn timeit(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
+        let inner_src = src.trim_start().strip_prefix(":timeit").unwrap_or(src);
+        let before = self.env.results.len();
+        let mut items = self.exec(inner, inner_src)?;
+        let first = before + 1;
+        let last = self.env.results.len();
+        let ids: Vec<NodeId> = (first..=last)
+            .map(|n| self.with_lower(inner_src, |lw| lw.result(n, Span::default())))
+            .collect::<Result<_>>()?;
+        if ids.is_empty() || !ids.iter().all(|&id| self.closed(id)) {
+            return Err(Error::usage(
+                Span::new(0, src.trim_end().len()),
+                ":timeit needs a statement whose results have values (give the variables values with :let)",
+            ));
+        }
+        let samples = self.sample_eval(&ids)?;
+        let median = samples[samples.len() / 2];
+        let min = samples[0];
+        let seconds = vec![
+            ("eval", median),
+            ("eval_min", min),
+            ("runs", samples.len() as f64),
+        ];
+        let text = format!(
+            "{} per evaluation (median of {} runs; min {})",
+            human(median),
+            samples.len(),
+            human(min)
+        );
+        items.push(Item {
+            kind: crate::output::ItemKind::Text,
+            text: Some(text),
+            seconds,
+            ..Item::default()
+        });
+        Ok(items)
+    }
+
+    /// Sorted wall times of evaluating `ids` together, repeated for about
+    /// `TIMEIT_BUDGET`.
+    fn sample_eval(&self, ids: &[NodeId]) -> Result<Vec<f64>> {
+        let lookup = |n: &str| self.env.values.get(n).cloned();
+        let stop = || self.interrupt.load(Ordering::Relaxed);
+        let mut samples = Vec::new();
+        let begin = Instant::now();
+        while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
+            let t = Instant::now();
+            eval(&self.graph, ids, &lookup, &stop)
+                .map_err(|e| Error::math(Span::default(), e.message))?;
+            samples.push(t.elapsed().as_secs_f64());
+            if stop() {
+                return Err(Error::new(
+                    crate::error::ErrorKind::Interrupted,
+                    Span::default(),
+                    "interrupted",
+                ));
+            }
+        }
+        samples.sort_by(f64::total_cmp);
+        Ok(samples)
+    }
+}
+
+fn format_phases(seconds: &[(&str, f64)]) -> String {
+    let parts: Vec<String> = seconds
+        .iter()
+        .map(|(p, s)| format!("{p} {}", human(*s)))
+        .collect();
+    format!("time: {}", parts.join(", "))
+}
+
+/// Seconds in the unit that reads best: `12.3 µs`, `4.56 ms`, `1.23 s`.
+pub fn human(s: f64) -> String {
+    if s < 1e-6 {
+        format!("{:.0} ns", s * 1e9)
+    } else if s < 1e-3 {
+        format!("{:.1} µs", s * 1e6)
+    } else if s < 1.0 {
+        format!("{:.2} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}

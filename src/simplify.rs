@@ -1,0 +1,359 @@
+//! Canonical forms, applied as nodes are built, so every rule (every
+//! `bprop` included) gets simplification for free.
+//!
+//! Sums are `Σ cᵢ·tᵢ + c` and products `k · Π fᵢ^eᵢ` with rational
+//! coefficients and exponents: constants fold exactly, like terms and like
+//! powers collect (`2*x + 3*x` is `5*x`, `x*x` is `x^2`), operands are kept
+//! in id order (so `x*w` and `w*x` are one node), and identities vanish
+//! (`x+0`, `x*1`, `x*0`, `x^1`, `x^0`, `--x`).
+//!
+//! Nested sums and products are flattened only while the result stays small
+//! (`FLAT`): flattening a long chain `g·d₁·d₂·…` at every step would make each
+//! node as long as the chain, quadratic in total; past the bound the inner
+//! node is kept whole, which keeps construction linear in the graph.
+
+use crate::error::{Error, Result, Span};
+use crate::eval::value::Rat;
+use crate::graph::shape::{Shape, broadcast, show};
+use crate::graph::{Graph, NodeId};
+use crate::ops::Op;
+use num_bigint::BigInt;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::collections::BTreeMap;
+
+/// Largest sum or product that is flattened into its user.
+const FLAT: usize = 12;
+
+/// Largest exact power computed while simplifying or evaluating, in bits.
+pub const MAX_EXACT_BITS: u64 = 1 << 20;
+
+pub fn rat(n: i64) -> Rat {
+    Rat::from_integer(BigInt::from(n))
+}
+
+/// The shape two operands broadcast to, or an error naming both.
+pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Shape> {
+    broadcast(a, b).ok_or_else(|| {
+        Error::shape(
+            Span::default(),
+            format!("shapes {} and {} do not broadcast", show(a), show(b)),
+        )
+    })
+}
+
+impl Graph {
+    pub fn num(&mut self, r: Rat) -> NodeId {
+        self.intern(Op::Num(r), vec![], vec![])
+    }
+
+    pub fn int(&mut self, n: i64) -> NodeId {
+        self.num(rat(n))
+    }
+
+    /// The constant `r` in every element of `shape`.
+    pub fn filled(&mut self, r: Rat, shape: Shape) -> NodeId {
+        self.intern(Op::Num(r), vec![], shape)
+    }
+
+    pub fn zeros(&mut self, shape: Shape) -> NodeId {
+        self.filled(Rat::zero(), shape)
+    }
+
+    pub fn var(&mut self, name: &str, shape: Shape) -> NodeId {
+        self.intern(Op::Var(name.into()), vec![], shape)
+    }
+
+    /// The exact constant of a `Num` node, whatever its shape.
+    pub fn as_num(&self, id: NodeId) -> Option<&Rat> {
+        match self.op(id) {
+            Op::Num(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    pub fn is_zero(&self, id: NodeId) -> bool {
+        self.as_num(id).is_some_and(Zero::is_zero)
+    }
+
+    pub fn add(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        self.sum(&[(a, rat(1)), (b, rat(1))])
+    }
+
+    pub fn sub(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        self.sum(&[(a, rat(1)), (b, rat(-1))])
+    }
+
+    pub fn neg(&mut self, a: NodeId) -> Result<NodeId> {
+        self.scale(a, rat(-1))
+    }
+
+    pub fn scale(&mut self, a: NodeId, k: Rat) -> Result<NodeId> {
+        self.sum(&[(a, k)])
+    }
+
+    pub fn mul(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        self.product(rat(1), &[(a, rat(1)), (b, rat(1))])
+    }
+
+    pub fn div(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
+        self.product(rat(1), &[(a, rat(1)), (b, rat(-1))])
+    }
+
+    /// `a ^ e` for a rational exponent.
+    pub fn powr(&mut self, a: NodeId, e: Rat) -> Result<NodeId> {
+        self.product(rat(1), &[(a, e)])
+    }
+
+    /// `Σ cᵢ·tᵢ` in canonical form.
+    pub fn sum(&mut self, terms: &[(NodeId, Rat)]) -> Result<NodeId> {
+        let mut acc = Terms {
+            map: BTreeMap::new(),
+            constant: Rat::zero(),
+            shape: vec![],
+        };
+        for (t, c) in terms {
+            self.collect_term(*t, c, &mut acc)?;
+        }
+        self.build_sum(acc)
+    }
+
+    fn collect_term(&mut self, t: NodeId, c: &Rat, acc: &mut Terms) -> Result<()> {
+        acc.shape = broadcast_shapes(&acc.shape, self.shape(t))?;
+        if c.is_zero() {
+            return Ok(());
+        }
+        match self.op(t).clone() {
+            Op::Num(r) => acc.constant += c * r,
+            Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
+                for (u, k) in self.inputs(t).to_vec().into_iter().zip(coeffs.iter()) {
+                    *acc.map.entry(u).or_insert_with(Rat::zero) += c * k;
+                }
+                acc.constant += c * constant;
+            }
+            Op::Mul { coeff, exps } if !coeff.is_one() => {
+                let rest = self.intern_mul(
+                    rat(1),
+                    self.inputs(t).to_vec(),
+                    exps.to_vec(),
+                    self.shape(t).to_vec(),
+                );
+                *acc.map.entry(rest).or_insert_with(Rat::zero) += c * coeff;
+            }
+            _ => *acc.map.entry(t).or_insert_with(Rat::zero) += c,
+        }
+        Ok(())
+    }
+
+    fn build_sum(&mut self, acc: Terms) -> Result<NodeId> {
+        let Terms {
+            map,
+            constant,
+            shape,
+        } = acc;
+        let terms: Vec<(NodeId, Rat)> = map.into_iter().filter(|(_, c)| !c.is_zero()).collect();
+        match terms.as_slice() {
+            [] => Ok(self.filled(constant, shape)),
+            [(t, c)] if constant.is_zero() => {
+                let (t, c) = (*t, c.clone());
+                let scaled = if c.is_one() {
+                    t
+                } else {
+                    self.product(c, &[(t, rat(1))])?
+                };
+                Ok(self.broadcast_to(scaled, shape))
+            }
+            _ => {
+                let (inputs, coeffs): (Vec<NodeId>, Vec<Rat>) = terms.into_iter().unzip();
+                Ok(self.intern(
+                    Op::Add {
+                        coeffs: coeffs.into(),
+                        constant,
+                    },
+                    inputs,
+                    shape,
+                ))
+            }
+        }
+    }
+
+    /// `k · Π fᵢ^eᵢ` in canonical form.
+    pub fn product(&mut self, k: Rat, factors: &[(NodeId, Rat)]) -> Result<NodeId> {
+        let mut acc = Factors {
+            map: BTreeMap::new(),
+            coeff: k,
+            shape: vec![],
+        };
+        for (f, e) in factors {
+            self.collect_factor(*f, e, &mut acc)?;
+        }
+        self.build_product(acc)
+    }
+
+    fn collect_factor(&mut self, f: NodeId, e: &Rat, acc: &mut Factors) -> Result<()> {
+        acc.shape = broadcast_shapes(&acc.shape, self.shape(f))?;
+        if e.is_zero() {
+            return Ok(());
+        }
+        match self.op(f).clone() {
+            Op::Num(r) => match exact_pow(&r, e)? {
+                Some(v) => acc.coeff *= v,
+                None => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
+            },
+            Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
+                match exact_pow(&coeff, e)? {
+                    Some(v) => acc.coeff *= v,
+                    None => return Err(Error::math(Span::default(), "division by zero")),
+                }
+                for (u, x) in self.inputs(f).to_vec().into_iter().zip(exps.iter()) {
+                    *acc.map.entry(u).or_insert_with(Rat::zero) += x * e;
+                }
+            }
+            _ => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
+        }
+        Ok(())
+    }
+
+    fn build_product(&mut self, acc: Factors) -> Result<NodeId> {
+        let Factors { map, coeff, shape } = acc;
+        if coeff.is_zero() {
+            return Ok(self.filled(coeff, shape));
+        }
+        let factors: Vec<(NodeId, Rat)> = map.into_iter().filter(|(_, e)| !e.is_zero()).collect();
+        match factors.as_slice() {
+            [] => Ok(self.filled(coeff, shape)),
+            [(f, e)] if e.is_one() && coeff.is_one() => Ok(self.broadcast_to(*f, shape)),
+            [(f, e)] if e.is_one() => {
+                let f = *f;
+                match self.op(f).clone() {
+                    // A number times a small sum distributes: `2*(x - y)` is
+                    // `2*x - 2*y`, so that negation and scaling stay sums.
+                    Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
+                        let terms: Vec<(NodeId, Rat)> = self
+                            .inputs(f)
+                            .iter()
+                            .copied()
+                            .zip(coeffs.iter().map(|c| c * &coeff))
+                            .collect();
+                        let s = self.sum(&terms)?;
+                        let c = self.filled(constant * &coeff, vec![]);
+                        let s = self.add(s, c)?;
+                        Ok(self.broadcast_to(s, shape))
+                    }
+                    _ => Ok(self.intern_mul(coeff, vec![f], vec![rat(1)], shape)),
+                }
+            }
+            _ => {
+                let (inputs, exps): (Vec<NodeId>, Vec<Rat>) = factors.into_iter().unzip();
+                Ok(self.intern_mul(coeff, inputs, exps, shape))
+            }
+        }
+    }
+
+    /// A product node as given (already canonical); a single factor with
+    /// exponent 1 and coefficient 1 is that factor.
+    fn intern_mul(
+        &mut self,
+        coeff: Rat,
+        inputs: Vec<NodeId>,
+        exps: Vec<Rat>,
+        shape: Shape,
+    ) -> NodeId {
+        if coeff.is_one() && inputs.len() == 1 && exps.first().is_some_and(One::is_one) {
+            return self.broadcast_to(inputs[0], shape);
+        }
+        self.intern(
+            Op::Mul {
+                coeff,
+                exps: exps.into(),
+            },
+            inputs,
+            shape,
+        )
+    }
+
+    /// `a` stretched to `shape` (which `a`'s shape broadcasts to).
+    pub fn broadcast_to(&mut self, a: NodeId, shape: Shape) -> NodeId {
+        if self.shape(a) == shape.as_slice() {
+            return a;
+        }
+        match self.op(a).clone() {
+            Op::Num(r) => self.filled(r, shape),
+            Op::Broadcast => {
+                let inner = self.inputs(a)[0];
+                self.intern(Op::Broadcast, vec![inner], shape)
+            }
+            _ => self.intern(Op::Broadcast, vec![a], shape),
+        }
+    }
+}
+
+struct Terms {
+    map: BTreeMap<NodeId, Rat>,
+    constant: Rat,
+    shape: Shape,
+}
+
+struct Factors {
+    map: BTreeMap<NodeId, Rat>,
+    coeff: Rat,
+    shape: Shape,
+}
+
+/// `r ^ e` when it is an exact rational: integer exponents, and roots of
+/// positive rationals that are perfect powers (`4^(1/2)` is 2). `None`
+/// when it is not exact; an error for `0^-1` and for results too large.
+pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
+    if e.is_zero() {
+        return Ok(Some(rat(1)));
+    }
+    if r.is_zero() {
+        return if e.is_positive() {
+            Ok(Some(Rat::zero()))
+        } else {
+            Err(Error::math(
+                Span::default(),
+                "division by zero (0 to a negative power)",
+            ))
+        };
+    }
+    if r.is_one() {
+        return Ok(Some(rat(1)));
+    }
+    let (p, q) = (e.numer(), e.denom());
+    let root = if q.is_one() {
+        r.clone()
+    } else if r.is_positive() {
+        match q.to_u32().and_then(|q| exact_root(r, q)) {
+            Some(x) => x,
+            None => return Ok(None),
+        }
+    } else {
+        return Ok(None);
+    };
+    let bits = (root.numer().bits().max(root.denom().bits())) as f64
+        * p.to_f64().unwrap_or(f64::INFINITY).abs();
+    if bits > MAX_EXACT_BITS as f64 {
+        return Err(Error::limit(
+            Span::default(),
+            format!(
+                "exact result too large (about {bits:.0} bits); use float(...) for an approximate value"
+            ),
+        ));
+    }
+    let n = p.abs().to_i32().unwrap_or(i32::MAX);
+    let v = num_traits::pow::Pow::pow(&root, n as u32);
+    Ok(Some(if p.is_negative() { v.recip() } else { v }))
+}
+
+/// The exact `q`-th root of a positive rational, if it is one.
+fn exact_root(r: &Rat, q: u32) -> Option<Rat> {
+    let n = r.numer().nth_root(q);
+    let d = r.denom().nth_root(q);
+    let back = |x: &BigInt| num_traits::pow::Pow::pow(x, q);
+    (&back(&n) == r.numer() && &back(&d) == r.denom()).then(|| Rat::new(n, d))
+}
+
+/// Whether `r` is an integer (helper kept with the normal forms).
+pub fn is_integer(r: &Rat) -> bool {
+    r.denom().is_one()
+}
