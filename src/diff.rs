@@ -120,6 +120,11 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
 /// `f`, elementwise derivatives for a scalar `v`, the Jacobian otherwise.
 /// `v` must be a variable node.
 pub fn grad(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
+    let d = grad_unexpanded(graph, f, v)?;
+    crate::expand::expand_if_smaller(graph, d)
+}
+
+fn grad_unexpanded(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     let fshape = graph.shape(f).to_vec();
     if fshape.is_empty() {
         let one = graph.int(1);

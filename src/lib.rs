@@ -6,6 +6,7 @@ pub mod diag;
 pub mod diff;
 pub mod error;
 pub mod eval;
+pub mod expand;
 pub mod graph;
 pub mod lower;
 pub mod ops;

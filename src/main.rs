@@ -30,6 +30,9 @@ struct Cli {
     /// Do not read or write the REPL history file.
     #[arg(long)]
     no_history: bool,
+    /// Write each statement before its output, errors included (a transcript).
+    #[arg(long)]
+    echo: bool,
 }
 
 const STACK: usize = 1 << 30;
@@ -56,6 +59,7 @@ fn run(cli: Cli) -> u8 {
             unicode: color,
         },
         err_color,
+        echo: cli.echo,
     };
     let mut session = Session::new();
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());

@@ -123,6 +123,9 @@ pub struct Options {
     pub render: crate::output::Render,
     /// Colour in error diagrams (stderr is a terminal).
     pub err_color: bool,
+    /// Transcript mode: each statement is written before its output, and
+    /// errors go to the same stream (golden tests, `--echo`).
+    pub echo: bool,
 }
 
 /// Runs every statement of `text` (named `name` in messages) and writes the
@@ -211,5 +214,9 @@ fn write_error(
         return writeln!(out, "{obj}");
     }
     out.flush()?;
-    writeln!(err, "{}", crate::diag::render(e, origin, opts.err_color))
+    let diagram = crate::diag::render(e, origin, opts.err_color);
+    if opts.echo {
+        return writeln!(out, "{diagram}");
+    }
+    writeln!(err, "{diagram}")
 }

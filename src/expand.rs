@@ -1,0 +1,139 @@
+//! Expansion into a sum of monomials over atoms (anything that is not a
+//! sum or a product: `tanh(x)`, `exp(sin(x))`, `A @ x`), kept only when it
+//! makes the expression smaller.
+//!
+//! Repeated reverse mode multiplies sums by sums at every order; without a
+//! normal form the k-th derivative of `tanh(x)` grows about 3× per order,
+//! while as a polynomial in `t = tanh(x)` it has k + 2 terms. Expansion is a
+//! separate pass over the graph, memoised per node, with a budget on the
+//! number of terms so that a product of many sums (which would expand
+//! exponentially) is given up on early and left as it is.
+
+use crate::error::Result;
+use crate::eval::value::Rat;
+use crate::graph::{Graph, NodeId};
+use crate::ops::Op;
+use crate::simplify::rat;
+use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::collections::{BTreeMap, HashMap};
+
+/// A product of atoms with rational exponents, atoms in id order.
+type Mono = Vec<(NodeId, Rat)>;
+/// A sum of monomials with their coefficients.
+type Poly = BTreeMap<Mono, Rat>;
+
+/// Most terms any intermediate polynomial may have.
+const MAX_TERMS: usize = 4000;
+/// Most term-by-term products one multiplication may take.
+const MAX_WORK: usize = 400_000;
+
+/// `id` expanded, when that gives fewer distinct nodes; `id` otherwise.
+pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
+    if !matches!(graph.op(id), Op::Add { .. } | Op::Mul { .. }) {
+        return Ok(id);
+    }
+    let mut memo = HashMap::new();
+    let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
+    let shape = graph.shape(id).to_vec();
+    let rebuilt = rebuild(graph, &poly)?;
+    let rebuilt = graph.broadcast_to(rebuilt, shape);
+    Ok(if graph.count(rebuilt) < graph.count(id) { rebuilt } else { id })
+}
+
+fn poly(graph: &Graph, id: NodeId, memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {
+    if let Some(p) = memo.get(&id) {
+        return p.clone();
+    }
+    let p = match graph.op(id) {
+        Op::Num(r) if graph.shape(id).is_empty() => Some(constant(r.clone())),
+        Op::Add { coeffs, constant: c } => sum(graph, id, coeffs, c, memo),
+        Op::Mul { coeff, exps } => product(graph, id, coeff, exps, memo),
+        _ => Some(atom(id, rat(1))),
+    };
+    memo.insert(id, p.clone());
+    p
+}
+
+fn constant(r: Rat) -> Poly {
+    let mut p = Poly::new();
+    if !r.is_zero() {
+        p.insert(Vec::new(), r);
+    }
+    p
+}
+
+fn atom(id: NodeId, e: Rat) -> Poly {
+    Poly::from([(vec![(id, e)], rat(1))])
+}
+
+fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {
+    let mut acc = constant(c.clone());
+    for (&t, k) in graph.inputs(id).iter().zip(coeffs) {
+        for (m, v) in poly(graph, t, memo)? {
+            let slot = acc.entry(m).or_insert_with(Rat::zero);
+            *slot += v * k;
+        }
+        acc.retain(|_, v| !v.is_zero());
+        if acc.len() > MAX_TERMS {
+            return None;
+        }
+    }
+    Some(acc)
+}
+
+fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {
+    let mut acc = constant(coeff.clone());
+    for (&f, e) in graph.inputs(id).iter().zip(exps) {
+        let small_power = e.is_integer() && e.is_positive() && e.to_u32().is_some_and(|n| n <= 64);
+        let factor = match graph.op(f) {
+            Op::Add { .. } | Op::Mul { .. } if small_power => {
+                let base = poly(graph, f, memo)?;
+                power(&base, e.to_u32()?)?
+            }
+            // A sum to a negative or fractional power stays one atom.
+            _ => atom(f, e.clone()),
+        };
+        acc = multiply(&acc, &factor)?;
+    }
+    Some(acc)
+}
+
+fn power(base: &Poly, n: u32) -> Option<Poly> {
+    let mut acc = constant(rat(1));
+    for _ in 0..n {
+        acc = multiply(&acc, base)?;
+    }
+    Some(acc)
+}
+
+fn multiply(a: &Poly, b: &Poly) -> Option<Poly> {
+    if a.len().saturating_mul(b.len()) > MAX_WORK {
+        return None;
+    }
+    let mut out = Poly::new();
+    for (ma, ca) in a {
+        for (mb, cb) in b {
+            let slot = out.entry(merge(ma, mb)).or_insert_with(Rat::zero);
+            *slot += ca * cb;
+        }
+    }
+    out.retain(|_, v| !v.is_zero());
+    (out.len() <= MAX_TERMS).then_some(out)
+}
+
+fn merge(a: &Mono, b: &Mono) -> Mono {
+    let mut map: BTreeMap<NodeId, Rat> = a.iter().cloned().collect();
+    for (id, e) in b {
+        *map.entry(*id).or_insert_with(Rat::zero) += e;
+    }
+    map.into_iter().filter(|(_, e)| !e.is_zero()).collect()
+}
+
+fn rebuild(graph: &mut Graph, p: &Poly) -> Result<NodeId> {
+    let mut terms = Vec::with_capacity(p.len());
+    for (m, c) in p {
+        let t = if m.is_empty() { graph.num(c.clone()) } else { graph.product(rat(1), m)? };
+        terms.push((t, if m.is_empty() { Rat::one() } else { c.clone() }));
+    }
+    graph.sum(&terms)
+}
