@@ -215,7 +215,19 @@ pub fn parse_numeral(text: &str) -> Result<BigRational, LexError> {
         None => (text, ""),
     };
     let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
-    // Exponent as written, refused beyond the cap before any arithmetic.
+    // All digits, without leading zeros (they change nothing) and without
+    // trailing zeros (each one moves the exponent up by one instead).
+    let mut digits = String::with_capacity(int_part.len() + frac_part.len());
+    digits.push_str(int_part);
+    digits.push_str(frac_part);
+    let trimmed_end = digits.trim_end_matches('0');
+    let trailing = (digits.len() - trimmed_end.len()) as i64;
+    let significant = trimmed_end.trim_start_matches('0');
+    if significant.is_empty() {
+        return Ok(BigRational::zero());
+    }
+    // Exponent as written, refused beyond the cap before any arithmetic
+    // (zero is zero whatever its exponent).
     let (negative_exp, exp_digits) = match exp_text.as_bytes().first() {
         Some(b'-') => (true, &exp_text[1..]),
         Some(b'+') => (false, &exp_text[1..]),
@@ -231,17 +243,6 @@ pub fn parse_numeral(text: &str) -> Result<BigRational, LexError> {
         exp_digits.parse().map_err(|_| LexError::ExponentTooLarge)?
     };
     let written = if negative_exp { -written } else { written };
-    // All digits, without leading zeros (they change nothing) and without
-    // trailing zeros (each one moves the exponent up by one instead).
-    let mut digits = String::with_capacity(int_part.len() + frac_part.len());
-    digits.push_str(int_part);
-    digits.push_str(frac_part);
-    let trimmed_end = digits.trim_end_matches('0');
-    let trailing = (digits.len() - trimmed_end.len()) as i64;
-    let significant = trimmed_end.trim_start_matches('0');
-    if significant.is_empty() {
-        return Ok(BigRational::zero());
-    }
     let exp = written - frac_part.len() as i64 + trailing;
     if exp.unsigned_abs() > MAX_EXPONENT {
         return Err(LexError::ExponentTooLarge);
@@ -274,7 +275,10 @@ pub fn parse_numeral(text: &str) -> Result<BigRational, LexError> {
     }
     let den = num_traits::pow(BigInt::from(2u8), twos as usize)
         * num_traits::pow(BigInt::from(5u8), fives as usize);
-    Ok(BigRational::new_raw(m, if den.is_zero() { BigInt::one() } else { den }))
+    Ok(BigRational::new_raw(
+        m,
+        if den.is_zero() { BigInt::one() } else { den },
+    ))
 }
 
 /// The nearest command to a mistyped one, if it is near enough to suggest.
@@ -326,12 +330,12 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// Lexes `text`, which starts at byte `offset` of the statement.
     pub fn new(text: &'a str, offset: usize) -> Lexer<'a> {
-        Lexer { inner: Tok::lexer(text), offset, at_start: true, pending: None }
-    }
-
-    /// The text being lexed (without the offset).
-    pub fn source(&self) -> &'a str {
-        self.inner.source()
+        Lexer {
+            inner: Tok::lexer(text),
+            offset,
+            at_start: true,
+            pending: None,
+        }
     }
 
     fn error(&self, e: LexError, span: logos::Span) -> Error {
@@ -357,7 +361,9 @@ impl<'a> Lexer<'a> {
             }
             LexError::ExponentTooLarge => Error::limit(
                 at,
-                format!("number too large or too small: its decimal exponent exceeds {MAX_EXPONENT}"),
+                format!(
+                    "number too large or too small: its decimal exponent exceeds {MAX_EXPONENT}"
+                ),
             ),
             LexError::ResultTooLarge => Error::syntax(at, "result number too large"),
             LexError::UnterminatedString => Error::syntax(at, "unterminated string")
@@ -416,7 +422,10 @@ mod tests {
     use super::*;
 
     fn toks(src: &str) -> Vec<Tok> {
-        Lexer::new(src, 0).map(|t| t.map(|(_, t, _)| t)).collect::<Result<_, _>>().unwrap()
+        Lexer::new(src, 0)
+            .map(|t| t.map(|(_, t, _)| t))
+            .collect::<Result<_, _>>()
+            .unwrap()
     }
 
     fn rat(n: i64, d: i64) -> BigRational {
@@ -445,20 +454,34 @@ mod tests {
         assert_eq!(num("3.75e-1"), rat(3, 8));
         assert_eq!(num("1e0"), rat(1, 1));
         // Reduced like `Ratio::new` would reduce it.
-        for s in ["0.12", "0.15", "12.5e-3", "4.4", "0.0025", "99.99", "3.14159"] {
+        for s in [
+            "0.12", "0.15", "12.5e-3", "4.4", "0.0025", "99.99", "3.14159",
+        ] {
             let v = num(s);
-            assert_eq!(v, BigRational::new(v.numer().clone(), v.denom().clone()), "{s}");
+            assert_eq!(
+                v,
+                BigRational::new(v.numer().clone(), v.denom().clone()),
+                "{s}"
+            );
         }
     }
 
     #[test]
     fn absurd_exponents_are_refused_quickly() {
-        assert_eq!(parse_numeral("1e999999999"), Err(LexError::ExponentTooLarge));
+        assert_eq!(
+            parse_numeral("1e999999999"),
+            Err(LexError::ExponentTooLarge)
+        );
         assert_eq!(parse_numeral("1e-100001"), Err(LexError::ExponentTooLarge));
-        assert_eq!(parse_numeral("1e99999999999999999999999"), Err(LexError::ExponentTooLarge));
+        assert_eq!(
+            parse_numeral("1e99999999999999999999999"),
+            Err(LexError::ExponentTooLarge)
+        );
         assert!(parse_numeral("1e100000").is_ok());
         assert_eq!(num("0e999999999999"), rat(0, 1));
-        let err = Lexer::new("x + 1e999999999", 0).find_map(Result::err).unwrap();
+        let err = Lexer::new("x + 1e999999999", 0)
+            .find_map(Result::err)
+            .unwrap();
         assert_eq!(err.span, Span::new(4, 15));
     }
 
@@ -491,7 +514,10 @@ mod tests {
                 Tok::Where,
             ]
         );
-        assert_eq!(toks("wrtx _a"), vec![Tok::Name("wrtx".into()), Tok::Name("_a".into())]);
+        assert_eq!(
+            toks("wrtx _a"),
+            vec![Tok::Name("wrtx".into()), Tok::Name("_a".into())]
+        );
         assert_eq!(toks("2e"), vec![Tok::Num(rat(2, 1)), Tok::Name("e".into())]);
     }
 
@@ -522,7 +548,9 @@ mod tests {
         let err = Lexer::new("load(\"abc", 0).find_map(Result::err).unwrap();
         assert_eq!(err.message, "unterminated string");
         assert_eq!(err.span.start, 5);
-        let err = Lexer::new("$99999999999999999999999", 0).find_map(Result::err).unwrap();
+        let err = Lexer::new("$99999999999999999999999", 0)
+            .find_map(Result::err)
+            .unwrap();
         assert_eq!(err.message, "result number too large");
     }
 

@@ -12,4 +12,4 @@ lalrpop_util::lalrpop_mod!(
     "/symgrad.rs"
 );
 
-pub use parse::{is_incomplete, parse_expr, parse_statement, MAX_DEPTH};
+pub use parse::{MAX_DEPTH, is_incomplete, parse_expr, parse_statement};
