@@ -429,6 +429,19 @@ fn error_messages_and_positions() {
     );
     assert_eq!(err("[]").3, "unexpected `]`; expected an expression");
     assert_eq!(err("x y").1, 2);
+    assert_eq!(
+        err("x)"),
+        (
+            ErrorKind::Syntax,
+            1,
+            2,
+            "unexpected `)`; expected end of input".into()
+        )
+    );
+    assert_eq!(
+        err("sin(x").3,
+        "unexpected end of input; expected an operator, `)` or `,`"
+    );
     assert_eq!(err(":grad x").3, "unexpected end of input; expected `wrt`");
     assert_eq!(
         err(":dot x* > f").3,

@@ -404,7 +404,9 @@ fn expecting(expected: &[String]) -> String {
         words.push("…".into());
     }
     match words.split_last() {
-        None => String::new(),
+        // LALRPOP leaves the end of input out of its lists: an empty list
+        // means that only the end could follow.
+        None => "; expected end of input".to_string(),
         Some((last, [])) => format!("; expected {last}"),
         Some((last, init)) => format!("; expected {} or {last}", init.join(", ")),
     }
