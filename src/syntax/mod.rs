@@ -1,13 +1,15 @@
-//! From text to syntax trees: the logos lexer, the LALRPOP grammar, the AST.
-pub mod ast;
+//! From text to syntax trees: the logos lexer (`lexer`), the LALRPOP grammar
+//! (`grammar/symgrad.lalrpop`, generated into `grammar` at build time), the
+//! AST (`ast`), and the small bridge that drives them (`parse`).
 
-// Temporary stand-ins until the grammar lands.
-pub fn parse_statement(_src: &str) -> crate::error::Result<ast::Stmt> {
-    Err(crate::error::Error::syntax(
-        crate::error::Span::default(),
-        "parser not built yet",
-    ))
-}
-pub fn is_incomplete(_src: &str) -> bool {
-    false
-}
+pub mod ast;
+pub mod lexer;
+pub mod parse;
+
+lalrpop_util::lalrpop_mod!(
+    #[allow(clippy::all, clippy::pedantic, unused_imports, unused_parens, unused_qualifications, dead_code)]
+    pub grammar,
+    "/symgrad.rs"
+);
+
+pub use parse::{MAX_DEPTH, is_incomplete, parse_expr, parse_statement};

@@ -1,0 +1,413 @@
+//! The bridge between text and the generated parser: the public entry
+//! points (`parse_statement`, `parse_expr`, `is_incomplete`), the raw file
+//! arguments that are not tokens (`:load`, `:save`, `:help`, `> FILE`), the
+//! nesting limit checked on the token stream before parsing, and the
+//! translation of LALRPOP's errors into our [`Error`]. The grammar itself is
+//! all in `grammar/symgrad.lalrpop`; nothing here parses expressions.
+
+use super::ast::{BinOp, Expr, ExprKind, PathArg, Stmt};
+use super::grammar::{ExprParser, StmtParser};
+use super::lexer::{Cmd, Lexer, Tok};
+use crate::error::{Error, Span};
+use lalrpop_util::ParseError;
+
+/// The deepest nesting accepted, counted on tokens: each open bracket and
+/// each operator that sits above others in the tree (`-`, `^`, `+`, `'`,
+/// indexing ...) is one level. Comma-separated items are siblings and do
+/// not add up. The limit keeps every recursive walk of the AST (drop,
+/// lowering, printing) far from the stack's end; 1,000 levels always work.
+pub const MAX_DEPTH: usize = 2000;
+
+/// How many `:time`/`:timeit` may wrap one statement. More is never useful
+/// and each one is a recursive call here.
+const MAX_TIME_NESTING: usize = 8;
+
+/// Builds an expression node (used by the grammar's actions).
+pub(crate) fn node(kind: ExprKind, l: usize, r: usize) -> Expr {
+    Expr {
+        kind,
+        span: Span::new(l, r),
+    }
+}
+
+/// Builds a binary node (used by the grammar's actions).
+pub(crate) fn bin(op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
+    node(ExprKind::Binary(op, Box::new(a), Box::new(b)), l, r)
+}
+
+/// Parses one statement: a line, or several lines while a bracket is open.
+pub fn parse_statement(src: &str) -> Result<Stmt, Error> {
+    statement_at(src, 0, 0)
+}
+
+/// Parses one expression (with an optional `where` clause), nothing else.
+pub fn parse_expr(src: &str) -> Result<Expr, Error> {
+    check_depth(Lexer::new(src, 0))?;
+    ExprParser::new()
+        .parse(Lexer::new(src, 0))
+        .map_err(|e| parse_error(src, src.len(), e))
+}
+
+/// True when a `(` or `[` is still open at the end of `src` (brackets in
+/// comments, strings and raw file names do not count), so that the caller
+/// reads the next line into the same statement.
+pub fn is_incomplete(src: &str) -> bool {
+    let mut lex = Lexer::new(src, 0);
+    let mut depth: usize = 0;
+    let mut first = true;
+    while let Some(tok) = lex.next() {
+        let Ok((_, tok, end)) = tok else { continue };
+        match tok {
+            Tok::Cmd(Cmd::Load | Cmd::Save | Cmd::Help) if first => return false,
+            // The statement after `:time` starts afresh (its own command).
+            Tok::Cmd(Cmd::Time | Cmd::Timeit) if first => {
+                lex = Lexer::new(src.get(end..).unwrap_or(""), end);
+                continue;
+            }
+            Tok::LParen | Tok::LBracket => depth += 1,
+            Tok::RParen | Tok::RBracket => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                // An unmatched closer is an error already; report it now.
+                None => return false,
+            },
+            // What follows `>` is a raw file name.
+            Tok::Gt => break,
+            _ => {}
+        }
+        first = false;
+    }
+    depth > 0
+}
+
+/// The statement that starts at byte `start` of `src` and runs to its end;
+/// `nesting` counts the `:time`s around it.
+fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> {
+    let text = src.get(start..).unwrap_or("");
+    let mut lex = Lexer::new(text, start);
+    let Some(first) = lex.next() else {
+        return Ok(Stmt::Empty);
+    };
+    let (cmd_start, cmd, cmd_end) = match first {
+        Ok((s, Tok::Cmd(c), e)) => (s, c, e),
+        // Not a command, or a lexical error the parser will report.
+        _ => return grammar(src, start, src.len()),
+    };
+    let cmd_span = Span::new(cmd_start, cmd_end);
+    match cmd {
+        Cmd::Load | Cmd::Save => {
+            let path = raw_arg(src, cmd_end)?.ok_or_else(|| {
+                Error::syntax(Span::new(cmd_end, cmd_end), "expected a file name")
+                    .with_help(format!("`:{} FILE`", cmd.name()))
+            })?;
+            Ok(if cmd == Cmd::Load {
+                Stmt::Load(path)
+            } else {
+                Stmt::Save(path)
+            })
+        }
+        Cmd::Help => Ok(Stmt::Help(raw_arg(src, cmd_end)?.map(|p| p.path))),
+        Cmd::Time | Cmd::Timeit => {
+            if nesting >= MAX_TIME_NESTING {
+                return Err(Error::limit(cmd_span, "too many nested `:time`s"));
+            }
+            let inner = statement_at(src, cmd_end, nesting + 1)?;
+            if inner == Stmt::Empty {
+                return Err(Error::syntax(
+                    Span::new(src.len(), src.len()),
+                    format!("expected a statement after `:{}`", cmd.name()),
+                ));
+            }
+            Ok(if cmd == Cmd::Time {
+                Stmt::Time(Box::new(inner))
+            } else {
+                Stmt::Timeit(Box::new(inner))
+            })
+        }
+        Cmd::Dot | Cmd::Codegen => {
+            // `>` is no operator of the language: the first one ends the
+            // grammar's part, and the raw file name follows it.
+            let gt = lex.map_while(Result::ok).find(|(_, t, _)| *t == Tok::Gt);
+            let Some((gt_start, _, gt_end)) = gt else {
+                return grammar(src, start, src.len());
+            };
+            let mut stmt = grammar(src, start, gt_start)?;
+            let path = raw_arg(src, gt_end)?.ok_or_else(|| {
+                Error::syntax(Span::new(gt_end, gt_end), "expected a file name after `>`")
+            })?;
+            if let Stmt::Dot { out, .. } | Stmt::Codegen { out, .. } = &mut stmt {
+                *out = Some(path);
+            }
+            Ok(stmt)
+        }
+        _ => grammar(src, start, src.len()),
+    }
+}
+
+/// Runs the generated parser on `src[start..end]` (spans stay relative to
+/// the whole `src`).
+fn grammar(src: &str, start: usize, end: usize) -> Result<Stmt, Error> {
+    let text = src.get(start..end).unwrap_or("");
+    check_depth(Lexer::new(text, start))?;
+    StmtParser::new()
+        .parse(Lexer::new(text, start))
+        .map_err(|e| parse_error(src, end, e))
+}
+
+/// A raw argument after a command: the rest of the line from byte `from`,
+/// trimmed, with surrounding double quotes removed. A `#` comment may follow
+/// (after a quoted name, or after blanks); `None` when there is nothing.
+fn raw_arg(src: &str, from: usize) -> Result<Option<PathArg>, Error> {
+    let rest = src.get(from..).unwrap_or("");
+    let line_len = rest.find('\n').unwrap_or(rest.len());
+    let line = rest.get(..line_len).unwrap_or("");
+    // Later lines (when the caller joined several) may hold only comments.
+    let after = from + line_len;
+    if let Some(extra) = Lexer::new(src.get(after..).unwrap_or(""), after).next() {
+        let span = match extra {
+            Ok((s, _, e)) => Span::new(s, e),
+            Err(e) => e.span,
+        };
+        return Err(Error::syntax(span, "unexpected text after the file name"));
+    }
+    let lead = line.len() - line.trim_start().len();
+    let body = line.trim_start();
+    let at = from + lead;
+    if let Some(quoted) = body.strip_prefix('"') {
+        let Some(close) = quoted.find('"') else {
+            return Err(Error::syntax(
+                Span::new(at, at + line.trim_end().len() - lead),
+                "unterminated string",
+            )
+            .with_help("a quoted file name ends with `\"`"));
+        };
+        let tail = quoted.get(close + 1..).unwrap_or("").trim_start();
+        if !tail.is_empty() && !tail.starts_with('#') {
+            let t = at + 1 + close + 1 + (quoted.len() - close - 1 - tail.len());
+            return Err(Error::syntax(
+                Span::new(t, at + body.trim_end().len()),
+                "unexpected text after the file name",
+            )
+            .with_help("quote a file name that has blanks or `#`"));
+        }
+        let path = quoted.get(..close).unwrap_or("");
+        if path.is_empty() {
+            return Ok(None);
+        }
+        return Ok(Some(PathArg {
+            path: path.to_string(),
+            span: Span::new(at + 1, at + 1 + close),
+        }));
+    }
+    // Unquoted: a `#` at the start or after a blank begins a comment.
+    let bytes = body.as_bytes();
+    let comment = (0..bytes.len()).find(|&i| {
+        bytes.get(i) == Some(&b'#')
+            && (i == 0 || bytes.get(i - 1).is_some_and(u8::is_ascii_whitespace))
+    });
+    let path = body
+        .get(..comment.unwrap_or(body.len()))
+        .unwrap_or("")
+        .trim_end();
+    if path.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(PathArg {
+        path: path.to_string(),
+        span: Span::new(at, at + path.len()),
+    }))
+}
+
+/// Refuses nesting deeper than [`MAX_DEPTH`] before anything is built.
+///
+/// For each open bracket the walk keeps an upper bound of the depth of the
+/// tree that the text so far can make: operators in the current
+/// comma-separated item, plus the deepest bracket closed in it, plus the
+/// brackets and operators around it. The error points at the token that
+/// passes the limit (an opening bracket or an operator).
+fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
+    #[derive(Default)]
+    struct Frame {
+        /// Levels above this bracket's contents.
+        base: usize,
+        /// 1 once `where` was seen: its node is above every binding.
+        extra: usize,
+        /// Operators in the current item.
+        ops: usize,
+        /// Deepest bracket closed in the current item, with its bracket.
+        child: usize,
+        /// Deepest finished item.
+        done: usize,
+    }
+    impl Frame {
+        fn item(&self) -> usize {
+            self.extra + self.ops + self.child
+        }
+    }
+    let mut frames = vec![Frame::default()];
+    // Whether the previous token ends an operand, so that `[` indexes it.
+    let mut after_operand = false;
+    for tok in lex {
+        // A lexical error ends the walk: the parser reports it.
+        let Ok((start, tok, end)) = tok else { break };
+        let Some(top) = frames.last_mut() else { break };
+        let ends_operand = matches!(
+            tok,
+            Tok::Num(_)
+                | Tok::Name(_)
+                | Tok::Str(_)
+                | Tok::ResultRef(_)
+                | Tok::RParen
+                | Tok::RBracket
+                | Tok::Quote
+        );
+        match tok {
+            Tok::Plus | Tok::Minus | Tok::Star | Tok::Slash | Tok::At | Tok::Caret | Tok::Quote => {
+                top.ops += 1;
+            }
+            Tok::Where => top.extra = 1,
+            Tok::Comma => {
+                top.done = top.done.max(top.item());
+                top.ops = 0;
+                top.child = 0;
+            }
+            Tok::LParen | Tok::LBracket => {
+                if tok == Tok::LBracket && after_operand {
+                    top.ops += 1;
+                }
+                let base = top.base + top.extra + top.ops + 1;
+                frames.push(Frame {
+                    base,
+                    ..Frame::default()
+                });
+            }
+            // An unmatched closer leaves the outermost frame: the parser
+            // reports it.
+            Tok::RParen | Tok::RBracket if frames.len() > 1 => {
+                if let Some(inner) = frames.pop() {
+                    let val = inner.done.max(inner.item()) + 1;
+                    if let Some(top) = frames.last_mut() {
+                        top.child = top.child.max(val);
+                    }
+                }
+            }
+            _ => {}
+        }
+        after_operand = ends_operand;
+        if let Some(top) = frames.last()
+            && top.base + top.item() > MAX_DEPTH
+        {
+            return Err(Error::limit(
+                Span::new(start, end),
+                format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+            )
+            .with_help(
+                "brackets and chained operators each add a level; split the expression with `:let`",
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Turns LALRPOP's error into ours: what was found, what was expected, in
+/// plain words. `eof` is where the parsed text ended (the end of the
+/// statement, or the `>` of `:dot ... > FILE`).
+fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error {
+    match e {
+        ParseError::User { error } => error,
+        ParseError::InvalidToken { location } => {
+            Error::syntax(Span::new(location, location), "invalid token")
+        }
+        ParseError::UnrecognizedEof { expected, .. } => {
+            let found = if src.get(eof..).is_some_and(|s| s.starts_with('>')) {
+                "`>`"
+            } else {
+                "end of input"
+            };
+            Error::syntax(
+                Span::new(eof, eof),
+                format!("unexpected {found}{}", expecting(&expected)),
+            )
+        }
+        ParseError::UnrecognizedToken {
+            token: (l, _, r),
+            expected,
+        } => Error::syntax(
+            Span::new(l, r),
+            format!(
+                "unexpected {}{}",
+                quote_source(src, l, r),
+                expecting(&expected)
+            ),
+        ),
+        ParseError::ExtraToken { token: (l, _, r) } => Error::syntax(
+            Span::new(l, r),
+            format!(
+                "unexpected {}; expected end of input",
+                quote_source(src, l, r)
+            ),
+        ),
+    }
+}
+
+/// The text of a token, in backticks, shortened when long.
+fn quote_source(src: &str, l: usize, r: usize) -> String {
+    let text = src.get(l..r).unwrap_or("?");
+    let short: String = text.chars().take(24).collect();
+    if short.len() < text.len() {
+        format!("`{short}…`")
+    } else {
+        format!("`{short}`")
+    }
+}
+
+/// `; expected A, B or C` from LALRPOP's terminal names, with the tokens
+/// that start an expression folded into "an expression" and the operators
+/// into "an operator". LALRPOP reports the lookahead of the state where it
+/// stopped, after default reductions: past `x*y` it may list only `+` and
+/// `-`, although every operator fits there. A `+` is only ever expected
+/// after a complete operand, so it stands for all of them.
+fn expecting(expected: &[String]) -> String {
+    const STARTS: &[&str] = &["Num", "Name", "Str", "ResultRef", "\"(\"", "\"[\"", "\"-\""];
+    const OPERATORS: &[&str] = &[
+        "\"+\"", "\"-\"", "\"*\"", "\"/\"", "\"@\"", "\"^\"", "\"'\"", "\"[\"",
+    ];
+    let has = |t: &str| expected.iter().any(|e| e == t);
+    let starts = has("Num");
+    let operators = !starts && has("\"+\"");
+    let mut words: Vec<String> = Vec::new();
+    if starts {
+        words.push("an expression".into());
+    }
+    if operators {
+        words.push("an operator".into());
+    }
+    for term in expected {
+        let t = term.as_str();
+        if (starts && STARTS.contains(&t)) || (operators && OPERATORS.contains(&t)) {
+            continue;
+        }
+        let word = match t {
+            "Num" => "a number".to_string(),
+            "Name" => "a name".to_string(),
+            "Str" => "a string".to_string(),
+            "ResultRef" => "a result such as `$1`".to_string(),
+            _ => format!("`{}`", t.trim_matches('"')),
+        };
+        if !words.contains(&word) {
+            words.push(word);
+        }
+    }
+    const SHOWN: usize = 6;
+    let more = words.len() > SHOWN;
+    words.truncate(SHOWN);
+    if more {
+        words.push("…".into());
+    }
+    match words.split_last() {
+        // LALRPOP leaves the end of input out of its lists: an empty list
+        // means that only the end could follow.
+        None => "; expected end of input".to_string(),
+        Some((last, [])) => format!("; expected {last}"),
+        Some((last, init)) => format!("; expected {} or {last}", init.join(", ")),
+    }
+}
