@@ -1,2 +1,5 @@
 //! Values and evaluation.
+pub mod data;
+pub mod format;
+pub mod kernels;
 pub mod value;

@@ -1,12 +1,524 @@
-//! Placeholder; the values module is being written.
+//! Numeric values: row-major tensors of exact rationals or of f64. Exact
+//! operations stay exact; anything that mixes in an f64, or that has no
+//! exact answer (the `exact` closure of `map`/`zip` says `None`), is f64.
+//! Shapes follow NumPy (broadcasting, `matmul` for ranks 1 and 2); the loops
+//! themselves live in `kernels`.
+
+use super::kernels::{self, MatRef};
+use crate::graph::shape::{Sel, broadcast, numel, selected_shape, show};
+use num_bigint::{BigInt, BigUint};
+use num_traits::{One, Signed, ToPrimitive, Zero};
+
 pub type Rat = num_rational::BigRational;
+
+/// A row-major (C order) tensor; `shape == []` is a scalar with one element.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tensor<T> {
     pub shape: Vec<usize>,
     pub data: Vec<T>,
 }
+
+impl<T> Tensor<T> {
+    pub fn new(shape: Vec<usize>, data: Vec<T>) -> Tensor<T> {
+        debug_assert_eq!(numel(&shape), data.len());
+        Tensor { shape, data }
+    }
+    pub fn scalar(x: T) -> Tensor<T> {
+        Tensor { shape: vec![], data: vec![x] }
+    }
+}
+
+impl<T: Clone> Tensor<T> {
+    /// The same elements under another shape of the same size.
+    fn reshaped(&self, shape: &[usize]) -> Tensor<T> {
+        Tensor::new(shape.to_vec(), self.data.clone())
+    }
+    /// Axes reversed.
+    fn transposed(&self) -> Tensor<T> {
+        if self.shape.len() < 2 {
+            return self.clone();
+        }
+        let mut s = kernels::strides(&self.shape);
+        s.reverse();
+        let shape: Vec<usize> = self.shape.iter().rev().copied().collect();
+        let data = kernels::gather_strided(&self.data, &s, &shape);
+        Tensor::new(shape, data)
+    }
+    fn broadcast(&self, shape: &[usize]) -> Tensor<T> {
+        if self.shape == shape {
+            return self.clone();
+        }
+        let s = kernels::broadcast_strides(&self.shape, shape);
+        Tensor::new(shape.to_vec(), kernels::gather_strided(&self.data, &s, shape))
+    }
+    fn select(&self, sels: &[Sel]) -> Tensor<T> {
+        let offs = kernels::selection_offsets(&self.shape, sels);
+        let data = offs.iter().map(|&o| self.data[o].clone()).collect();
+        Tensor::new(selected_shape(&self.shape, sels), data)
+    }
+    /// Row and column strides of a rank-1 or rank-2 operand seen as a matrix
+    /// (a vector is a row when `left`, else a column), with its rows and cols.
+    fn as_matrix(&self, left: bool) -> (MatRef<'_, T>, usize, usize) {
+        let (data, s) = (&self.data[..], &self.shape);
+        match (s.len(), left) {
+            (1, true) => (MatRef { data, rs: s[0], cs: 1 }, 1, s[0]),
+            (1, false) => (MatRef { data, rs: 1, cs: 1 }, s[0], 1),
+            _ => (MatRef { data, rs: s[1], cs: 1 }, s[0], s[1]),
+        }
+    }
+}
+
+/// A numeric value: exact rationals, or f64.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
     Exact(Tensor<Rat>),
     Float(Tensor<f64>),
+}
+
+/// Applies one generic tensor function to whichever variant `v` is.
+macro_rules! each {
+    ($v:expr, $t:ident => $e:expr) => {
+        match $v {
+            Value::Exact($t) => Value::Exact($e),
+            Value::Float($t) => Value::Float($e),
+        }
+    };
+}
+
+impl Value {
+    pub fn exact_scalar(r: Rat) -> Value {
+        Value::Exact(Tensor::scalar(r))
+    }
+    pub fn float_scalar(x: f64) -> Value {
+        Value::Float(Tensor::scalar(x))
+    }
+    /// An exact tensor with every element `r`.
+    pub fn filled(r: &Rat, shape: &[usize]) -> Value {
+        Value::Exact(Tensor::new(shape.to_vec(), vec![r.clone(); numel(shape)]))
+    }
+    /// An f64 tensor from row-major data (`data.len()` must match `shape`).
+    pub fn from_f64(shape: &[usize], data: Vec<f64>) -> Value {
+        Value::Float(Tensor::new(shape.to_vec(), data))
+    }
+    pub fn shape(&self) -> &[usize] {
+        match self {
+            Value::Exact(t) => &t.shape,
+            Value::Float(t) => &t.shape,
+        }
+    }
+    pub fn len(&self) -> usize {
+        numel(self.shape())
+    }
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    pub fn is_exact(&self) -> bool {
+        matches!(self, Value::Exact(_))
+    }
+    /// The elements as f64 (exact ones rounded to nearest).
+    pub fn to_f64(&self) -> Tensor<f64> {
+        match self {
+            Value::Exact(t) => Tensor::new(t.shape.clone(), t.data.iter().map(rat_to_f64).collect()),
+            Value::Float(t) => t.clone(),
+        }
+    }
+    pub fn into_float(self) -> Value {
+        match self {
+            Value::Exact(_) => Value::Float(self.to_f64()),
+            f => f,
+        }
+    }
+    pub fn scalar_f64(&self) -> Option<f64> {
+        match self {
+            _ if self.len() != 1 => None,
+            Value::Exact(t) => Some(rat_to_f64(&t.data[0])),
+            Value::Float(t) => Some(t.data[0]),
+        }
+    }
+    pub fn scalar_exact(&self) -> Option<&Rat> {
+        match self {
+            Value::Exact(t) if t.data.len() == 1 => Some(&t.data[0]),
+            _ => None,
+        }
+    }
+
+    /// Elementwise. Exact when `exact` gives `Some` for every element; if it
+    /// gives `None` for any, the whole result is f64 via `float`. Every
+    /// element is tried, so an `Err` anywhere aborts.
+    pub fn map(
+        &self,
+        exact: impl Fn(&Rat) -> Result<Option<Rat>, String>,
+        float: impl Fn(f64) -> f64,
+    ) -> Result<Value, String> {
+        let t = match self {
+            Value::Float(t) => return Ok(Value::from_f64(&t.shape, t.data.iter().map(|&x| float(x)).collect())),
+            Value::Exact(t) => t,
+        };
+        let mut err = None;
+        let data: Vec<Option<Rat>> =
+            t.data.iter().map(|x| exact(x).unwrap_or_else(|e| Some(err_slot(&mut err, e)))).collect();
+        if let Some(e) = err {
+            return Err(e);
+        }
+        Ok(match data.into_iter().collect::<Option<Vec<Rat>>>() {
+            Some(d) => Value::Exact(Tensor::new(t.shape.clone(), d)),
+            None => Value::from_f64(&t.shape, t.data.iter().map(|x| float(rat_to_f64(x))).collect()),
+        })
+    }
+
+    /// Binary elementwise with NumPy broadcasting; exact only when both are
+    /// exact and `exact` gives `Some` everywhere.
+    pub fn zip(
+        &self,
+        other: &Value,
+        exact: impl Fn(&Rat, &Rat) -> Result<Option<Rat>, String>,
+        float: impl Fn(f64, f64) -> f64,
+    ) -> Result<Value, String> {
+        let out = broadcast(self.shape(), other.shape()).ok_or_else(|| {
+            format!("shapes {} and {} do not broadcast together", show(self.shape()), show(other.shape()))
+        })?;
+        if let (Value::Exact(a), Value::Exact(b)) = (self, other) {
+            let mut err = None;
+            let data = kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |x, y| {
+                exact(x, y).unwrap_or_else(|e| Some(err_slot(&mut err, e)))
+            });
+            if let Some(e) = err {
+                return Err(e);
+            }
+            if let Some(d) = data.into_iter().collect::<Option<Vec<Rat>>>() {
+                return Ok(Value::Exact(Tensor::new(out, d)));
+            }
+        }
+        let (a, b) = (self.f64_cow(), other.f64_cow());
+        let data = kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |&x, &y| float(x, y));
+        Ok(Value::from_f64(&out, data))
+    }
+
+    /// The f64 view: borrowed when already f64.
+    fn f64_cow(&self) -> std::borrow::Cow<'_, Tensor<f64>> {
+        match self {
+            Value::Float(t) => std::borrow::Cow::Borrowed(t),
+            Value::Exact(_) => std::borrow::Cow::Owned(self.to_f64()),
+        }
+    }
+
+    pub fn broadcast_to(&self, shape: &[usize]) -> Result<Value, String> {
+        if broadcast(self.shape(), shape).as_deref() != Some(shape) {
+            return Err(format!("cannot broadcast shape {} to {}", show(self.shape()), show(shape)));
+        }
+        Ok(each!(self, t => t.broadcast(shape)))
+    }
+
+    pub fn reshape(&self, shape: &[usize]) -> Result<Value, String> {
+        if numel(shape) != self.len() {
+            return Err(format!("cannot reshape {} into {}", show(self.shape()), show(shape)));
+        }
+        Ok(each!(self, t => t.reshaped(shape)))
+    }
+
+    /// Axes reversed; ranks 0 and 1 unchanged.
+    pub fn transpose(&self) -> Value {
+        each!(self, t => t.transposed())
+    }
+
+    /// NumPy `matmul` for ranks 1 and 2: matrix@matrix, matrix@vector,
+    /// vector@matrix, vector@vector (a scalar dot product).
+    pub fn matmul(&self, other: &Value) -> Result<Value, String> {
+        self.matmul_t(false, other, false)
+    }
+
+    /// `matmul` of `self` (transposed when `ta`) and `other` (transposed
+    /// when `tb`); transposing a matrix only swaps the strides given to
+    /// `dgemm`, so no copy is made. Transposing a vector does nothing.
+    pub fn matmul_t(&self, ta: bool, other: &Value, tb: bool) -> Result<Value, String> {
+        let (ra, rb) = (self.shape().len(), other.shape().len());
+        let clash = || format!("matmul: shapes {} and {} do not fit", show(self.shape()), show(other.shape()));
+        if !(1..=2).contains(&ra) || !(1..=2).contains(&rb) {
+            return Err(format!("{} (`@` needs vectors or matrices)", clash()));
+        }
+        let out_shape = |m: usize, n: usize| -> Vec<usize> {
+            [(ra == 2).then_some(m), (rb == 2).then_some(n)].into_iter().flatten().collect()
+        };
+        macro_rules! product {
+            ($a:expr, $b:expr, $kernel:expr) => {{
+                let (ma, m, k) = swap_if($a.as_matrix(true), ta && ra == 2);
+                let (mb, k2, n) = swap_if($b.as_matrix(false), tb && rb == 2);
+                if k != k2 {
+                    return Err(clash());
+                }
+                (out_shape(m, n), $kernel(m, k, n, ma, mb))
+            }};
+        }
+        if let (Value::Exact(a), Value::Exact(b)) = (self, other) {
+            let (s, d) = product!(a, b, |m, k, n, x, y| kernels::matmul_generic((m, k, n), x, y, &Rat::zero(), |acc: &mut Rat, p: &Rat, q: &Rat| *acc += p * q));
+            return Ok(Value::Exact(Tensor::new(s, d)));
+        }
+        let (a, b) = (self.f64_cow(), other.f64_cow());
+        let (s, d) = product!(a, b, kernels::matmul_f64);
+        Ok(Value::from_f64(&s, d))
+    }
+
+    /// Sum over the listed axes (sorted, distinct), removing them.
+    pub fn sum_axes(&self, axes: &[usize]) -> Value {
+        match self {
+            Value::Exact(t) => {
+                let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, Rat::zero(), |a, b| *a += b);
+                Value::Exact(Tensor::new(s, d))
+            }
+            Value::Float(t) if axes.len() == t.shape.len() => Value::float_scalar(kernels::sum_f64(&t.data)),
+            Value::Float(t) => {
+                let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, 0.0, |a, b| *a += b);
+                Value::from_f64(&s, d)
+            }
+        }
+    }
+
+    pub fn sum_all(&self) -> Value {
+        let all: Vec<usize> = (0..self.shape().len()).collect();
+        self.sum_axes(&all)
+    }
+
+    pub fn prod_all(&self) -> Value {
+        match self {
+            Value::Exact(t) => Value::exact_scalar(t.data.iter().fold(Rat::one(), |a, b| a * b)),
+            Value::Float(t) => Value::float_scalar(t.data.iter().product()),
+        }
+    }
+
+    /// L2 (Frobenius) norm; exact when the sum of squares is the square of
+    /// a rational.
+    pub fn norm_all(&self) -> Value {
+        if let Value::Exact(t) = self {
+            let sq = t.data.iter().fold(Rat::zero(), |a, x| a + x * x);
+            if let Some(r) = rat_sqrt(&sq) {
+                return Value::exact_scalar(r);
+            }
+        }
+        Value::float_scalar(norm_f64(&self.f64_cow().data))
+    }
+
+    /// `log(sum(exp(x)))` over all elements, computed stably (the maximum is
+    /// subtracted first). A single element is returned as it is.
+    pub fn logsumexp_all(&self) -> Value {
+        if self.len() == 1 {
+            return self.reshape(&[]).unwrap_or_else(|_| self.clone());
+        }
+        let t = self.f64_cow();
+        let m = t.data.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if !m.is_finite() || t.data.iter().any(|x| x.is_nan()) {
+            let nan = t.data.iter().any(|x| x.is_nan());
+            return Value::float_scalar(if nan { f64::NAN } else { m });
+        }
+        let s: f64 = t.data.iter().map(|&x| (x - m).exp()).sum();
+        Value::float_scalar(m + s.ln())
+    }
+
+    /// Softmax along the last axis, stable. A scalar, or a last axis of
+    /// length 1 on exact input, gives exact ones.
+    pub fn softmax_last(&self) -> Value {
+        let shape = self.shape().to_vec();
+        let n = shape.last().copied().unwrap_or(1);
+        if n == 1 && self.is_exact() {
+            return Value::filled(&Rat::one(), &shape);
+        }
+        let mut d = self.f64_cow().into_owned().data;
+        for row in d.chunks_exact_mut(n.max(1)) {
+            let m = row.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+            row.iter_mut().for_each(|x| *x = (*x - m).exp());
+            let s: f64 = row.iter().sum();
+            row.iter_mut().for_each(|x| *x /= s);
+        }
+        Value::from_f64(&shape, d)
+    }
+
+    /// Outer product (NumPy: both flattened) → a `[len(a), len(b)]` matrix.
+    pub fn outer(&self, other: &Value) -> Result<Value, String> {
+        let a = self.reshape(&[self.len(), 1])?;
+        let b = other.reshape(&[other.len()])?;
+        a.zip(&b, |x, y| Ok(Some(x * y)), |x, y| x * y)
+    }
+
+    /// Vector → diagonal matrix; matrix → its diagonal (NumPy `diag`).
+    pub fn diag(&self) -> Result<Value, String> {
+        let s = self.shape();
+        let n = s.first().copied().unwrap_or(0);
+        match s.len() {
+            1 => Ok(match self {
+                Value::Exact(t) => Value::Exact(diag_matrix(&t.data, Rat::zero())),
+                Value::Float(t) => Value::Float(diag_matrix(&t.data, 0.0)),
+            }),
+            2 => {
+                let k = n.min(s[1]);
+                let sel = [Sel::Range { start: 0, step: 1, len: k }];
+                let flat = self.reshape(&[n * s[1]])?;
+                let step = Sel::Range { start: 0, step: s[1] as isize + 1, len: k };
+                Ok(if k == 0 { flat.index(&sel) } else { flat.index(&[step]) })
+            }
+            _ => Err(format!("diag needs a vector or a matrix, got shape {}", show(s))),
+        }
+    }
+
+    /// Sum of the diagonal of a matrix (NumPy allows non-square ones).
+    pub fn trace(&self) -> Result<Value, String> {
+        if self.shape().len() != 2 {
+            return Err(format!("trace needs a matrix, got shape {}", show(self.shape())));
+        }
+        Ok(self.diag()?.sum_all())
+    }
+
+    /// Gather: `sels` are resolved and in range; axes past them are kept
+    /// whole; `Sel::At` drops its axis.
+    pub fn index(&self, sels: &[Sel]) -> Value {
+        each!(self, t => t.select(sels))
+    }
+
+    /// Adjoint of `index`: zeros of `shape` with `self` (of the selected
+    /// shape) added at the selected positions. Exact when `self` is.
+    pub fn scatter(&self, sels: &[Sel], shape: &[usize]) -> Value {
+        let offs = kernels::selection_offsets(shape, sels);
+        debug_assert_eq!(offs.len(), self.len());
+        match self {
+            Value::Exact(t) => Value::Exact(scatter_into(shape, &offs, &t.data, Rat::zero(), |a, b| *a += b)),
+            Value::Float(t) => Value::Float(scatter_into(shape, &offs, &t.data, 0.0, |a, b| *a += b)),
+        }
+    }
+
+    /// Equal shapes → one value with a new leading axis; exact only when
+    /// every item is.
+    pub fn stack(items: &[Value]) -> Result<Value, String> {
+        let first = items.first().ok_or("stack needs at least one value")?;
+        if let Some(bad) = items.iter().find(|v| v.shape() != first.shape()) {
+            return Err(format!("cannot stack shapes {} and {}", show(first.shape()), show(bad.shape())));
+        }
+        let mut shape = vec![items.len()];
+        shape.extend_from_slice(first.shape());
+        if items.iter().all(Value::is_exact) {
+            let data = items.iter().flat_map(|v| v.exact_data().iter().cloned()).collect();
+            return Ok(Value::Exact(Tensor::new(shape, data)));
+        }
+        let data = items.iter().flat_map(|v| v.f64_cow().into_owned().data).collect();
+        Ok(Value::from_f64(&shape, data))
+    }
+
+    /// Exact elements (empty for f64 values).
+    fn exact_data(&self) -> &[Rat] {
+        match self {
+            Value::Exact(t) => &t.data,
+            Value::Float(_) => &[],
+        }
+    }
+
+    /// Largest absolute element as f64 (NaNs ignored; 0 when empty).
+    pub fn max_abs_f64(&self) -> f64 {
+        match self {
+            Value::Exact(t) => t.data.iter().map(|x| rat_to_f64(x).abs()).fold(0.0, f64::max),
+            Value::Float(t) => t.data.iter().map(|x| x.abs()).fold(0.0, f64::max),
+        }
+    }
+}
+
+/// Records the first error of an elementwise pass; the element is a dummy.
+fn err_slot(slot: &mut Option<String>, e: String) -> Rat {
+    slot.get_or_insert(e);
+    Rat::zero()
+}
+
+/// Swaps rows and columns of a matrix operand when `t`.
+fn swap_if<T>((m, r, c): (MatRef<'_, T>, usize, usize), t: bool) -> (MatRef<'_, T>, usize, usize) {
+    if t { (MatRef { data: m.data, rs: m.cs, cs: m.rs }, c, r) } else { (m, r, c) }
+}
+
+fn diag_matrix<T: Clone>(v: &[T], zero: T) -> Tensor<T> {
+    let n = v.len();
+    let mut d = vec![zero; n * n];
+    for (i, x) in v.iter().enumerate() {
+        d[i * n + i] = x.clone();
+    }
+    Tensor::new(vec![n, n], d)
+}
+
+fn scatter_into<T: Clone>(shape: &[usize], offs: &[usize], src: &[T], zero: T, add: impl Fn(&mut T, &T)) -> Tensor<T> {
+    let mut d = vec![zero; numel(shape)];
+    for (&o, x) in offs.iter().zip(src) {
+        add(&mut d[o], x);
+    }
+    Tensor::new(shape.to_vec(), d)
+}
+
+/// L2 norm of f64s, rescaled when the plain sum of squares over- or
+/// underflows.
+fn norm_f64(xs: &[f64]) -> f64 {
+    let s: f64 = xs.iter().map(|x| x * x).sum();
+    if s.is_finite() && (s == 0.0 || s >= f64::MIN_POSITIVE) {
+        return s.sqrt();
+    }
+    let m = xs.iter().map(|x| x.abs()).fold(0.0, f64::max);
+    if m == 0.0 || !m.is_finite() || s.is_nan() {
+        return if xs.iter().any(|x| x.is_nan()) { f64::NAN } else { m };
+    }
+    m * xs.iter().map(|x| (x / m) * (x / m)).sum::<f64>().sqrt()
+}
+
+/// The rational square root, when there is one.
+pub fn rat_sqrt(r: &Rat) -> Option<Rat> {
+    if r.is_negative() {
+        return None;
+    }
+    let root = |n: &BigInt| Some(n.sqrt()).filter(|s| s * s == *n);
+    Some(Rat::new(root(r.numer())?, root(r.denom())?))
+}
+
+/// `2^e` as f64, for `e` in the normal range `-1022..=1023`.
+fn pow2(e: i64) -> f64 {
+    f64::from_bits(((e + 1023) as u64) << 52)
+}
+
+/// The f64 nearest to `r` (ties to even), also when numerator and
+/// denominator are far outside the f64 range.
+pub fn rat_to_f64(r: &Rat) -> f64 {
+    const EXACT: i64 = 1 << 53;
+    if let (Some(n), Some(d)) = (r.numer().to_i64(), r.denom().to_i64())
+        && n.abs() <= EXACT
+        && d <= EXACT
+    {
+        return n as f64 / d as f64;
+    }
+    let x = ratio_to_f64(r.numer().magnitude(), r.denom().magnitude());
+    if r.is_negative() { -x } else { x }
+}
+
+/// `floor(n * 2^s / d)` and whether it is inexact (the sticky bit).
+fn scaled_quotient(n: &BigUint, d: &BigUint, s: i64) -> (u128, bool) {
+    let (num, den) = if s >= 0 { (n << s as usize, d.clone()) } else { (n.clone(), d << (-s) as usize) };
+    let q = &num / &den;
+    let inexact = &q * &den != num;
+    (q.to_u128().unwrap_or(u128::MAX), inexact)
+}
+
+/// Positive `n / d` to the nearest f64.
+fn ratio_to_f64(n: &BigUint, d: &BigUint) -> f64 {
+    if n.is_zero() {
+        return 0.0;
+    }
+    // The quotient lies in [2^(e-1), 2^(e+1)).
+    let e = n.bits() as i64 - d.bits() as i64;
+    if e > 1025 {
+        return f64::INFINITY;
+    }
+    if e < -1080 {
+        return 0.0;
+    }
+    if e >= -1020 {
+        // 65+ significant bits, sticky bit below: one correct rounding.
+        let s = 65 - e;
+        let (q, inexact) = scaled_quotient(n, d, s);
+        let f = (q | u128::from(inexact)) as f64;
+        let h = s / 2;
+        return f * pow2(-h) * pow2(-(s - h));
+    }
+    // Subnormal: units of 2^-1076, i.e. two guard bits; round by hand.
+    let (q, inexact) = scaled_quotient(n, d, 1076);
+    let (base, guard) = (q >> 2, q & 3);
+    let up = guard > 2 || (guard == 2 && (inexact || base & 1 == 1));
+    (base + u128::from(up)) as f64 * f64::from_bits(1)
 }
