@@ -22,14 +22,25 @@ pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
     let own = strides(shape);
     let lead = out.len() - shape.len();
     (0..out.len())
-        .map(|i| if i < lead || shape[i - lead] == 1 { 0 } else { own[i - lead] })
+        .map(|i| {
+            if i < lead || shape[i - lead] == 1 {
+                0
+            } else {
+                own[i - lead]
+            }
+        })
         .collect()
 }
 
 /// Calls `f(ia, ib)` for every position of `out`, in row-major order, with
 /// the offsets of that position in two operands of strides `sa` and `sb`.
 /// The innermost axis is a plain loop; the outer axes advance by carrying.
-pub fn for_each_offset2(out: &[usize], sa: &[usize], sb: &[usize], mut f: impl FnMut(usize, usize)) {
+pub fn for_each_offset2(
+    out: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    mut f: impl FnMut(usize, usize),
+) {
     let r = out.len();
     if out.contains(&0) {
         return;
@@ -107,7 +118,10 @@ pub fn reduce_axes<T: Clone>(
     let out_shape: Vec<usize> = kept.iter().map(|&a| shape[a]).collect();
     let mut out = vec![zero; numel(&out_shape)];
     let r = shape.len();
-    let trailing = axes.iter().enumerate().all(|(i, &a)| a == r - axes.len() + i);
+    let trailing = axes
+        .iter()
+        .enumerate()
+        .all(|(i, &a)| a == r - axes.len() + i);
     if trailing && !out.is_empty() {
         let chunk = numel(&shape[r - axes.len()..]);
         for (o, c) in out.iter_mut().zip(data.chunks_exact(chunk.max(1))) {
@@ -131,7 +145,9 @@ pub fn selection_offsets(shape: &[usize], sels: &[Sel]) -> Vec<usize> {
     let st = strides(shape);
     let mut offs = vec![0usize];
     for (ax, &d) in shape.iter().enumerate() {
-        let pos = sels.get(ax).map_or_else(|| (0..d).collect(), Sel::positions);
+        let pos = sels
+            .get(ax)
+            .map_or_else(|| (0..d).collect(), Sel::positions);
         let mut next = Vec::with_capacity(offs.len() * pos.len());
         for &o in &offs {
             next.extend(pos.iter().map(|&p| o + p * st[ax]));
@@ -198,7 +214,11 @@ pub fn matmul_generic<T: Clone>(
         for j in 0..n {
             let acc = &mut c[i * n + j];
             for p in 0..k {
-                mul_add(acc, &a.data[i * a.rs + p * a.cs], &b.data[p * b.rs + j * b.cs]);
+                mul_add(
+                    acc,
+                    &a.data[i * a.rs + p * a.cs],
+                    &b.data[p * b.rs + j * b.cs],
+                );
             }
         }
     }
@@ -243,7 +263,7 @@ mod tests {
         let (s, v) = reduce_axes(&[2, 3, 4], &d, &[1], 0, |a, b| *a += b);
         assert_eq!(s, vec![2, 4]);
         assert_eq!(v[0], 12);
-        assert_eq!(v[4], 12 + 12 + 16 + 20);
+        assert_eq!(v[4], 12 + 16 + 20);
         assert_eq!(sum_f64(&[1.0; 19]), 19.0);
     }
 }

@@ -2,4 +2,5 @@
 pub mod data;
 pub mod format;
 pub mod kernels;
+pub mod rat;
 pub mod value;

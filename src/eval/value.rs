@@ -6,8 +6,10 @@
 
 use super::kernels::{self, MatRef};
 use crate::graph::shape::{Sel, broadcast, numel, selected_shape, show};
-use num_bigint::{BigInt, BigUint};
-use num_traits::{One, Signed, ToPrimitive, Zero};
+use num_traits::{One, Zero};
+
+use super::rat::norm_f64;
+pub use super::rat::{rat_sqrt, rat_to_f64};
 
 pub type Rat = num_rational::BigRational;
 
@@ -24,7 +26,10 @@ impl<T> Tensor<T> {
         Tensor { shape, data }
     }
     pub fn scalar(x: T) -> Tensor<T> {
-        Tensor { shape: vec![], data: vec![x] }
+        Tensor {
+            shape: vec![],
+            data: vec![x],
+        }
     }
 }
 
@@ -49,7 +54,10 @@ impl<T: Clone> Tensor<T> {
             return self.clone();
         }
         let s = kernels::broadcast_strides(&self.shape, shape);
-        Tensor::new(shape.to_vec(), kernels::gather_strided(&self.data, &s, shape))
+        Tensor::new(
+            shape.to_vec(),
+            kernels::gather_strided(&self.data, &s, shape),
+        )
     }
     fn select(&self, sels: &[Sel]) -> Tensor<T> {
         let offs = kernels::selection_offsets(&self.shape, sels);
@@ -61,9 +69,25 @@ impl<T: Clone> Tensor<T> {
     fn as_matrix(&self, left: bool) -> (MatRef<'_, T>, usize, usize) {
         let (data, s) = (&self.data[..], &self.shape);
         match (s.len(), left) {
-            (1, true) => (MatRef { data, rs: s[0], cs: 1 }, 1, s[0]),
+            (1, true) => (
+                MatRef {
+                    data,
+                    rs: s[0],
+                    cs: 1,
+                },
+                1,
+                s[0],
+            ),
             (1, false) => (MatRef { data, rs: 1, cs: 1 }, s[0], 1),
-            _ => (MatRef { data, rs: s[1], cs: 1 }, s[0], s[1]),
+            _ => (
+                MatRef {
+                    data,
+                    rs: s[1],
+                    cs: 1,
+                },
+                s[0],
+                s[1],
+            ),
         }
     }
 }
@@ -118,7 +142,9 @@ impl Value {
     /// The elements as f64 (exact ones rounded to nearest).
     pub fn to_f64(&self) -> Tensor<f64> {
         match self {
-            Value::Exact(t) => Tensor::new(t.shape.clone(), t.data.iter().map(rat_to_f64).collect()),
+            Value::Exact(t) => {
+                Tensor::new(t.shape.clone(), t.data.iter().map(rat_to_f64).collect())
+            }
             Value::Float(t) => t.clone(),
         }
     }
@@ -151,18 +177,29 @@ impl Value {
         float: impl Fn(f64) -> f64,
     ) -> Result<Value, String> {
         let t = match self {
-            Value::Float(t) => return Ok(Value::from_f64(&t.shape, t.data.iter().map(|&x| float(x)).collect())),
+            Value::Float(t) => {
+                return Ok(Value::from_f64(
+                    &t.shape,
+                    t.data.iter().map(|&x| float(x)).collect(),
+                ));
+            }
             Value::Exact(t) => t,
         };
         let mut err = None;
-        let data: Vec<Option<Rat>> =
-            t.data.iter().map(|x| exact(x).unwrap_or_else(|e| Some(err_slot(&mut err, e)))).collect();
+        let data: Vec<Option<Rat>> = t
+            .data
+            .iter()
+            .map(|x| exact(x).unwrap_or_else(|e| Some(err_slot(&mut err, e))))
+            .collect();
         if let Some(e) = err {
             return Err(e);
         }
         Ok(match data.into_iter().collect::<Option<Vec<Rat>>>() {
             Some(d) => Value::Exact(Tensor::new(t.shape.clone(), d)),
-            None => Value::from_f64(&t.shape, t.data.iter().map(|x| float(rat_to_f64(x))).collect()),
+            None => Value::from_f64(
+                &t.shape,
+                t.data.iter().map(|x| float(rat_to_f64(x))).collect(),
+            ),
         })
     }
 
@@ -175,13 +212,18 @@ impl Value {
         float: impl Fn(f64, f64) -> f64,
     ) -> Result<Value, String> {
         let out = broadcast(self.shape(), other.shape()).ok_or_else(|| {
-            format!("shapes {} and {} do not broadcast together", show(self.shape()), show(other.shape()))
+            format!(
+                "shapes {} and {} do not broadcast together",
+                show(self.shape()),
+                show(other.shape())
+            )
         })?;
         if let (Value::Exact(a), Value::Exact(b)) = (self, other) {
             let mut err = None;
-            let data = kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |x, y| {
-                exact(x, y).unwrap_or_else(|e| Some(err_slot(&mut err, e)))
-            });
+            let data =
+                kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |x, y| {
+                    exact(x, y).unwrap_or_else(|e| Some(err_slot(&mut err, e)))
+                });
             if let Some(e) = err {
                 return Err(e);
             }
@@ -190,7 +232,10 @@ impl Value {
             }
         }
         let (a, b) = (self.f64_cow(), other.f64_cow());
-        let data = kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |&x, &y| float(x, y));
+        let data =
+            kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |&x, &y| {
+                float(x, y)
+            });
         Ok(Value::from_f64(&out, data))
     }
 
@@ -204,14 +249,22 @@ impl Value {
 
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Value, String> {
         if broadcast(self.shape(), shape).as_deref() != Some(shape) {
-            return Err(format!("cannot broadcast shape {} to {}", show(self.shape()), show(shape)));
+            return Err(format!(
+                "cannot broadcast shape {} to {}",
+                show(self.shape()),
+                show(shape)
+            ));
         }
         Ok(each!(self, t => t.broadcast(shape)))
     }
 
     pub fn reshape(&self, shape: &[usize]) -> Result<Value, String> {
         if numel(shape) != self.len() {
-            return Err(format!("cannot reshape {} into {}", show(self.shape()), show(shape)));
+            return Err(format!(
+                "cannot reshape {} into {}",
+                show(self.shape()),
+                show(shape)
+            ));
         }
         Ok(each!(self, t => t.reshaped(shape)))
     }
@@ -232,12 +285,21 @@ impl Value {
     /// `dgemm`, so no copy is made. Transposing a vector does nothing.
     pub fn matmul_t(&self, ta: bool, other: &Value, tb: bool) -> Result<Value, String> {
         let (ra, rb) = (self.shape().len(), other.shape().len());
-        let clash = || format!("matmul: shapes {} and {} do not fit", show(self.shape()), show(other.shape()));
+        let clash = || {
+            format!(
+                "matmul: shapes {} and {} do not fit",
+                show(self.shape()),
+                show(other.shape())
+            )
+        };
         if !(1..=2).contains(&ra) || !(1..=2).contains(&rb) {
             return Err(format!("{} (`@` needs vectors or matrices)", clash()));
         }
         let out_shape = |m: usize, n: usize| -> Vec<usize> {
-            [(ra == 2).then_some(m), (rb == 2).then_some(n)].into_iter().flatten().collect()
+            [(ra == 2).then_some(m), (rb == 2).then_some(n)]
+                .into_iter()
+                .flatten()
+                .collect()
         };
         macro_rules! product {
             ($a:expr, $b:expr, $kernel:expr) => {{
@@ -250,7 +312,13 @@ impl Value {
             }};
         }
         if let (Value::Exact(a), Value::Exact(b)) = (self, other) {
-            let (s, d) = product!(a, b, |m, k, n, x, y| kernels::matmul_generic((m, k, n), x, y, &Rat::zero(), |acc: &mut Rat, p: &Rat, q: &Rat| *acc += p * q));
+            let (s, d) = product!(a, b, |m, k, n, x, y| kernels::matmul_generic(
+                (m, k, n),
+                x,
+                y,
+                &Rat::zero(),
+                |acc: &mut Rat, p: &Rat, q: &Rat| *acc += p * q
+            ));
             return Ok(Value::Exact(Tensor::new(s, d)));
         }
         let (a, b) = (self.f64_cow(), other.f64_cow());
@@ -262,10 +330,13 @@ impl Value {
     pub fn sum_axes(&self, axes: &[usize]) -> Value {
         match self {
             Value::Exact(t) => {
-                let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, Rat::zero(), |a, b| *a += b);
+                let (s, d) =
+                    kernels::reduce_axes(&t.shape, &t.data, axes, Rat::zero(), |a, b| *a += b);
                 Value::Exact(Tensor::new(s, d))
             }
-            Value::Float(t) if axes.len() == t.shape.len() => Value::float_scalar(kernels::sum_f64(&t.data)),
+            Value::Float(t) if axes.len() == t.shape.len() => {
+                Value::float_scalar(kernels::sum_f64(&t.data))
+            }
             Value::Float(t) => {
                 let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, 0.0, |a, b| *a += b);
                 Value::from_f64(&s, d)
@@ -349,19 +420,37 @@ impl Value {
             }),
             2 => {
                 let k = n.min(s[1]);
-                let sel = [Sel::Range { start: 0, step: 1, len: k }];
+                let sel = [Sel::Range {
+                    start: 0,
+                    step: 1,
+                    len: k,
+                }];
                 let flat = self.reshape(&[n * s[1]])?;
-                let step = Sel::Range { start: 0, step: s[1] as isize + 1, len: k };
-                Ok(if k == 0 { flat.index(&sel) } else { flat.index(&[step]) })
+                let step = Sel::Range {
+                    start: 0,
+                    step: s[1] as isize + 1,
+                    len: k,
+                };
+                Ok(if k == 0 {
+                    flat.index(&sel)
+                } else {
+                    flat.index(&[step])
+                })
             }
-            _ => Err(format!("diag needs a vector or a matrix, got shape {}", show(s))),
+            _ => Err(format!(
+                "diag needs a vector or a matrix, got shape {}",
+                show(s)
+            )),
         }
     }
 
     /// Sum of the diagonal of a matrix (NumPy allows non-square ones).
     pub fn trace(&self) -> Result<Value, String> {
         if self.shape().len() != 2 {
-            return Err(format!("trace needs a matrix, got shape {}", show(self.shape())));
+            return Err(format!(
+                "trace needs a matrix, got shape {}",
+                show(self.shape())
+            ));
         }
         Ok(self.diag()?.sum_all())
     }
@@ -378,8 +467,14 @@ impl Value {
         let offs = kernels::selection_offsets(shape, sels);
         debug_assert_eq!(offs.len(), self.len());
         match self {
-            Value::Exact(t) => Value::Exact(scatter_into(shape, &offs, &t.data, Rat::zero(), |a, b| *a += b)),
-            Value::Float(t) => Value::Float(scatter_into(shape, &offs, &t.data, 0.0, |a, b| *a += b)),
+            Value::Exact(t) => {
+                Value::Exact(scatter_into(shape, &offs, &t.data, Rat::zero(), |a, b| {
+                    *a += b
+                }))
+            }
+            Value::Float(t) => {
+                Value::Float(scatter_into(shape, &offs, &t.data, 0.0, |a, b| *a += b))
+            }
         }
     }
 
@@ -388,15 +483,25 @@ impl Value {
     pub fn stack(items: &[Value]) -> Result<Value, String> {
         let first = items.first().ok_or("stack needs at least one value")?;
         if let Some(bad) = items.iter().find(|v| v.shape() != first.shape()) {
-            return Err(format!("cannot stack shapes {} and {}", show(first.shape()), show(bad.shape())));
+            return Err(format!(
+                "cannot stack shapes {} and {}",
+                show(first.shape()),
+                show(bad.shape())
+            ));
         }
         let mut shape = vec![items.len()];
         shape.extend_from_slice(first.shape());
         if items.iter().all(Value::is_exact) {
-            let data = items.iter().flat_map(|v| v.exact_data().iter().cloned()).collect();
+            let data = items
+                .iter()
+                .flat_map(|v| v.exact_data().iter().cloned())
+                .collect();
             return Ok(Value::Exact(Tensor::new(shape, data)));
         }
-        let data = items.iter().flat_map(|v| v.f64_cow().into_owned().data).collect();
+        let data = items
+            .iter()
+            .flat_map(|v| v.f64_cow().into_owned().data)
+            .collect();
         Ok(Value::from_f64(&shape, data))
     }
 
@@ -411,7 +516,11 @@ impl Value {
     /// Largest absolute element as f64 (NaNs ignored; 0 when empty).
     pub fn max_abs_f64(&self) -> f64 {
         match self {
-            Value::Exact(t) => t.data.iter().map(|x| rat_to_f64(x).abs()).fold(0.0, f64::max),
+            Value::Exact(t) => t
+                .data
+                .iter()
+                .map(|x| rat_to_f64(x).abs())
+                .fold(0.0, f64::max),
             Value::Float(t) => t.data.iter().map(|x| x.abs()).fold(0.0, f64::max),
         }
     }
@@ -425,7 +534,19 @@ fn err_slot(slot: &mut Option<String>, e: String) -> Rat {
 
 /// Swaps rows and columns of a matrix operand when `t`.
 fn swap_if<T>((m, r, c): (MatRef<'_, T>, usize, usize), t: bool) -> (MatRef<'_, T>, usize, usize) {
-    if t { (MatRef { data: m.data, rs: m.cs, cs: m.rs }, c, r) } else { (m, r, c) }
+    if t {
+        (
+            MatRef {
+                data: m.data,
+                rs: m.cs,
+                cs: m.rs,
+            },
+            c,
+            r,
+        )
+    } else {
+        (m, r, c)
+    }
 }
 
 fn diag_matrix<T: Clone>(v: &[T], zero: T) -> Tensor<T> {
@@ -437,7 +558,13 @@ fn diag_matrix<T: Clone>(v: &[T], zero: T) -> Tensor<T> {
     Tensor::new(vec![n, n], d)
 }
 
-fn scatter_into<T: Clone>(shape: &[usize], offs: &[usize], src: &[T], zero: T, add: impl Fn(&mut T, &T)) -> Tensor<T> {
+fn scatter_into<T: Clone>(
+    shape: &[usize],
+    offs: &[usize],
+    src: &[T],
+    zero: T,
+    add: impl Fn(&mut T, &T),
+) -> Tensor<T> {
     let mut d = vec![zero; numel(shape)];
     for (&o, x) in offs.iter().zip(src) {
         add(&mut d[o], x);
@@ -445,80 +572,214 @@ fn scatter_into<T: Clone>(shape: &[usize], offs: &[usize], src: &[T], zero: T, a
     Tensor::new(shape.to_vec(), d)
 }
 
-/// L2 norm of f64s, rescaled when the plain sum of squares over- or
-/// underflows.
-fn norm_f64(xs: &[f64]) -> f64 {
-    let s: f64 = xs.iter().map(|x| x * x).sum();
-    if s.is_finite() && (s == 0.0 || s >= f64::MIN_POSITIVE) {
-        return s.sqrt();
-    }
-    let m = xs.iter().map(|x| x.abs()).fold(0.0, f64::max);
-    if m == 0.0 || !m.is_finite() || s.is_nan() {
-        return if xs.iter().any(|x| x.is_nan()) { f64::NAN } else { m };
-    }
-    m * xs.iter().map(|x| (x / m) * (x / m)).sum::<f64>().sqrt()
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// The rational square root, when there is one.
-pub fn rat_sqrt(r: &Rat) -> Option<Rat> {
-    if r.is_negative() {
-        return None;
+    fn q(n: i64, d: i64) -> Rat {
+        Rat::new(n.into(), d.into())
     }
-    let root = |n: &BigInt| Some(n.sqrt()).filter(|s| s * s == *n);
-    Some(Rat::new(root(r.numer())?, root(r.denom())?))
-}
+    fn exact(shape: &[usize], xs: &[(i64, i64)]) -> Value {
+        Value::Exact(Tensor::new(
+            shape.to_vec(),
+            xs.iter().map(|&(n, d)| q(n, d)).collect(),
+        ))
+    }
+    fn random(shape: &[usize], rng: &mut fastrand::Rng) -> Value {
+        Value::from_f64(
+            shape,
+            (0..numel(shape)).map(|_| rng.f64() * 2.0 - 1.0).collect(),
+        )
+    }
+    fn mul(a: &Value, b: &Value) -> Value {
+        a.zip(b, |x, y| Ok(Some(x * y)), |x, y| x * y).unwrap()
+    }
+    fn close(a: &Value, b: &Value) {
+        let (a, b) = (a.to_f64(), b.to_f64());
+        assert_eq!(a.shape, b.shape);
+        for (x, y) in a.data.iter().zip(&b.data) {
+            assert!((x - y).abs() <= 1e-12 * (1.0 + x.abs()), "{x} vs {y}");
+        }
+    }
+    /// Reference matmul of the operands seen as matrices (vectors as a row on
+    /// the left, a column on the right).
+    fn naive(a: &Value, b: &Value) -> Vec<f64> {
+        let (a, b) = (a.to_f64(), b.to_f64());
+        let (m, k) = if a.shape.len() == 2 {
+            (a.shape[0], a.shape[1])
+        } else {
+            (1, a.shape[0])
+        };
+        let n = if b.shape.len() == 2 { b.shape[1] } else { 1 };
+        let mut c = vec![0.0; m * n];
+        for i in 0..m {
+            for j in 0..n {
+                c[i * n + j] = (0..k).map(|p| a.data[i * k + p] * b.data[p * n + j]).sum();
+            }
+        }
+        c
+    }
 
-/// `2^e` as f64, for `e` in the normal range `-1022..=1023`.
-fn pow2(e: i64) -> f64 {
-    f64::from_bits(((e + 1023) as u64) << 52)
-}
+    #[test]
+    fn exact_arithmetic_stays_exact() {
+        let p = mul(&exact(&[], &[(6, 5)]), &exact(&[], &[(3, 1)]));
+        assert_eq!(p, Value::exact_scalar(q(18, 5)));
+        let s =
+            exact(&[], &[(1, 3)]).zip(&exact(&[], &[(1, 6)]), |x, y| Ok(Some(x + y)), |x, y| x + y);
+        assert_eq!(s, Ok(Value::exact_scalar(q(1, 2))));
+        let sq = exact(&[2], &[(4, 9), (2, 1)])
+            .map(|x| Ok(rat_sqrt(x)), f64::sqrt)
+            .unwrap();
+        assert_eq!(sq, Value::from_f64(&[2], vec![2.0 / 3.0, 2f64.sqrt()]));
+        let div = exact(&[2], &[(1, 1), (0, 1)]).map(|x| Err(format!("{x}")), |x| x);
+        assert_eq!(div, Err("1".into()));
+        let mixed = mul(&exact(&[], &[(1, 2)]), &Value::float_scalar(3.0));
+        assert_eq!(mixed, Value::float_scalar(1.5));
+    }
 
-/// The f64 nearest to `r` (ties to even), also when numerator and
-/// denominator are far outside the f64 range.
-pub fn rat_to_f64(r: &Rat) -> f64 {
-    const EXACT: i64 = 1 << 53;
-    if let (Some(n), Some(d)) = (r.numer().to_i64(), r.denom().to_i64())
-        && n.abs() <= EXACT
-        && d <= EXACT
-    {
-        return n as f64 / d as f64;
+    #[test]
+    fn broadcasting_follows_numpy() {
+        let a = exact(&[3, 1], &[(1, 1), (2, 1), (3, 1)]);
+        let b = exact(&[4], &[(10, 1), (20, 1), (30, 1), (40, 1)]);
+        let c = mul(&a, &b);
+        assert_eq!(c.shape(), &[3, 4]);
+        assert_eq!(c.scalar_f64(), None);
+        assert_eq!(c.to_f64().data[4..8], [20.0, 40.0, 60.0, 80.0]);
+        let m = Value::from_f64(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(
+            mul(&Value::float_scalar(2.0), &m).to_f64().data,
+            vec![2.0, 4.0, 6.0, 8.0]
+        );
+        assert_eq!(
+            mul(&m, &exact(&[1, 1], &[(1, 2)])).to_f64().data,
+            vec![0.5, 1.0, 1.5, 2.0]
+        );
+        let e = m.zip(&b, |_, _| Ok(None), |x, _| x).unwrap_err();
+        assert!(e.contains("[2, 2]") && e.contains("[4]"), "{e}");
+        assert_eq!(
+            a.broadcast_to(&[2, 3, 2]).map(|v| v.to_f64().data[2]),
+            Ok(2.0)
+        );
+        assert!(b.broadcast_to(&[3]).is_err());
     }
-    let x = ratio_to_f64(r.numer().magnitude(), r.denom().magnitude());
-    if r.is_negative() { -x } else { x }
-}
 
-/// `floor(n * 2^s / d)` and whether it is inexact (the sticky bit).
-fn scaled_quotient(n: &BigUint, d: &BigUint, s: i64) -> (u128, bool) {
-    let (num, den) = if s >= 0 { (n << s as usize, d.clone()) } else { (n.clone(), d << (-s) as usize) };
-    let q = &num / &den;
-    let inexact = &q * &den != num;
-    (q.to_u128().unwrap_or(u128::MAX), inexact)
-}
+    #[test]
+    fn matmul_matches_naive_loops() {
+        let mut rng = fastrand::Rng::with_seed(3);
+        let cases: [(&[usize], &[usize]); 6] = [
+            (&[3, 4], &[4, 5]),
+            (&[3, 4], &[4]),
+            (&[4], &[4, 5]),
+            (&[7], &[7]),
+            (&[100, 70], &[70, 30]),
+            (&[1, 1], &[1, 9]),
+        ];
+        for (sa, sb) in cases {
+            let (a, b) = (random(sa, &mut rng), random(sb, &mut rng));
+            let c = a.matmul(&b).unwrap();
+            let want: Vec<usize> = [sa.first().filter(|_| sa.len() == 2), sb.get(1)]
+                .into_iter()
+                .flatten()
+                .copied()
+                .collect();
+            assert_eq!(c.shape(), &want[..]);
+            close(&c, &Value::from_f64(&want, naive(&a, &b)));
+            let t = a.transpose().matmul_t(true, &b.transpose(), true).unwrap();
+            close(&t, &c);
+        }
+        let e = random(&[2, 3], &mut rng)
+            .matmul(&random(&[2], &mut rng))
+            .unwrap_err();
+        assert!(e.contains("[2, 3]") && e.contains("[2]"), "{e}");
+        assert!(
+            Value::float_scalar(1.0)
+                .matmul(&Value::float_scalar(1.0))
+                .is_err()
+        );
+    }
 
-/// Positive `n / d` to the nearest f64.
-fn ratio_to_f64(n: &BigUint, d: &BigUint) -> f64 {
-    if n.is_zero() {
-        return 0.0;
+    #[test]
+    fn exact_matmul_and_linear_algebra() {
+        let a = exact(&[2, 2], &[(1, 1), (2, 1), (3, 1), (1, 2)]);
+        let v = exact(&[2], &[(1, 1), (-1, 1)]);
+        assert_eq!(a.matmul(&v), Ok(exact(&[2], &[(-1, 1), (5, 2)])));
+        assert_eq!(v.matmul(&v), Ok(Value::exact_scalar(q(2, 1))));
+        assert_eq!(a.trace(), Ok(Value::exact_scalar(q(3, 2))));
+        assert_eq!(a.diag(), Ok(exact(&[2], &[(1, 1), (1, 2)])));
+        assert_eq!(v.diag().unwrap().diag(), Ok(v.clone()));
+        assert_eq!(v.outer(&v).unwrap().shape(), &[2, 2]);
+        assert_eq!(
+            a.transpose(),
+            exact(&[2, 2], &[(1, 1), (3, 1), (2, 1), (1, 2)])
+        );
+        assert_eq!(
+            exact(&[2], &[(3, 1), (4, 1)]).norm_all(),
+            Value::exact_scalar(q(5, 1))
+        );
+        assert_eq!(v.norm_all(), Value::float_scalar(2f64.sqrt()));
+        assert_eq!(a.prod_all(), Value::exact_scalar(q(3, 1)));
+        let s = Value::stack(&[v.clone(), Value::from_f64(&[2], vec![0.5, 0.25])]).unwrap();
+        assert_eq!(s, Value::from_f64(&[2, 2], vec![1.0, -1.0, 0.5, 0.25]));
+        assert!(Value::stack(&[v.clone(), a.clone()]).is_err());
     }
-    // The quotient lies in [2^(e-1), 2^(e+1)).
-    let e = n.bits() as i64 - d.bits() as i64;
-    if e > 1025 {
-        return f64::INFINITY;
+
+    #[test]
+    fn sums_over_axes() {
+        let x = Value::from_f64(&[2, 3, 4], (0..24).map(f64::from).collect());
+        let s = x.sum_axes(&[0, 2]);
+        assert_eq!(s, Value::from_f64(&[3], vec![60.0, 92.0, 124.0]));
+        assert_eq!(x.sum_axes(&[0]).to_f64().data[0], 12.0);
+        assert_eq!(
+            x.sum_axes(&[1, 2]),
+            Value::from_f64(&[2], vec![66.0, 210.0])
+        );
+        assert_eq!(x.sum_all(), Value::float_scalar(276.0));
+        let e = exact(&[2, 2], &[(1, 3), (1, 3), (1, 6), (1, 6)]);
+        assert_eq!(e.sum_axes(&[0]), exact(&[2], &[(1, 2), (1, 2)]));
     }
-    if e < -1080 {
-        return 0.0;
+
+    #[test]
+    fn scatter_is_the_adjoint_of_index() {
+        let mut rng = fastrand::Rng::with_seed(9);
+        let shape = [4, 5, 3];
+        let sels = [
+            Sel::Range {
+                start: 3,
+                step: -2,
+                len: 2,
+            },
+            Sel::At(1),
+        ];
+        let x = random(&shape, &mut rng);
+        let ix = x.index(&sels);
+        assert_eq!(ix.shape(), &[2, 3]);
+        let g = random(ix.shape(), &mut rng);
+        let lhs = mul(&ix, &g).sum_all().scalar_f64().unwrap();
+        let rhs = mul(&x, &g.scatter(&sels, &shape))
+            .sum_all()
+            .scalar_f64()
+            .unwrap();
+        assert!((lhs - rhs).abs() < 1e-12);
+        assert_eq!(x.index(&sels).to_f64().data[0], x.to_f64().data[3 * 15 + 3]);
     }
-    if e >= -1020 {
-        // 65+ significant bits, sticky bit below: one correct rounding.
-        let s = 65 - e;
-        let (q, inexact) = scaled_quotient(n, d, s);
-        let f = (q | u128::from(inexact)) as f64;
-        let h = s / 2;
-        return f * pow2(-h) * pow2(-(s - h));
+
+    #[test]
+    fn softmax_and_logsumexp_are_stable() {
+        let x = Value::from_f64(&[3], vec![1000.0, 1000.0, -1000.0]);
+        assert_eq!(x.logsumexp_all(), Value::float_scalar(1000.0 + 2f64.ln()));
+        let s = x.softmax_last().to_f64().data;
+        assert_eq!(s, vec![0.5, 0.5, 0.0]);
+        let m = Value::from_f64(&[2, 2], vec![1000.0, 0.0, 0.0, 0.0])
+            .softmax_last()
+            .to_f64();
+        assert_eq!(m.data, vec![1.0, 0.0, 0.5, 0.5]);
+        assert_eq!(
+            Value::exact_scalar(q(7, 1)).softmax_last(),
+            Value::exact_scalar(q(1, 1))
+        );
+        assert_eq!(
+            exact(&[1], &[(7, 1)]).logsumexp_all(),
+            Value::exact_scalar(q(7, 1))
+        );
     }
-    // Subnormal: units of 2^-1076, i.e. two guard bits; round by hand.
-    let (q, inexact) = scaled_quotient(n, d, 1076);
-    let (base, guard) = (q >> 2, q & 3);
-    let up = guard > 2 || (guard == 2 && (inexact || base & 1 == 1));
-    (base + u128::from(up)) as f64 * f64::from_bits(1)
 }
