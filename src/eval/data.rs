@@ -67,7 +67,7 @@ fn load_npy(path: &Path) -> Result<Value, String> {
         npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(format!("not a valid .npy file ({e})")))?;
     let shape: Vec<usize> = file.shape().iter().map(|&d| d as usize).collect();
     let fortran = file.order() == npyz::Order::Fortran;
-    let dtype = file.dtype().descr();
+    let dtype = file.dtype().descr().trim_matches('\'').to_string();
     let data = npy_as_f64(file).map_err(bad)?.ok_or_else(|| {
         bad(format!(
             "unsupported dtype `{dtype}` (supported: float64, float32, integers, bool)"
@@ -116,7 +116,7 @@ fn load_csv(path: &Path) -> Result<Value, String> {
     let text = std::fs::read_to_string(path).map_err(|e| io_error(path, &e))?;
     let name = path.display();
     let mut rows: Vec<Vec<f64>> = Vec::new();
-    for (i, line) in text.lines().enumerate() {
+    for (i, line) in text.trim_start_matches('\u{feff}').lines().enumerate() {
         if line.trim().is_empty() {
             continue;
         }
@@ -137,6 +137,7 @@ fn load_csv(path: &Path) -> Result<Value, String> {
                 rows.push(row);
             }
             Err(_) if rows.is_empty() && is_header(&fields) => {}
+            Err("") => return Err(format!("`{name}` line {}: empty field", i + 1)),
             Err(f) => return Err(format!("`{name}` line {}: `{f}` is not a number", i + 1)),
         }
     }
@@ -240,6 +241,8 @@ mod tests {
             e.contains("line 3") && e.contains("expected 2 values, found 1"),
             "{e}"
         );
+        std::fs::write(&p, "1,,2\n").unwrap();
+        assert!(load(&p).unwrap_err().contains("line 1: empty field"));
         std::fs::write(&p, "1,2\n3,x\n").unwrap();
         assert!(
             load(&p)
@@ -260,6 +263,13 @@ mod tests {
         let p = temp("bad.npy");
         std::fs::write(&p, "not numpy").unwrap();
         assert!(load(&p).unwrap_err().contains("not a valid .npy file"));
+        let dict = "{'descr': '<c16', 'fortran_order': False, 'shape': (1,), }";
+        let header = format!("{dict:<117}\n");
+        let mut bytes = b"\x93NUMPY\x01\x00\x76\x00".to_vec();
+        bytes.extend(header.bytes().chain([0; 16]));
+        std::fs::write(&p, bytes).unwrap();
+        let e = load(&p).unwrap_err();
+        assert!(e.contains("unsupported dtype `<c16`"), "{e}");
         std::fs::remove_file(&p).unwrap();
     }
 

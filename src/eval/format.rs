@@ -5,39 +5,59 @@
 
 use super::value::{Rat, Value};
 use crate::graph::shape::numel;
-use num_bigint::BigInt;
-use num_traits::{Signed, Zero};
+use num_bigint::{BigInt, BigUint};
+use num_traits::{One, Signed, Zero};
 
 /// Tensors with more elements than this are summarised with `...`.
 const SUMMARY_THRESHOLD: usize = 1000;
 /// Elements shown at each end of a summarised axis.
 const EDGE_ITEMS: usize = 3;
+/// Terminating decimals with more fractional digits than this are not
+/// printed in plain positional form.
+const MAX_DECIMALS: u32 = 20;
 /// Terminating decimals with more fractional digits than this print as `p/q`.
-const MAX_DECIMALS: u64 = 20;
+const MAX_PLACES: u64 = 400;
 
 /// `3.764`, `-0.5`, `7`, `1/3`: a decimal when the denominator has only the
-/// factors 2 and 5 (and at most 20 fractional digits), else `p/q`.
+/// factors 2 and 5, else `p/q`. Past 20 decimal places, the shorter of exact
+/// scientific notation (`1e-30`, which the language reads back exactly) and
+/// `p/q`.
 pub fn format_rat(r: &Rat) -> String {
     if r.is_integer() {
         return r.numer().to_string();
     }
-    let d = r.denom().magnitude();
+    let Some(k) = decimal_places(r.denom().magnitude()) else {
+        return r.to_string();
+    };
+    let digits = (r.numer().abs() * BigInt::from(10u32).pow(k) / r.denom()).to_string();
+    let sign = if r.is_negative() { "-" } else { "" };
+    if k <= MAX_DECIMALS {
+        let digits = format!("{digits:0>w$}", w = k as usize + 1);
+        let (int, frac) = digits.split_at(digits.len() - k as usize);
+        return format!("{sign}{int}.{}", frac.trim_end_matches('0'));
+    }
+    let (lead, rest) = digits.split_at(1);
+    let exp = digits.len() as i64 - 1 - i64::from(k);
+    let sci = match rest.trim_end_matches('0') {
+        "" => format!("{sign}{lead}e{exp}"),
+        rest => format!("{sign}{lead}.{rest}e{exp}"),
+    };
+    let frac = r.to_string();
+    if sci.len() <= frac.len() { sci } else { frac }
+}
+
+/// Decimal places of `1/d` when it terminates (`d` = 2^a 5^b), up to
+/// `MAX_PLACES`.
+fn decimal_places(d: &BigUint) -> Option<u32> {
     let twos = d.trailing_zeros().unwrap_or(0);
-    let (mut rest, mut fives) = (d >> twos as usize, 0u64);
-    let five = num_bigint::BigUint::from(5u32);
-    while (&rest % &five).is_zero() {
+    let (mut rest, mut fives) = (d >> twos, 0u64);
+    let five = BigUint::from(5u32);
+    while fives <= MAX_PLACES && (&rest % &five).is_zero() {
         rest /= &five;
         fives += 1;
     }
     let k = twos.max(fives);
-    if rest != num_bigint::BigUint::from(1u32) || k > MAX_DECIMALS {
-        return r.to_string();
-    }
-    let scaled = r.numer().abs() * BigInt::from(10u32).pow(k as u32) / r.denom();
-    let digits = format!("{:0>width$}", scaled.to_string(), width = k as usize + 1);
-    let (int, frac) = digits.split_at(digits.len() - k as usize);
-    let sign = if r.is_negative() { "-" } else { "" };
-    format!("{sign}{int}.{}", frac.trim_end_matches('0'))
+    (rest.is_one() && k <= MAX_PLACES).then_some(k as u32)
 }
 
 /// Shortest round-trip form: plain for `1e-5 <= |x| < 1e16` (integral

@@ -165,6 +165,12 @@ pub struct MatRef<'a, T> {
     pub cs: usize,
 }
 
+impl<'a, T> MatRef<'a, T> {
+    pub fn new(data: &'a [T], rs: usize, cs: usize) -> MatRef<'a, T> {
+        MatRef { data, rs, cs }
+    }
+}
+
 /// `m x k` times `k x n` in f64 through `dgemm` (strided operands, so
 /// transposed views cost nothing); the result is row-major `m x n`.
 pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) -> Vec<f64> {
@@ -176,10 +182,12 @@ pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) 
         c[0] = (0..k).map(|p| a.data[p * a.cs] * b.data[p * b.rs]).sum();
         return c;
     }
-    debug_assert!(a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs);
-    debug_assert!(b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs);
-    // SAFETY: the asserts above hold for every caller: the operands cover
-    // the strided ranges read, and `c` is an `m x n` row-major buffer.
+    // Cheap next to the product, and what makes the call below sound.
+    assert!(a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs);
+    assert!(b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs);
+    // SAFETY: the operands cover every strided position read (asserted
+    // above), and `c` is an `m x n` row-major buffer written with strides
+    // `(n, 1)`.
     unsafe {
         matrixmultiply::dgemm(
             m,

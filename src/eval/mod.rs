@@ -3,4 +3,5 @@ pub mod data;
 pub mod format;
 pub mod kernels;
 pub mod rat;
+pub mod tensor;
 pub mod value;

@@ -4,93 +4,15 @@
 //! Shapes follow NumPy (broadcasting, `matmul` for ranks 1 and 2); the loops
 //! themselves live in `kernels`.
 
-use super::kernels::{self, MatRef};
-use crate::graph::shape::{Sel, broadcast, numel, selected_shape, show};
+use super::kernels;
+pub use super::tensor::Tensor;
+use crate::graph::shape::{Sel, broadcast, numel, show};
 use num_traits::{One, Zero};
 
 use super::rat::norm_f64;
 pub use super::rat::{rat_sqrt, rat_to_f64};
 
 pub type Rat = num_rational::BigRational;
-
-/// A row-major (C order) tensor; `shape == []` is a scalar with one element.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Tensor<T> {
-    pub shape: Vec<usize>,
-    pub data: Vec<T>,
-}
-
-impl<T> Tensor<T> {
-    pub fn new(shape: Vec<usize>, data: Vec<T>) -> Tensor<T> {
-        debug_assert_eq!(numel(&shape), data.len());
-        Tensor { shape, data }
-    }
-    pub fn scalar(x: T) -> Tensor<T> {
-        Tensor {
-            shape: vec![],
-            data: vec![x],
-        }
-    }
-}
-
-impl<T: Clone> Tensor<T> {
-    /// The same elements under another shape of the same size.
-    fn reshaped(&self, shape: &[usize]) -> Tensor<T> {
-        Tensor::new(shape.to_vec(), self.data.clone())
-    }
-    /// Axes reversed.
-    fn transposed(&self) -> Tensor<T> {
-        if self.shape.len() < 2 {
-            return self.clone();
-        }
-        let mut s = kernels::strides(&self.shape);
-        s.reverse();
-        let shape: Vec<usize> = self.shape.iter().rev().copied().collect();
-        let data = kernels::gather_strided(&self.data, &s, &shape);
-        Tensor::new(shape, data)
-    }
-    fn broadcast(&self, shape: &[usize]) -> Tensor<T> {
-        if self.shape == shape {
-            return self.clone();
-        }
-        let s = kernels::broadcast_strides(&self.shape, shape);
-        Tensor::new(
-            shape.to_vec(),
-            kernels::gather_strided(&self.data, &s, shape),
-        )
-    }
-    fn select(&self, sels: &[Sel]) -> Tensor<T> {
-        let offs = kernels::selection_offsets(&self.shape, sels);
-        let data = offs.iter().map(|&o| self.data[o].clone()).collect();
-        Tensor::new(selected_shape(&self.shape, sels), data)
-    }
-    /// Row and column strides of a rank-1 or rank-2 operand seen as a matrix
-    /// (a vector is a row when `left`, else a column), with its rows and cols.
-    fn as_matrix(&self, left: bool) -> (MatRef<'_, T>, usize, usize) {
-        let (data, s) = (&self.data[..], &self.shape);
-        match (s.len(), left) {
-            (1, true) => (
-                MatRef {
-                    data,
-                    rs: s[0],
-                    cs: 1,
-                },
-                1,
-                s[0],
-            ),
-            (1, false) => (MatRef { data, rs: 1, cs: 1 }, s[0], 1),
-            _ => (
-                MatRef {
-                    data,
-                    rs: s[1],
-                    cs: 1,
-                },
-                s[0],
-                s[1],
-            ),
-        }
-    }
-}
 
 /// A numeric value: exact rationals, or f64.
 #[derive(Clone, Debug, PartialEq)]
@@ -303,8 +225,8 @@ impl Value {
         };
         macro_rules! product {
             ($a:expr, $b:expr, $kernel:expr) => {{
-                let (ma, m, k) = swap_if($a.as_matrix(true), ta && ra == 2);
-                let (mb, k2, n) = swap_if($b.as_matrix(false), tb && rb == 2);
+                let (ma, m, k) = $a.as_matrix(true, ta);
+                let (mb, k2, n) = $b.as_matrix(false, tb);
                 if k != k2 {
                     return Err(clash());
                 }
@@ -415,27 +337,18 @@ impl Value {
         let n = s.first().copied().unwrap_or(0);
         match s.len() {
             1 => Ok(match self {
-                Value::Exact(t) => Value::Exact(diag_matrix(&t.data, Rat::zero())),
-                Value::Float(t) => Value::Float(diag_matrix(&t.data, 0.0)),
+                Value::Exact(t) => Value::Exact(t.diag_matrix(Rat::zero())),
+                Value::Float(t) => Value::Float(t.diag_matrix(0.0)),
             }),
             2 => {
-                let k = n.min(s[1]);
-                let sel = [Sel::Range {
+                let (cols, k) = (s[1], n.min(s[1]));
+                let step = cols as isize + 1;
+                let diagonal = [Sel::Range {
                     start: 0,
-                    step: 1,
+                    step,
                     len: k,
                 }];
-                let flat = self.reshape(&[n * s[1]])?;
-                let step = Sel::Range {
-                    start: 0,
-                    step: s[1] as isize + 1,
-                    len: k,
-                };
-                Ok(if k == 0 {
-                    flat.index(&sel)
-                } else {
-                    flat.index(&[step])
-                })
+                Ok(self.reshape(&[n * cols])?.index(&diagonal))
             }
             _ => Err(format!(
                 "diag needs a vector or a matrix, got shape {}",
@@ -464,17 +377,9 @@ impl Value {
     /// Adjoint of `index`: zeros of `shape` with `self` (of the selected
     /// shape) added at the selected positions. Exact when `self` is.
     pub fn scatter(&self, sels: &[Sel], shape: &[usize]) -> Value {
-        let offs = kernels::selection_offsets(shape, sels);
-        debug_assert_eq!(offs.len(), self.len());
         match self {
-            Value::Exact(t) => {
-                Value::Exact(scatter_into(shape, &offs, &t.data, Rat::zero(), |a, b| {
-                    *a += b
-                }))
-            }
-            Value::Float(t) => {
-                Value::Float(scatter_into(shape, &offs, &t.data, 0.0, |a, b| *a += b))
-            }
+            Value::Exact(t) => Value::Exact(t.scattered(sels, shape, Rat::zero(), |a, b| *a += b)),
+            Value::Float(t) => Value::Float(t.scattered(sels, shape, 0.0, |a, b| *a += b)),
         }
     }
 
@@ -530,46 +435,6 @@ impl Value {
 fn err_slot(slot: &mut Option<String>, e: String) -> Rat {
     slot.get_or_insert(e);
     Rat::zero()
-}
-
-/// Swaps rows and columns of a matrix operand when `t`.
-fn swap_if<T>((m, r, c): (MatRef<'_, T>, usize, usize), t: bool) -> (MatRef<'_, T>, usize, usize) {
-    if t {
-        (
-            MatRef {
-                data: m.data,
-                rs: m.cs,
-                cs: m.rs,
-            },
-            c,
-            r,
-        )
-    } else {
-        (m, r, c)
-    }
-}
-
-fn diag_matrix<T: Clone>(v: &[T], zero: T) -> Tensor<T> {
-    let n = v.len();
-    let mut d = vec![zero; n * n];
-    for (i, x) in v.iter().enumerate() {
-        d[i * n + i] = x.clone();
-    }
-    Tensor::new(vec![n, n], d)
-}
-
-fn scatter_into<T: Clone>(
-    shape: &[usize],
-    offs: &[usize],
-    src: &[T],
-    zero: T,
-    add: impl Fn(&mut T, &T),
-) -> Tensor<T> {
-    let mut d = vec![zero; numel(shape)];
-    for (&o, x) in offs.iter().zip(src) {
-        add(&mut d[o], x);
-    }
-    Tensor::new(shape.to_vec(), d)
 }
 
 #[cfg(test)]
