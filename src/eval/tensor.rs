@@ -33,8 +33,15 @@ impl<T: Clone> Tensor<T> {
     }
     /// Axes reversed.
     pub fn transposed(&self) -> Tensor<T> {
-        if self.shape.len() < 2 {
-            return self.clone();
+        match self.shape[..] {
+            [rows, cols] => {
+                return Tensor::new(
+                    vec![cols, rows],
+                    kernels::transpose2(rows, cols, &self.data),
+                );
+            }
+            [] | [_] => return self.clone(),
+            _ => {}
         }
         let mut s = kernels::strides(&self.shape);
         s.reverse();

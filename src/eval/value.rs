@@ -252,15 +252,21 @@ impl Value {
     pub fn sum_axes(&self, axes: &[usize]) -> Value {
         match self {
             Value::Exact(t) => {
-                let (s, d) =
-                    kernels::reduce_axes(&t.shape, &t.data, axes, Rat::zero(), |a, b| *a += b);
+                let adder = kernels::Adder {
+                    zero: Rat::zero(),
+                    add: |a: &mut Rat, b: &Rat| *a += b,
+                    sum: |c: &[Rat]| c.iter().fold(Rat::zero(), |a, b| a + b),
+                };
+                let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, &adder);
                 Value::Exact(Tensor::new(s, d))
             }
-            Value::Float(t) if axes.len() == t.shape.len() => {
-                Value::float_scalar(kernels::sum_f64(&t.data))
-            }
             Value::Float(t) => {
-                let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, 0.0, |a, b| *a += b);
+                let adder = kernels::Adder {
+                    zero: 0.0,
+                    add: |a: &mut f64, b: &f64| *a += b,
+                    sum: kernels::sum_f64,
+                };
+                let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, &adder);
                 Value::from_f64(&s, d)
             }
         }
