@@ -1,8 +1,8 @@
-//! Values and evaluation: exact rational or f64 tensors (`value`), their
-//! printing (`format`), data in (`data`), and the walk over the graph that
-//! computes each needed node once (`run`).
-
+//! Values and evaluation.
 pub mod data;
 pub mod format;
+pub mod kernels;
+pub mod rat;
 pub mod run;
+pub mod tensor;
 pub mod value;

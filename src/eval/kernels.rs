@@ -1,0 +1,403 @@
+//! The loops behind `Value`: row-major strides, strided traversal for
+//! broadcasting, transposes and reductions (one odometer whose innermost axis
+//! is a tight loop), gathers for index selections, matrix products (f64 via
+//! `matrixmultiply::dgemm`, exact with plain loops) and fast f64 sums. All
+//! functions are generic over the element type where they can be, so exact
+//! and f64 tensors share them.
+
+use crate::graph::shape::{Sel, numel};
+
+/// Row-major (C order) strides of a shape, in elements.
+pub fn strides(shape: &[usize]) -> Vec<usize> {
+    let mut s = vec![1; shape.len()];
+    for i in (1..shape.len()).rev() {
+        s[i - 1] = s[i] * shape[i];
+    }
+    s
+}
+
+/// Strides of a tensor of `shape` viewed as broadcast to `out`: 0 along the
+/// axes it is stretched on. `shape` must broadcast to `out`.
+pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
+    let own = strides(shape);
+    let lead = out.len() - shape.len();
+    (0..out.len())
+        .map(|i| {
+            if i < lead || shape[i - lead] == 1 {
+                0
+            } else {
+                own[i - lead]
+            }
+        })
+        .collect()
+}
+
+/// Calls `f(ia, ib)` once per innermost row of `out` (row-major order),
+/// with the offsets of the row's first position in two operands of strides
+/// `sa` and `sb`; the outer axes advance by carrying, with no division.
+pub fn for_each_row2(out: &[usize], sa: &[usize], sb: &[usize], mut f: impl FnMut(usize, usize)) {
+    let r = out.len();
+    if out.contains(&0) {
+        return;
+    }
+    let mut idx = vec![0usize; r.saturating_sub(1)];
+    let (mut ia, mut ib) = (0, 0);
+    loop {
+        f(ia, ib);
+        let mut ax = r.saturating_sub(1);
+        loop {
+            if ax == 0 {
+                return;
+            }
+            ax -= 1;
+            idx[ax] += 1;
+            ia += sa[ax];
+            ib += sb[ax];
+            if idx[ax] < out[ax] {
+                break;
+            }
+            ia -= sa[ax] * out[ax];
+            ib -= sb[ax] * out[ax];
+            idx[ax] = 0;
+        }
+    }
+}
+
+/// Calls `f(ia, ib)` for every position of `out`, in row-major order, with
+/// the offsets of that position in two operands of strides `sa` and `sb`.
+pub fn for_each_offset2(
+    out: &[usize],
+    sa: &[usize],
+    sb: &[usize],
+    mut f: impl FnMut(usize, usize),
+) {
+    let (n, xa, xb) = inner(out, sa, sb);
+    for_each_row2(out, sa, sb, |ia, ib| {
+        for j in 0..n {
+            f(ia + j * xa, ib + j * xb);
+        }
+    });
+}
+
+/// Length of the innermost axis and the two operands' strides along it.
+fn inner(out: &[usize], sa: &[usize], sb: &[usize]) -> (usize, usize, usize) {
+    match out.len() {
+        0 => (1, 0, 0),
+        r => (out[r - 1], sa[r - 1], sb[r - 1]),
+    }
+}
+
+/// The elements of `src` read with strides `s` over the shape `out`
+/// (broadcast, transpose): a new row-major buffer.
+pub fn gather_strided<T: Clone>(src: &[T], s: &[usize], out: &[usize]) -> Vec<T> {
+    let mut v = Vec::with_capacity(numel(out));
+    for_each_offset2(out, s, s, |i, _| v.push(src[i].clone()));
+    v
+}
+
+/// `f` over the broadcast of `a` (shape `sa`) and `b` (shape `sb`) to `out`.
+/// Equal shapes and a one-element side are slice loops; the rest strides.
+pub fn zip_broadcast<A, B, C>(
+    (a, sa): (&[A], &[usize]),
+    (b, sb): (&[B], &[usize]),
+    out: &[usize],
+    mut f: impl FnMut(&A, &B) -> C,
+) -> Vec<C> {
+    if sa == sb {
+        return a.iter().zip(b).map(|(x, y)| f(x, y)).collect();
+    }
+    if a.len() == 1 && sb == out {
+        return b.iter().map(|y| f(&a[0], y)).collect();
+    }
+    if b.len() == 1 && sa == out {
+        return a.iter().map(|x| f(x, &b[0])).collect();
+    }
+    // General case: along the innermost axis each side either walks
+    // (stride 1) or stays (stride 0), so each row is a slice loop.
+    let (ta, tb) = (broadcast_strides(sa, out), broadcast_strides(sb, out));
+    let (n, xa, xb) = inner(out, &ta, &tb);
+    let mut v = Vec::with_capacity(numel(out));
+    for_each_row2(out, &ta, &tb, |i, j| match (xa, xb) {
+        (0, 0) => v.extend((0..n).map(|_| f(&a[i], &b[j]))),
+        (0, _) => v.extend(b[j..j + n].iter().map(|y| f(&a[i], y))),
+        (_, 0) => v.extend(a[i..i + n].iter().map(|x| f(x, &b[j]))),
+        _ => v.extend(a[i..i + n].iter().zip(&b[j..j + n]).map(|(x, y)| f(x, y))),
+    });
+    v
+}
+
+/// How to add elements: one into an accumulator, and a whole slice.
+pub struct Adder<T, A: Fn(&mut T, &T), S: Fn(&[T]) -> T> {
+    pub zero: T,
+    pub add: A,
+    pub sum: S,
+}
+
+/// Sums `data` (of `shape`) over the sorted, distinct `axes`, which are
+/// removed from the result's shape. Every case runs row by row: a reduced
+/// innermost axis sums slices, a kept one adds slices elementwise.
+pub fn reduce_axes<T: Clone, A: Fn(&mut T, &T), S: Fn(&[T]) -> T>(
+    shape: &[usize],
+    data: &[T],
+    axes: &[usize],
+    adder: &Adder<T, A, S>,
+) -> (Vec<usize>, Vec<T>) {
+    let kept: Vec<usize> = (0..shape.len()).filter(|a| !axes.contains(a)).collect();
+    let out_shape: Vec<usize> = kept.iter().map(|&a| shape[a]).collect();
+    let mut out = vec![adder.zero.clone(); numel(&out_shape)];
+    let r = shape.len();
+    let trailing = axes
+        .iter()
+        .enumerate()
+        .all(|(i, &a)| a == r - axes.len() + i);
+    if trailing && !out.is_empty() {
+        let chunk = numel(&shape[r - axes.len()..]).max(1);
+        for (o, c) in out.iter_mut().zip(data.chunks_exact(chunk)) {
+            *o = (adder.sum)(c);
+        }
+        return (out_shape, out);
+    }
+    let (own, small) = (strides(shape), strides(&out_shape));
+    let mut os = vec![0; r];
+    for (k, &a) in kept.iter().enumerate() {
+        os[a] = small[k];
+    }
+    let (n, _, xo) = inner(shape, &own, &os);
+    for_each_row2(shape, &own, &os, |i, o| {
+        let row = &data[i..i + n];
+        if xo == 0 {
+            (adder.add)(&mut out[o], &(adder.sum)(row));
+        } else {
+            out[o..o + n]
+                .iter_mut()
+                .zip(row)
+                .for_each(|(y, x)| (adder.add)(y, x));
+        }
+    });
+    (out_shape, out)
+}
+
+/// Rows and columns of a matrix swapped, in cache-friendly tiles.
+pub fn transpose2<T: Clone>(rows: usize, cols: usize, src: &[T]) -> Vec<T> {
+    const TILE: usize = 32;
+    let Some(first) = src.first() else {
+        return Vec::new();
+    };
+    let mut out = vec![first.clone(); rows * cols];
+    for i0 in (0..rows).step_by(TILE) {
+        for j0 in (0..cols).step_by(TILE) {
+            for i in i0..(i0 + TILE).min(rows) {
+                for j in j0..(j0 + TILE).min(cols) {
+                    out[j * rows + i] = src[i * cols + j].clone();
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Offsets into a row-major tensor of `shape` of the elements that `sels`
+/// select (axes past `sels` kept whole), in row-major order of the result.
+pub fn selection_offsets(shape: &[usize], sels: &[Sel]) -> Vec<usize> {
+    let st = strides(shape);
+    let mut offs = vec![0usize];
+    for (ax, &d) in shape.iter().enumerate() {
+        let pos = sels
+            .get(ax)
+            .map_or_else(|| (0..d).collect(), Sel::positions);
+        let mut next = Vec::with_capacity(offs.len() * pos.len());
+        for &o in &offs {
+            next.extend(pos.iter().map(|&p| o + p * st[ax]));
+        }
+        offs = next;
+    }
+    offs
+}
+
+/// A matrix operand: data with row and column strides.
+#[derive(Clone, Copy)]
+pub struct MatRef<'a, T> {
+    pub data: &'a [T],
+    pub rs: usize,
+    pub cs: usize,
+}
+
+impl<'a, T> MatRef<'a, T> {
+    pub fn new(data: &'a [T], rs: usize, cs: usize) -> MatRef<'a, T> {
+        MatRef { data, rs, cs }
+    }
+}
+
+/// `m x k` times `k x n` in f64 through `dgemm` (strided operands, so
+/// transposed views cost nothing); the result is row-major `m x n`.
+pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) -> Vec<f64> {
+    let mut c = vec![0.0; m * n];
+    if m == 0 || n == 0 || k == 0 {
+        return c;
+    }
+    if m == 1 && n == 1 {
+        c[0] = (0..k).map(|p| a.data[p * a.cs] * b.data[p * b.rs]).sum();
+        return c;
+    }
+    // Cheap next to the product, and what makes the call below sound.
+    assert!(a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs);
+    assert!(b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs);
+    // SAFETY: the operands cover every strided position read (asserted
+    // above), and `c` is an `m x n` row-major buffer written with strides
+    // `(n, 1)`.
+    unsafe {
+        matrixmultiply::dgemm(
+            m,
+            k,
+            n,
+            1.0,
+            a.data.as_ptr(),
+            a.rs as isize,
+            a.cs as isize,
+            b.data.as_ptr(),
+            b.rs as isize,
+            b.cs as isize,
+            0.0,
+            c.as_mut_ptr(),
+            n as isize,
+            1,
+        );
+    }
+    c
+}
+
+/// The same product for any ring-like element type, with plain loops.
+pub fn matmul_generic<T: Clone>(
+    (m, k, n): (usize, usize, usize),
+    a: MatRef<T>,
+    b: MatRef<T>,
+    zero: &T,
+    mul_add: impl Fn(&mut T, &T, &T),
+) -> Vec<T> {
+    let mut c = vec![zero.clone(); m * n];
+    for i in 0..m {
+        for j in 0..n {
+            let acc = &mut c[i * n + j];
+            for p in 0..k {
+                mul_add(
+                    acc,
+                    &a.data[i * a.rs + p * a.cs],
+                    &b.data[p * b.rs + j * b.cs],
+                );
+            }
+        }
+    }
+    c
+}
+
+/// Sum of f64s with eight accumulators (vectorisable, and more accurate
+/// than one running sum).
+pub fn sum_f64(xs: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    acc.iter().sum::<f64>() + rest
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strides_and_broadcast_strides() {
+        assert_eq!(strides(&[2, 3, 4]), vec![12, 4, 1]);
+        assert_eq!(broadcast_strides(&[3, 1], &[2, 3, 4]), vec![0, 1, 0]);
+    }
+
+    /// Element of a row-major tensor of `shape` at the broadcast position
+    /// `pos` of a larger shape.
+    fn at(d: &[i64], shape: &[usize], pos: &[usize]) -> i64 {
+        let lead = pos.len() - shape.len();
+        let st = strides(shape);
+        d[(0..shape.len())
+            .map(|i| {
+                if shape[i] == 1 {
+                    0
+                } else {
+                    pos[lead + i] * st[i]
+                }
+            })
+            .sum::<usize>()]
+    }
+
+    #[test]
+    fn broadcasting_matches_index_arithmetic() {
+        let pairs: [(&[usize], &[usize]); 6] = [
+            (&[2, 3], &[1, 3]),
+            (&[2, 1], &[1, 2, 1]),
+            (&[4, 1, 3], &[5, 1]),
+            (&[3], &[2, 1]),
+            (&[1], &[2, 2]),
+            (&[], &[3]),
+        ];
+        for (sa, sb) in pairs {
+            let out = crate::graph::shape::broadcast(sa, sb).unwrap();
+            let a: Vec<i64> = (0..numel(sa) as i64).collect();
+            let b: Vec<i64> = (0..numel(sb) as i64).map(|x| 1000 * x).collect();
+            let got = zip_broadcast((&a, sa), (&b, sb), &out, |x, y| x + y);
+            let mut want = Vec::new();
+            let mut pos = vec![0; out.len()];
+            for _ in 0..numel(&out) {
+                want.push(at(&a, sa, &pos) + at(&b, sb, &pos));
+                for ax in (0..out.len()).rev() {
+                    pos[ax] += 1;
+                    if pos[ax] < out[ax] {
+                        break;
+                    }
+                    pos[ax] = 0;
+                }
+            }
+            assert_eq!(got, want, "{sa:?} {sb:?}");
+        }
+    }
+
+    #[test]
+    fn general_broadcast_matches_manual() {
+        let a: Vec<i32> = (0..3).collect();
+        let b: Vec<i32> = (0..4).map(|x| 10 * x).collect();
+        let v = zip_broadcast((&a, &[3, 1]), (&b, &[4]), &[3, 4], |x, y| x + y);
+        assert_eq!(v, vec![0, 10, 20, 30, 1, 11, 21, 31, 2, 12, 22, 32]);
+    }
+
+    /// Sum over axis 1 of a [2, 3, 4] tensor at output position `k`.
+    fn reference(d: &[i32], k: usize) -> i32 {
+        (0..3).map(|j| d[(k / 4) * 12 + j * 4 + k % 4]).sum()
+    }
+
+    #[test]
+    fn reduce_middle_axis() {
+        let d: Vec<i32> = (0..24).collect();
+        let adder = Adder {
+            zero: 0,
+            add: |a: &mut i32, b: &i32| *a += b,
+            sum: |c: &[i32]| c.iter().sum(),
+        };
+        let (s, v) = reduce_axes(&[2, 3, 4], &d, &[1], &adder);
+        assert_eq!(
+            (s.clone(), v.clone()),
+            (vec![2, 4], (0..8).map(|k| reference(&d, k)).collect())
+        );
+        let (_, last) = reduce_axes(&[2, 3, 4], &d, &[2], &adder);
+        assert_eq!(last[5], 20 + 21 + 22 + 23);
+        let (_, lead) = reduce_axes(&[2, 3, 4], &d, &[0, 1], &adder);
+        assert_eq!(lead[1], (0..6).map(|k| 1 + 4 * k).sum::<i32>());
+        assert_eq!(
+            transpose2(2, 3, &[1, 2, 3, 4, 5, 6]),
+            vec![1, 4, 2, 5, 3, 6]
+        );
+        assert_eq!(s, vec![2, 4]);
+        assert_eq!(v[0], 12);
+        assert_eq!(v[4], 12 + 16 + 20);
+        assert_eq!(sum_f64(&[1.0; 19]), 19.0);
+    }
+}
