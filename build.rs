@@ -4,11 +4,7 @@
 
 fn main() {
     println!("cargo:rerun-if-changed=grammar");
-    if let Err(e) = lalrpop::Configuration::new()
-        .set_in_dir("grammar")
-        .emit_rerun_directives(true)
-        .process()
-    {
+    if let Err(e) = lalrpop::Configuration::new().set_in_dir("grammar").emit_rerun_directives(true).process() {
         // A grammar error is a build error; LALRPOP has already printed the
         // details (conflicts with their examples).
         eprintln!("LALRPOP failed: {e}");

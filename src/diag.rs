@@ -38,20 +38,11 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
         report = report.with_help(h);
     }
     let mut buf = Vec::new();
-    let written = report
-        .finish()
-        .write((name, Source::from(origin.source)), &mut buf);
-    let diagram = if written.is_ok() {
-        String::from_utf8_lossy(&buf).into_owned()
-    } else {
-        String::new()
-    };
-    format!(
-        "{}: error: {}\n{}",
-        location(err, origin),
-        err.message,
-        diagram.trim_end()
-    )
+    let written = report.finish().write((name, Source::from(origin.source)), &mut buf);
+    let diagram = if written.is_ok() { String::from_utf8_lossy(&buf).into_owned() } else { String::new() };
+    // ariadne opens with the message again; the first line already has it.
+    let diagram = diagram.split_once('\n').map_or("", |(_, rest)| rest);
+    format!("{}: error: {}\n{}", location(err, origin), err.message, diagram.trim_end())
 }
 
 fn short_label(err: &Error) -> String {

@@ -74,46 +74,65 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
     let mut steps = Vec::new();
     if in_pruned.contains(&z) {
         grad_table.insert(z, seed);
-        steps.push(Step {
-            node: z,
-            contributions: vec![],
-            grad: seed,
-        });
+        steps.push(Step { node: z, contributions: vec![], grad: seed });
     }
     for &u in pruned.iter().rev().filter(|&&u| u != z) {
+        crate::interrupt::check()?;
         let mut contributions = Vec::new();
         for &(c, k) in consumers.get(&u).map(Vec::as_slice).unwrap_or(&[]) {
             if let Some(&gc) = grad_table.get(&c) {
                 contributions.push((c, bprop(graph, c, k, gc)?));
             }
         }
-        let terms: Vec<(NodeId, _)> = contributions.iter().map(|&(_, d)| (d, rat(1))).collect();
-        let grad = if terms.is_empty() {
-            graph.zeros(graph.shape(u).to_vec())
-        } else {
-            graph.sum(&terms)?
-        };
+        let parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
+        let grad = if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
         grad_table.insert(u, grad);
-        steps.push(Step {
-            node: u,
-            contributions,
-            grad,
-        });
+        steps.push(Step { node: u, contributions, grad });
     }
     let grads = wrt
         .iter()
-        .map(|v| {
-            grad_table
-                .get(v)
-                .copied()
-                .unwrap_or_else(|| graph.zeros(graph.shape(*v).to_vec()))
-        })
+        .map(|v| grad_table.get(v).copied().unwrap_or_else(|| graph.zeros(graph.shape(*v).to_vec())))
         .collect();
-    Ok(Backprop {
-        grads,
-        pruned,
-        steps,
-    })
+    Ok(Backprop { grads, pruned, steps })
+}
+
+/// The sum of a node's contributions, with the factors they all share
+/// taken out: `g·cos(x) - g·sin(x)` is `g·(cos(x) - sin(x))`. Consumers
+/// often pass the same upstream gradient, and taking it out keeps one
+/// product per node instead of one per edge.
+fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
+    let ones = |ps: &[NodeId]| ps.iter().map(|&p| (p, rat(1))).collect::<Vec<_>>();
+    if parts.len() < 2 {
+        return graph.sum(&ones(parts));
+    }
+    let factors = |graph: &Graph, p: NodeId| -> Vec<NodeId> {
+        match graph.op(p) {
+            Op::Mul { exps, .. } => {
+                graph.inputs(p).iter().zip(exps.iter()).filter(|(_, e)| **e == rat(1)).map(|(&i, _)| i).collect()
+            }
+            _ => vec![p],
+        }
+    };
+    let mut common = factors(graph, parts[0]);
+    for &p in &parts[1..] {
+        let f = factors(graph, p);
+        common.retain(|c| f.contains(c));
+    }
+    if common.is_empty() {
+        return graph.sum(&ones(parts));
+    }
+    let mut rests = Vec::with_capacity(parts.len());
+    for &p in parts {
+        let mut fs: Vec<(NodeId, crate::eval::value::Rat)> = vec![(p, rat(1))];
+        fs.extend(common.iter().map(|&c| (c, rat(-1))));
+        rests.push((graph.product(rat(1), &fs)?, rat(1)));
+    }
+    let rest = graph.sum(&rests)?;
+    let mut fs = ones(&common);
+    fs.push((rest, rat(1)));
+    let shape = graph.shape(parts[0]).to_vec();
+    let total = graph.product(rat(1), &fs)?;
+    Ok(graph.broadcast_to(total, shape))
 }
 
 /// `∂f/∂v` with shape `shape(f) ++ shape(v)`: the gradient for a scalar
@@ -150,14 +169,10 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
         let d = backprop(graph, g, &[u], one)?.grads[0];
         return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
     }
-    if vshape.len() == 1 && fshape == vshape {
-        if let Op::Mul { coeff, exps } = graph.op(g).clone() {
+    if vshape.len() == 1 && fshape == vshape
+        && let Op::Mul { coeff, exps } = graph.op(g).clone() {
             let inputs = graph.inputs(g).to_vec();
-            if let Some(k) = inputs
-                .iter()
-                .position(|&i| i == u)
-                .filter(|&k| exps[k] == rat(1))
-            {
+            if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
                 let rest: Vec<_> = inputs
                     .iter()
                     .copied()
@@ -173,7 +188,6 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
                 }
             }
         }
-    }
     Ok(None)
 }
 

@@ -53,12 +53,7 @@ pub struct Error {
 
 impl Error {
     pub fn new(kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {
-        Error {
-            kind,
-            message: message.into(),
-            span,
-            help: None,
-        }
+        Error { kind, message: message.into(), span, help: None }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Error {
         self.help = Some(help.into());

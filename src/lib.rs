@@ -8,6 +8,7 @@ pub mod error;
 pub mod eval;
 pub mod expand;
 pub mod graph;
+pub mod interrupt;
 pub mod lower;
 pub mod ops;
 pub mod output;

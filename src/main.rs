@@ -39,9 +39,7 @@ const STACK: usize = 1 << 30;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    let worker = std::thread::Builder::new()
-        .stack_size(STACK)
-        .spawn(move || run(cli));
+    let worker = std::thread::Builder::new().stack_size(STACK).spawn(move || run(cli));
     match worker.map(|h| h.join()) {
         Ok(Ok(code)) => ExitCode::from(code),
         _ => ExitCode::from(101),
@@ -54,10 +52,7 @@ fn run(cli: Cli) -> u8 {
     let opts = Options {
         json: cli.json,
         keep_going: cli.keep_going,
-        render: Render {
-            color,
-            unicode: color,
-        },
+        render: Render { color, unicode: color },
         err_color,
         echo: cli.echo,
     };
@@ -90,23 +85,11 @@ fn run(cli: Cli) -> u8 {
             eprintln!("symgrad: cannot read standard input: {e}");
             return 2;
         }
-        return u8::from(!run_text(
-            &mut session,
-            "<stdin>",
-            &text,
-            opts,
-            &mut out,
-            &mut err,
-        ));
+        return u8::from(!run_text(&mut session, "<stdin>", &text, opts, &mut out, &mut err));
     }
     drop((out, err));
     symgrad::repl::run(
         &mut session,
-        symgrad::repl::Config {
-            quiet: cli.quiet,
-            history: !cli.no_history,
-            render: opts.render,
-            err_color,
-        },
+        symgrad::repl::Config { quiet: cli.quiet, history: !cli.no_history, render: opts.render, err_color },
     )
 }

@@ -63,58 +63,36 @@ pub struct Render {
 }
 
 impl Render {
-    pub const PLAIN: Render = Render {
-        color: false,
-        unicode: false,
-    };
+    pub const PLAIN: Render = Render { color: false, unicode: false };
 }
 
 fn paint(s: &str, code: &str, on: bool) -> String {
-    if on {
-        format!("\x1b[{code}m{s}\x1b[0m")
-    } else {
-        s.to_string()
-    }
+    if on { format!("\x1b[{code}m{s}\x1b[0m") } else { s.to_string() }
 }
 
 /// The human form of an item (no trailing newline; empty for silent ones).
 pub fn render_human(item: &Item, how: Render) -> String {
-    let expr = if how.unicode {
-        item.pretty.as_ref().or(item.expr.as_ref())
-    } else {
-        item.expr.as_ref()
-    };
-    let value = item.value.as_ref().map(crate::eval::format::format_value);
+    let expr = if how.unicode { item.pretty.as_ref().or(item.expr.as_ref()) } else { item.expr.as_ref() };
+    let mut value = item.value.as_ref().map(crate::eval::format::format_value);
+    // `3.6 = 3.6` says nothing twice.
+    if value.is_some() && value.as_ref() == item.expr.as_ref() && item.kind != ItemKind::Binding {
+        value = None;
+    }
     let mut head = Vec::new();
     match item.kind {
         ItemKind::Text | ItemKind::Silent => {
-            let mut s = if item.kind == ItemKind::Text {
-                item.text.clone().unwrap_or_default()
-            } else {
-                String::new()
-            };
+            let mut s = if item.kind == ItemKind::Text { item.text.clone().unwrap_or_default() } else { String::new() };
             for w in &item.warnings {
-                s.push_str(&format!(
-                    "\n{}",
-                    paint(&format!("warning: {w}"), "33", how.color)
-                ));
+                s.push_str(&format!("\n{}", paint(&format!("warning: {w}"), "33", how.color)));
             }
             return s.trim_start_matches('\n').to_string();
         }
         ItemKind::Binding if item.expr.is_some() => {
-            head.push(paint(
-                &format!("{} :=", item.name.clone().unwrap_or_default()),
-                "1",
-                how.color,
-            ));
+            head.push(paint(&format!("{} :=", item.name.clone().unwrap_or_default()), "1", how.color));
             head.extend(expr.cloned());
         }
         ItemKind::Binding | ItemKind::Ans => {
-            head.push(paint(
-                &item.name.clone().unwrap_or_default(),
-                "1",
-                how.color,
-            ));
+            head.push(paint(&item.name.clone().unwrap_or_default(), "1", how.color));
         }
         ItemKind::Result | ItemKind::Derivative => {
             if let Some(n) = item.number {
@@ -126,11 +104,7 @@ pub fn render_human(item: &Item, how: Render) -> String {
             head.extend(expr.cloned());
         }
     }
-    let mut s = if item.kind == ItemKind::Binding && item.expr.is_some() {
-        head.join(" ")
-    } else {
-        head.join(" = ")
-    };
+    let mut s = if item.kind == ItemKind::Binding && item.expr.is_some() { head.join(" ") } else { head.join(" = ") };
     if let Some(v) = value {
         let v = paint(&v, "32", how.color);
         if v.contains('\n') {
@@ -141,10 +115,7 @@ pub fn render_human(item: &Item, how: Render) -> String {
         s.push_str(&v);
     }
     for w in &item.warnings {
-        s.push_str(&format!(
-            "\n{}",
-            paint(&format!("warning: {w}"), "33", how.color)
-        ));
+        s.push_str(&format!("\n{}", paint(&format!("warning: {w}"), "33", how.color)));
     }
     s
 }
@@ -188,11 +159,7 @@ pub fn render_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
         m.insert("forward_nodes".into(), json!(n));
     }
     if !item.seconds.is_empty() {
-        let secs: serde_json::Map<String, J> = item
-            .seconds
-            .iter()
-            .map(|(k, v)| (k.to_string(), json!(v)))
-            .collect();
+        let secs: serde_json::Map<String, J> = item.seconds.iter().map(|(k, v)| (k.to_string(), json!(v))).collect();
         m.insert("seconds".into(), J::Object(secs));
     }
     if let Some(t) = &item.text {

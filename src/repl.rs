@@ -18,10 +18,7 @@ pub fn run(session: &mut Session, cfg: Config) -> u8 {
         return 2;
     };
     if !cfg.quiet {
-        println!(
-            "symgrad {} — symbolic differentiation. :help for help, :quit to leave.",
-            env!("CARGO_PKG_VERSION")
-        );
+        println!("symgrad {} — symbolic differentiation. :help for help, :quit to leave.", env!("CARGO_PKG_VERSION"));
     }
     let mut pending = String::new();
     loop {
@@ -59,11 +56,7 @@ fn execute(session: &mut Session, text: &str, cfg: &Config) {
             }
         }
         Err(e) => {
-            let origin = crate::diag::Origin {
-                name: "input",
-                source: text,
-                offset: 0,
-            };
+            let origin = crate::diag::Origin { name: "input", source: text, offset: 0 };
             eprintln!("{}", crate::diag::render(&e, &origin, cfg.err_color));
         }
     }

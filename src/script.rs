@@ -34,11 +34,7 @@ pub fn statements(text: &str) -> Vec<Statement> {
                 if t.is_empty() || t.starts_with('#') {
                     continue;
                 }
-                Statement {
-                    line: k + 1,
-                    offset: start,
-                    text: line.to_string(),
-                }
+                Statement { line: k + 1, offset: start, text: line.to_string() }
             }
         };
         if crate::syntax::is_incomplete(&stmt.text) {
@@ -53,8 +49,7 @@ pub fn statements(text: &str) -> Vec<Statement> {
 
 /// The text of a script file, refused when missing, too big or binary.
 pub fn read_script(path: &str) -> Result<String, String> {
-    let meta =
-        std::fs::metadata(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
     if meta.is_dir() {
         return Err(format!("cannot read `{path}`: it is a directory"));
     }
@@ -64,8 +59,7 @@ pub fn read_script(path: &str) -> Result<String, String> {
             meta.len()
         ));
     }
-    let bytes =
-        std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
     if bytes.contains(&0) {
         return Err(format!("`{path}` is not a text file"));
     }
@@ -141,11 +135,7 @@ pub fn run_text(
     let mut ok = true;
     for stmt in statements(text) {
         let result = session.run(&stmt.text);
-        let origin = crate::diag::Origin {
-            name,
-            source: text,
-            offset: stmt.offset,
-        };
+        let origin = crate::diag::Origin { name, source: text, offset: stmt.offset };
         let written = match &result {
             Ok(items) => write_items(items, &stmt, opts, out),
             Err(e) => write_error(e, &stmt, &origin, opts, out, err),
@@ -209,8 +199,7 @@ fn write_error(
         if let Some(h) = &e.help {
             error["help"] = h.clone().into();
         }
-        let obj =
-            serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": false, "error": error});
+        let obj = serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": false, "error": error});
         return writeln!(out, "{obj}");
     }
     out.flush()?;

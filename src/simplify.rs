@@ -33,12 +33,8 @@ pub fn rat(n: i64) -> Rat {
 
 /// The shape two operands broadcast to, or an error naming both.
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Shape> {
-    broadcast(a, b).ok_or_else(|| {
-        Error::shape(
-            Span::default(),
-            format!("shapes {} and {} do not broadcast", show(a), show(b)),
-        )
-    })
+    broadcast(a, b)
+        .ok_or_else(|| Error::shape(Span::default(), format!("shapes {} and {} do not broadcast", show(a), show(b))))
 }
 
 impl Graph {
@@ -106,11 +102,7 @@ impl Graph {
 
     /// `Σ cᵢ·tᵢ` in canonical form.
     pub fn sum(&mut self, terms: &[(NodeId, Rat)]) -> Result<NodeId> {
-        let mut acc = Terms {
-            map: BTreeMap::new(),
-            constant: Rat::zero(),
-            shape: vec![],
-        };
+        let mut acc = Terms { map: BTreeMap::new(), constant: Rat::zero(), shape: vec![] };
         for (t, c) in terms {
             self.collect_term(*t, c, &mut acc)?;
         }
@@ -123,6 +115,8 @@ impl Graph {
             return Ok(());
         }
         match self.op(t).clone() {
+            // The sum broadcasts by itself; the shape is already in `acc`.
+            Op::Broadcast => self.collect_term(self.inputs(t)[0], c, acc)?,
             Op::Num(r) => acc.constant += c * r,
             Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
                 for (u, k) in self.inputs(t).to_vec().into_iter().zip(coeffs.iter()) {
@@ -131,12 +125,7 @@ impl Graph {
                 acc.constant += c * constant;
             }
             Op::Mul { coeff, exps } if !coeff.is_one() => {
-                let rest = self.intern_mul(
-                    rat(1),
-                    self.inputs(t).to_vec(),
-                    exps.to_vec(),
-                    self.shape(t).to_vec(),
-                );
+                let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps.to_vec(), self.shape(t).to_vec());
                 *acc.map.entry(rest).or_insert_with(Rat::zero) += c * coeff;
             }
             _ => *acc.map.entry(t).or_insert_with(Rat::zero) += c,
@@ -145,44 +134,25 @@ impl Graph {
     }
 
     fn build_sum(&mut self, acc: Terms) -> Result<NodeId> {
-        let Terms {
-            map,
-            constant,
-            shape,
-        } = acc;
+        let Terms { map, constant, shape } = acc;
         let terms: Vec<(NodeId, Rat)> = map.into_iter().filter(|(_, c)| !c.is_zero()).collect();
         match terms.as_slice() {
             [] => Ok(self.filled(constant, shape)),
             [(t, c)] if constant.is_zero() => {
                 let (t, c) = (*t, c.clone());
-                let scaled = if c.is_one() {
-                    t
-                } else {
-                    self.product(c, &[(t, rat(1))])?
-                };
+                let scaled = if c.is_one() { t } else { self.product(c, &[(t, rat(1))])? };
                 Ok(self.broadcast_to(scaled, shape))
             }
             _ => {
                 let (inputs, coeffs): (Vec<NodeId>, Vec<Rat>) = terms.into_iter().unzip();
-                Ok(self.intern(
-                    Op::Add {
-                        coeffs: coeffs.into(),
-                        constant,
-                    },
-                    inputs,
-                    shape,
-                ))
+                Ok(self.intern(Op::Add { coeffs: coeffs.into(), constant }, inputs, shape))
             }
         }
     }
 
     /// `k · Π fᵢ^eᵢ` in canonical form.
     pub fn product(&mut self, k: Rat, factors: &[(NodeId, Rat)]) -> Result<NodeId> {
-        let mut acc = Factors {
-            map: BTreeMap::new(),
-            coeff: k,
-            shape: vec![],
-        };
+        let mut acc = Factors { map: BTreeMap::new(), coeff: k, shape: vec![] };
         for (f, e) in factors {
             self.collect_factor(*f, e, &mut acc)?;
         }
@@ -195,6 +165,7 @@ impl Graph {
             return Ok(());
         }
         match self.op(f).clone() {
+            Op::Broadcast if e.is_integer() => self.collect_factor(self.inputs(f)[0], e, acc)?,
             Op::Num(r) => match exact_pow(&r, e)? {
                 Some(v) => acc.coeff *= v,
                 None => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
@@ -228,12 +199,8 @@ impl Graph {
                     // A number times a small sum distributes: `2*(x - y)` is
                     // `2*x - 2*y`, so that negation and scaling stay sums.
                     Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
-                        let terms: Vec<(NodeId, Rat)> = self
-                            .inputs(f)
-                            .iter()
-                            .copied()
-                            .zip(coeffs.iter().map(|c| c * &coeff))
-                            .collect();
+                        let terms: Vec<(NodeId, Rat)> =
+                            self.inputs(f).iter().copied().zip(coeffs.iter().map(|c| c * &coeff)).collect();
                         let s = self.sum(&terms)?;
                         let c = self.filled(constant * &coeff, vec![]);
                         let s = self.add(s, c)?;
@@ -251,24 +218,11 @@ impl Graph {
 
     /// A product node as given (already canonical); a single factor with
     /// exponent 1 and coefficient 1 is that factor.
-    fn intern_mul(
-        &mut self,
-        coeff: Rat,
-        inputs: Vec<NodeId>,
-        exps: Vec<Rat>,
-        shape: Shape,
-    ) -> NodeId {
+    fn intern_mul(&mut self, coeff: Rat, inputs: Vec<NodeId>, exps: Vec<Rat>, shape: Shape) -> NodeId {
         if coeff.is_one() && inputs.len() == 1 && exps.first().is_some_and(One::is_one) {
             return self.broadcast_to(inputs[0], shape);
         }
-        self.intern(
-            Op::Mul {
-                coeff,
-                exps: exps.into(),
-            },
-            inputs,
-            shape,
-        )
+        self.intern(Op::Mul { coeff, exps: exps.into() }, inputs, shape)
     }
 
     /// `a` stretched to `shape` (which `a`'s shape broadcasts to).
@@ -310,10 +264,7 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
         return if e.is_positive() {
             Ok(Some(Rat::zero()))
         } else {
-            Err(Error::math(
-                Span::default(),
-                "division by zero (0 to a negative power)",
-            ))
+            Err(Error::math(Span::default(), "division by zero"))
         };
     }
     if r.is_one() {
@@ -330,14 +281,11 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
     } else {
         return Ok(None);
     };
-    let bits = (root.numer().bits().max(root.denom().bits())) as f64
-        * p.to_f64().unwrap_or(f64::INFINITY).abs();
+    let bits = (root.numer().bits().max(root.denom().bits())) as f64 * p.to_f64().unwrap_or(f64::INFINITY).abs();
     if bits > MAX_EXACT_BITS as f64 {
         return Err(Error::limit(
             Span::default(),
-            format!(
-                "exact result too large (about {bits:.0} bits); use float(...) for an approximate value"
-            ),
+            format!("exact result too large (about {bits:.0} bits); use float(...) for an approximate value"),
         ));
     }
     let n = p.abs().to_i32().unwrap_or(i32::MAX);

@@ -37,9 +37,7 @@ fn sx(e: &Expr) -> String {
                 .iter()
                 .map(|i| match i {
                     IndexItem::At(e) => sx(e),
-                    IndexItem::Slice {
-                        start, stop, step, ..
-                    } => {
+                    IndexItem::Slice { start, stop, step, .. } => {
                         format!("{}:{}:{}", opt(start), opt(stop), opt(step))
                     }
                 })
@@ -47,10 +45,7 @@ fn sx(e: &Expr) -> String {
             format!("(idx {} {})", sx(a), items.join(" "))
         }
         ExprKind::Where(a, binds) => {
-            let b: Vec<String> = binds
-                .iter()
-                .map(|(n, e)| format!("{}={}", n.name, sx(e)))
-                .collect();
+            let b: Vec<String> = binds.iter().map(|(n, e)| format!("{}={}", n.name, sx(e))).collect();
             format!("(where {} {})", sx(a), b.join(" "))
         }
     }
@@ -150,10 +145,7 @@ fn calls_tensors_and_indexing() {
     assert_eq!(p("A[1, 2]"), "(idx A 1 2)");
     assert_eq!(p("x[1:3]"), "(idx x 1:3:_)");
     assert_eq!(p("A[:, 0]"), "(idx A _:_:_ 0)");
-    assert_eq!(
-        p("x[i, 1:3, :, ::2, -1]"),
-        "(idx x i 1:3:_ _:_:_ _:_:2 (neg 1))"
-    );
+    assert_eq!(p("x[i, 1:3, :, ::2, -1]"), "(idx x i 1:3:_ _:_:_ _:_:2 (neg 1))");
     assert_eq!(p("x[i:j:k]"), "(idx x i:j:k)");
     assert_eq!(p("x[1:]"), "(idx x 1:_:_)");
     assert_eq!(p("x[:n-1]"), "(idx x _:(- n 1):_)");
@@ -169,10 +161,7 @@ fn calls_tensors_and_indexing() {
 
 #[test]
 fn where_clauses() {
-    assert_eq!(
-        p("t1 * t2 where t1 = x + 1, t2 = sin(t1)"),
-        "(where (* t1 t2) t1=(+ x 1) t2=(sin t1))"
-    );
+    assert_eq!(p("t1 * t2 where t1 = x + 1, t2 = sin(t1)"), "(where (* t1 t2) t1=(+ x 1) t2=(sin t1))");
     assert_eq!(p("t where t = 1,"), "(where t t=1)");
     assert_eq!(p("2 * (t where t = x)"), "(* 2 (where t t=x))");
     // Only at the end of a statement or a group: in a list it is ambiguous.
@@ -190,39 +179,26 @@ fn where_clauses() {
 fn spans() {
     let e = parse_expr("a + sin(b)'").unwrap();
     assert_eq!(e.span, Span::new(0, 11));
-    let ExprKind::Binary(_, a, b) = &e.kind else {
-        panic!()
-    };
+    let ExprKind::Binary(_, a, b) = &e.kind else { panic!() };
     assert_eq!(a.span, Span::new(0, 1));
     assert_eq!(b.span, Span::new(4, 11));
-    let ExprKind::Transpose(call) = &b.kind else {
-        panic!()
-    };
-    let ExprKind::Call(f, args) = &call.kind else {
-        panic!()
-    };
+    let ExprKind::Transpose(call) = &b.kind else { panic!() };
+    let ExprKind::Call(f, args) = &call.kind else { panic!() };
     assert_eq!(f.span, Span::new(4, 7));
     assert_eq!(args[0].span, Span::new(8, 9));
     let e = parse_expr("x[1:3]").unwrap();
-    let ExprKind::Index(_, items) = &e.kind else {
-        panic!()
-    };
-    let IndexItem::Slice { span, .. } = &items[0] else {
-        panic!()
-    };
+    let ExprKind::Index(_, items) = &e.kind else { panic!() };
+    let IndexItem::Slice { span, .. } = &items[0] else { panic!() };
     assert_eq!(*span, Span::new(2, 5));
     // λ is two bytes: spans are byte offsets.
     let e = parse_expr("λ + y").unwrap();
-    let ExprKind::Binary(_, _, y) = &e.kind else {
-        panic!()
-    };
+    let ExprKind::Binary(_, _, y) = &e.kind else { panic!() };
     assert_eq!(y.span, Span::new(5, 6));
 }
 
 #[test]
 fn statements() {
-    let names =
-        |v: &[symgrad::syntax::ast::Ident]| v.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
+    let names = |v: &[symgrad::syntax::ast::Ident]| v.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
     assert_eq!(stmt(""), Stmt::Empty);
     assert_eq!(stmt("   # just a comment"), Stmt::Empty);
     assert!(matches!(stmt("x*y  # product"), Stmt::Expr(_)));
@@ -265,42 +241,17 @@ fn statements() {
     assert_eq!(stmt(":eval"), Stmt::Eval(None));
     assert!(matches!(stmt(":eval ans"), Stmt::Eval(Some(_))));
     assert!(matches!(stmt(":simplify x + 0"), Stmt::Simplify(_)));
-    assert_eq!(
-        stmt(":show"),
-        Stmt::Show {
-            expr: None,
-            wrt: vec![]
-        }
-    );
+    assert_eq!(stmt(":show"), Stmt::Show { expr: None, wrt: vec![] });
     assert!(matches!(stmt(":show x*y"), Stmt::Show { expr: Some(_), wrt } if wrt.is_empty()));
     assert!(matches!(stmt(":show x*y wrt x"), Stmt::Show { expr: Some(_), wrt } if wrt.len() == 1));
     assert!(matches!(stmt(":trace sin(x) wrt x"), Stmt::Trace { .. }));
     assert!(matches!(stmt(":check sin(x) wrt x"), Stmt::Check { .. }));
     assert_eq!(stmt(":latex"), Stmt::Latex(None));
     assert!(matches!(stmt(":latex x^2"), Stmt::Latex(Some(_))));
-    assert_eq!(
-        stmt(":dot"),
-        Stmt::Dot {
-            expr: None,
-            wrt: vec![],
-            out: None
-        }
-    );
-    assert!(matches!(
-        stmt(":dot x*y wrt x"),
-        Stmt::Dot {
-            expr: Some(_),
-            out: None,
-            ..
-        }
-    ));
+    assert_eq!(stmt(":dot"), Stmt::Dot { expr: None, wrt: vec![], out: None });
+    assert!(matches!(stmt(":dot x*y wrt x"), Stmt::Dot { expr: Some(_), out: None, .. }));
     match stmt(":codegen python x*y wrt x, y > out.py") {
-        Stmt::Codegen {
-            lang,
-            expr,
-            wrt,
-            out,
-        } => {
+        Stmt::Codegen { lang, expr, wrt, out } => {
             assert_eq!(lang.name, "python");
             assert_eq!(sx(&expr), "(* x y)");
             assert_eq!(names(&wrt), ["x", "y"]);
@@ -310,151 +261,75 @@ fn statements() {
         }
         s => panic!("{s:?}"),
     }
-    assert!(matches!(
-        stmt(":codegen rust x wrt x"),
-        Stmt::Codegen { out: None, .. }
-    ));
+    assert!(matches!(stmt(":codegen rust x wrt x"), Stmt::Codegen { out: None, .. }));
     assert_eq!(stmt(":vars"), Stmt::Vars);
     assert!(matches!(stmt(":unlet a, b"), Stmt::Unlet(v) if v.len() == 2));
     assert_eq!(stmt(":reset"), Stmt::Reset);
     assert!(matches!(stmt(":seed 42"), Stmt::Seed(_)));
     assert_eq!(stmt(":help"), Stmt::Help(None));
-    assert_eq!(
-        stmt(":help conventions"),
-        Stmt::Help(Some("conventions".into()))
-    );
+    assert_eq!(stmt(":help conventions"), Stmt::Help(Some("conventions".into())));
     assert_eq!(stmt(":h grad"), Stmt::Help(Some("grad".into())));
     assert_eq!(stmt(":quit"), Stmt::Quit);
     assert_eq!(stmt(":q"), Stmt::Quit);
     assert_eq!(stmt(":exit"), Stmt::Quit);
-    assert!(
-        matches!(stmt(":time :grad x^2 wrt x"), Stmt::Time(s) if matches!(*s, Stmt::Grad { .. }))
-    );
+    assert!(matches!(stmt(":time :grad x^2 wrt x"), Stmt::Time(s) if matches!(*s, Stmt::Grad { .. })));
     assert!(matches!(stmt(":timeit sin(x)"), Stmt::Timeit(s) if matches!(*s, Stmt::Expr(_))));
     assert!(matches!(stmt(":time :timeit x"), Stmt::Time(_)));
     // A statement continued over lines while a bracket is open.
-    assert!(matches!(
-        stmt(":let A = [[1, 2],\n          [3, 4]]"),
-        Stmt::Let(_)
-    ));
+    assert!(matches!(stmt(":let A = [[1, 2],\n          [3, 4]]"), Stmt::Let(_)));
 }
 
 #[test]
 fn raw_file_arguments() {
     let path = |s: &str| match stmt(s) {
         Stmt::Load(p) | Stmt::Save(p) => (p.path, p.span.start, p.span.end),
-        Stmt::Dot { out: Some(p), .. } | Stmt::Codegen { out: Some(p), .. } => {
-            (p.path, p.span.start, p.span.end)
-        }
+        Stmt::Dot { out: Some(p), .. } | Stmt::Codegen { out: Some(p), .. } => (p.path, p.span.start, p.span.end),
         s => panic!("{s:?}"),
     };
-    assert_eq!(
-        path(":load examples/a b.sd"),
-        ("examples/a b.sd".into(), 6, 21)
-    );
-    assert_eq!(
-        path(":load examples/a.sd   # helpers"),
-        ("examples/a.sd".into(), 6, 19)
-    );
+    assert_eq!(path(":load examples/a b.sd"), ("examples/a b.sd".into(), 6, 21));
+    assert_eq!(path(":load examples/a.sd   # helpers"), ("examples/a.sd".into(), 6, 19));
     assert_eq!(path(":save \"my file.sd\""), ("my file.sd".into(), 7, 17));
-    assert_eq!(
-        path(":save \"my #1.sd\"  # comment"),
-        ("my #1.sd".into(), 7, 15)
-    );
-    assert_eq!(
-        path(":load C:\\data\\x(1).sd"),
-        ("C:\\data\\x(1).sd".into(), 6, 21)
-    );
+    assert_eq!(path(":save \"my #1.sd\"  # comment"), ("my #1.sd".into(), 7, 15));
+    assert_eq!(path(":load C:\\data\\x(1).sd"), ("C:\\data\\x(1).sd".into(), 6, 21));
     assert_eq!(path(":dot x*y > out.dot"), ("out.dot".into(), 11, 18));
     assert_eq!(path(":dot > g.dot"), ("g.dot".into(), 7, 12));
-    assert_eq!(
-        path(":dot x wrt x > \"a b.dot\""),
-        ("a b.dot".into(), 16, 23)
-    );
+    assert_eq!(path(":dot x wrt x > \"a b.dot\""), ("a b.dot".into(), 16, 23));
     assert_eq!(path(":load λ/€.sd"), ("λ/€.sd".into(), 6, 15));
     assert!(matches!(stmt(":time :load a.sd"), Stmt::Time(_)));
-    assert_eq!(
-        err(":load"),
-        (ErrorKind::Syntax, 5, 5, "expected a file name".into())
-    );
+    assert_eq!(err(":load"), (ErrorKind::Syntax, 5, 5, "expected a file name".into()));
     assert_eq!(err(":save   # nothing").3, "expected a file name");
     assert_eq!(err(":dot x >").3, "expected a file name after `>`");
     assert_eq!(err(":save \"a.sd").3, "unterminated string");
-    assert_eq!(
-        err(":save \"a.sd\" b").3,
-        "unexpected text after the file name"
-    );
+    assert_eq!(err(":save \"a.sd\" b").3, "unexpected text after the file name");
 }
 
 #[test]
 fn error_messages_and_positions() {
     let e = err("sin(x");
     assert_eq!((e.0, e.1, e.2), (ErrorKind::Syntax, 5, 5));
-    assert!(
-        e.3.starts_with("unexpected end of input; expected "),
-        "{}",
-        e.3
-    );
+    assert!(e.3.starts_with("unexpected end of input; expected "), "{}", e.3);
     assert!(e.3.contains("`)`"), "{}", e.3);
-    assert_eq!(
-        err("sin("),
-        (
-            ErrorKind::Syntax,
-            4,
-            4,
-            "unexpected end of input; expected an expression or `)`".into()
-        )
-    );
-    assert_eq!(
-        err("x +* y"),
-        (
-            ErrorKind::Syntax,
-            3,
-            4,
-            "unexpected `*`; expected an expression".into()
-        )
-    );
+    assert_eq!(err("sin("), (ErrorKind::Syntax, 4, 4, "unexpected end of input; expected an expression or `)`".into()));
+    assert_eq!(err("x +* y"), (ErrorKind::Syntax, 3, 4, "unexpected `*`; expected an expression".into()));
     let e = err("[1, 2");
     assert_eq!((e.1, e.2), (5, 5));
     assert!(e.3.contains("`]`"), "{}", e.3);
     let e = parse_statement(":grd x").unwrap_err();
-    assert_eq!(
-        (e.kind, e.span, e.message.as_str()),
-        (ErrorKind::Syntax, Span::new(0, 4), "unknown command `:grd`")
-    );
+    assert_eq!((e.kind, e.span, e.message.as_str()), (ErrorKind::Syntax, Span::new(0, 4), "unknown command `:grd`"));
     assert_eq!(e.help.as_deref(), Some("did you mean `:grad`?"));
-    assert_eq!(
-        err("x €"),
-        (ErrorKind::Syntax, 2, 5, "unexpected character `€`".into())
-    );
+    assert_eq!(err("x €"), (ErrorKind::Syntax, 2, 5, "unexpected character `€`".into()));
     assert_eq!(err("[]").3, "unexpected `]`; expected an expression");
     assert_eq!(err("x y").1, 2);
-    assert_eq!(
-        err("x)"),
-        (
-            ErrorKind::Syntax,
-            1,
-            2,
-            "unexpected `)`; expected end of input".into()
-        )
-    );
-    assert_eq!(
-        err("sin(x").3,
-        "unexpected end of input; expected an operator, `)` or `,`"
-    );
+    assert_eq!(err("x)"), (ErrorKind::Syntax, 1, 2, "unexpected `)`; expected end of input".into()));
+    assert_eq!(err("sin(x").3, "unexpected end of input; expected an operator, `)` or `,`");
     assert_eq!(err(":grad x").3, "unexpected end of input; expected `wrt`");
-    assert_eq!(
-        err(":dot x* > f").3,
-        "unexpected `>`; expected an expression"
-    );
+    assert_eq!(err(":dot x* > f").3, "unexpected `>`; expected an expression");
     assert_eq!(err(":time").3, "expected a statement after `:time`");
     assert_eq!(err("x > 1").1, 2);
     assert_eq!(err("a\n  +* b").1, 5);
     // Never a panic, whatever the input.
-    for src in [
-        "\"", "$", "'", ":", "::", "]", ")(", "x[", "x[:", "1e", ".", "@", "\u{0}", "x^", ":let a",
-        ":var W[]",
-    ] {
+    for src in ["\"", "$", "'", ":", "::", "]", ")(", "x[", "x[:", "1e", ".", "@", "\u{0}", "x^", ":let a", ":var W[]"]
+    {
         assert!(parse_statement(src).is_err(), "{src:?}");
     }
 }
@@ -489,20 +364,11 @@ fn depth_limit() {
     assert_eq!(limit(&nested("(", "x", ")", 10_000)), MAX_DEPTH);
     assert_eq!(limit(&nested("[", "1", "]", 10_000)), MAX_DEPTH);
     assert_eq!(limit(&format!("{}x", "-".repeat(10_000))), MAX_DEPTH);
-    assert_eq!(
-        limit(&format!("x{}", "^x".repeat(10_000))),
-        1 + 2 * MAX_DEPTH
-    );
+    assert_eq!(limit(&format!("x{}", "^x".repeat(10_000))), 1 + 2 * MAX_DEPTH);
     assert_eq!(limit(&format!("x{}", "'".repeat(10_000))), 1 + MAX_DEPTH);
     // Each index is an operator and a bracket around its items.
-    assert_eq!(
-        limit(&format!("x{}", "[0]".repeat(10_000))),
-        1 + 3 * (MAX_DEPTH - 1)
-    );
-    assert_eq!(
-        limit(&format!("1{}", "+1".repeat(10_000))),
-        1 + 2 * MAX_DEPTH
-    );
+    assert_eq!(limit(&format!("x{}", "[0]".repeat(10_000))), 1 + 3 * (MAX_DEPTH - 1));
+    assert_eq!(limit(&format!("1{}", "+1".repeat(10_000))), 1 + 2 * MAX_DEPTH);
     assert!(limit(&format!("{}x", "f(".repeat(10_000))) > 0);
     assert!(limit(&format!(":time {}", nested("(", "x", ")", 10_000))) > 0);
     assert!(parse_expr(&nested("(", "x", ")", 10_000)).is_err());
@@ -514,9 +380,7 @@ fn depth_limit() {
     // Siblings do not add up: long lists and many bindings are flat.
     let v: Vec<String> = (1..=5000).map(|i| format!("-{i}")).collect();
     assert!(parse_statement(&format!(":let v = [{}]", v.join(", "))).is_ok());
-    let b: Vec<String> = (1..=3000)
-        .map(|i| format!("t{i} = -x*y + t{}", i - 1))
-        .collect();
+    let b: Vec<String> = (1..=3000).map(|i| format!("t{i} = -x*y + t{}", i - 1)).collect();
     assert!(parse_statement(&format!("t0 * 2 where {}", b.join(", "))).is_ok());
     assert_eq!(limit(&format!("{}x", ":time ".repeat(20))), 6 * 8);
 }
@@ -533,8 +397,7 @@ fn deepest_accepted_inputs_parse_and_drop() {
         format!("x{}", "[0]".repeat(MAX_DEPTH / 2)),
         nested("sin(", "x", ")", MAX_DEPTH),
     ] {
-        let stmt =
-            parse_statement(&src).unwrap_or_else(|e| panic!("{}: {}", &src[..20], e.message));
+        let stmt = parse_statement(&src).unwrap_or_else(|e| panic!("{}: {}", &src[..20], e.message));
         drop(stmt);
     }
     assert!(parse_statement(&nested("(", "x", ")", MAX_DEPTH + 1)).is_err());

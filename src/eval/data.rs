@@ -39,17 +39,11 @@ pub fn rand(shape: &[usize], rng: &mut Rng) -> Value {
 
 /// Loads a `.npy` or `.csv` file as an f64 value.
 pub fn load(path: &Path) -> Result<Value, String> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
     match ext.as_deref() {
         Some("npy") => load_npy(path),
         Some("csv") => load_csv(path),
-        _ => Err(format!(
-            "cannot load `{}`: unknown file type (supported: .npy, .csv)",
-            path.display()
-        )),
+        _ => Err(format!("cannot load `{}`: unknown file type (supported: .npy, .csv)", path.display())),
     }
 }
 
@@ -63,16 +57,13 @@ fn io_error(path: &Path, e: &std::io::Error) -> String {
 fn load_npy(path: &Path) -> Result<Value, String> {
     let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
     let bad = |what: String| format!("cannot read `{}`: {what}", path.display());
-    let file =
-        npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(format!("not a valid .npy file ({e})")))?;
+    let file = npyz::NpyFile::new(&bytes[..]).map_err(|e| bad(format!("not a valid .npy file ({e})")))?;
     let shape: Vec<usize> = file.shape().iter().map(|&d| d as usize).collect();
     let fortran = file.order() == npyz::Order::Fortran;
     let dtype = file.dtype().descr().trim_matches('\'').to_string();
-    let data = npy_as_f64(file).map_err(bad)?.ok_or_else(|| {
-        bad(format!(
-            "unsupported dtype `{dtype}` (supported: float64, float32, integers, bool)"
-        ))
-    })?;
+    let data = npy_as_f64(file)
+        .map_err(bad)?
+        .ok_or_else(|| bad(format!("unsupported dtype `{dtype}` (supported: float64, float32, integers, bool)")))?;
     if data.len() != numel(&shape) {
         return Err(bad("the data is shorter than the shape says".into()));
     }
@@ -103,11 +94,9 @@ fn npy_as_f64(file: npyz::NpyFile<&[u8]>) -> Result<Option<Vec<f64>>, String> {
         }};
     }
     match file.try_data::<bool>() {
-        Ok(r) => r
-            .map(|x| x.map(f64::from))
-            .collect::<std::io::Result<Vec<f64>>>()
-            .map(Some)
-            .map_err(|e| e.to_string()),
+        Ok(r) => {
+            r.map(|x| x.map(f64::from)).collect::<std::io::Result<Vec<f64>>>().map(Some).map_err(|e| e.to_string())
+        }
         Err(file) => attempt!(file, f64, f32, i64, i32, i16, i8, u64, u32, u16, u8),
     }
 }
@@ -121,18 +110,12 @@ fn load_csv(path: &Path) -> Result<Value, String> {
             continue;
         }
         let fields: Vec<&str> = line.split(',').map(str::trim).collect();
-        let parsed: Result<Vec<f64>, &str> = fields
-            .iter()
-            .map(|f| f.parse::<f64>().map_err(|_| *f))
-            .collect();
+        let parsed: Result<Vec<f64>, &str> = fields.iter().map(|f| f.parse::<f64>().map_err(|_| *f)).collect();
         match parsed {
             Ok(row) => {
                 if let Some(first) = rows.first().filter(|r| r.len() != row.len()) {
                     let (want, got) = (first.len(), row.len());
-                    return Err(format!(
-                        "`{name}` line {}: expected {want} values, found {got}",
-                        i + 1
-                    ));
+                    return Err(format!("`{name}` line {}: expected {want} values, found {got}", i + 1));
                 }
                 rows.push(row);
             }
@@ -145,11 +128,7 @@ fn load_csv(path: &Path) -> Result<Value, String> {
     if rows.is_empty() {
         return Err(format!("`{name}` contains no numbers"));
     }
-    let shape = if cols == 1 {
-        vec![rows.len()]
-    } else {
-        vec![rows.len(), cols]
-    };
+    let shape = if cols == 1 { vec![rows.len()] } else { vec![rows.len(), cols] };
     Ok(Value::from_f64(&shape, rows.concat()))
 }
 
@@ -179,11 +158,7 @@ mod tests {
     use super::*;
 
     fn temp(name: &str) -> std::path::PathBuf {
-        let unique = format!(
-            "symgrad-data-{}-{}-{name}",
-            std::process::id(),
-            fastrand::u64(..)
-        );
+        let unique = format!("symgrad-data-{}-{}-{name}", std::process::id(), fastrand::u64(..));
         std::env::temp_dir().join(unique)
     }
 
@@ -216,49 +191,30 @@ mod tests {
         w.finish().unwrap();
         let v = load(&p).unwrap();
         std::fs::remove_file(&p).unwrap();
-        assert_eq!(
-            v,
-            Value::from_f64(&[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0])
-        );
+        assert_eq!(v, Value::from_f64(&[2, 3], vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0]));
     }
 
     #[test]
     fn csv_with_header_and_errors() {
         let p = temp("a.csv");
         std::fs::write(&p, "x, y\n1, 2.5\n3,-4\n\n").unwrap();
-        assert_eq!(
-            load(&p).unwrap(),
-            Value::from_f64(&[2, 2], vec![1.0, 2.5, 3.0, -4.0])
-        );
+        assert_eq!(load(&p).unwrap(), Value::from_f64(&[2, 2], vec![1.0, 2.5, 3.0, -4.0]));
         std::fs::write(&p, "1\n2\n3\n").unwrap();
-        assert_eq!(
-            load(&p).unwrap(),
-            Value::from_f64(&[3], vec![1.0, 2.0, 3.0])
-        );
+        assert_eq!(load(&p).unwrap(), Value::from_f64(&[3], vec![1.0, 2.0, 3.0]));
         std::fs::write(&p, "1,2\n3,4\n5\n").unwrap();
         let e = load(&p).unwrap_err();
-        assert!(
-            e.contains("line 3") && e.contains("expected 2 values, found 1"),
-            "{e}"
-        );
+        assert!(e.contains("line 3") && e.contains("expected 2 values, found 1"), "{e}");
         std::fs::write(&p, "1,,2\n").unwrap();
         assert!(load(&p).unwrap_err().contains("line 1: empty field"));
         std::fs::write(&p, "1,2\n3,x\n").unwrap();
-        assert!(
-            load(&p)
-                .unwrap_err()
-                .contains("line 2: `x` is not a number")
-        );
+        assert!(load(&p).unwrap_err().contains("line 2: `x` is not a number"));
         std::fs::remove_file(&p).unwrap();
     }
 
     #[test]
     fn load_errors() {
         let e = load(Path::new("no-such-dir/x.npy")).unwrap_err();
-        assert_eq!(
-            e,
-            "cannot read `no-such-dir/x.npy`: No such file or directory"
-        );
+        assert_eq!(e, "cannot read `no-such-dir/x.npy`: No such file or directory");
         assert!(load(Path::new("x.txt")).unwrap_err().contains(".npy, .csv"));
         let p = temp("bad.npy");
         std::fs::write(&p, "not numpy").unwrap();

@@ -93,17 +93,10 @@ pub fn format_value(v: &Value) -> String {
         return cell(0);
     }
     let summarise = numel(shape) > SUMMARY_THRESHOLD;
-    let shown: Vec<Vec<Option<usize>>> =
-        shape.iter().map(|&d| shown_indices(d, summarise)).collect();
-    let layout = Layout {
-        shape,
-        strides: super::kernels::strides(shape),
-        shown,
-    };
+    let shown: Vec<Vec<Option<usize>>> = shape.iter().map(|&d| shown_indices(d, summarise)).collect();
+    let layout = Layout { shape, strides: super::kernels::strides(shape), shown };
     let mut cells = Vec::new();
-    layout.visit(0, 0, &mut |off, col| {
-        cells.push((col, split_cell(cell(off))))
-    });
+    layout.visit(0, 0, &mut |off, col| cells.push((col, split_cell(cell(off)))));
     let widths = column_widths(&cells, shape.len() >= 2);
     let mut it = cells.into_iter().map(|(col, (l, r))| {
         let (lw, rw) = widths.get(col).copied().unwrap_or((0, 0));
@@ -164,11 +157,7 @@ impl Layout<'_> {
         for (col, i) in self.shown[axis].iter().enumerate() {
             let Some(i) = i else { continue };
             let o = off + i * self.strides[axis];
-            if last {
-                f(o, col)
-            } else {
-                self.visit(axis + 1, o, f)
-            }
+            if last { f(o, col) } else { self.visit(axis + 1, o, f) }
         }
     }
 
@@ -178,11 +167,7 @@ impl Layout<'_> {
         let sep = if axis + 1 == rank {
             ", ".to_string()
         } else {
-            format!(
-                ",\n{}{}",
-                "\n".repeat(rank - axis - 2),
-                " ".repeat(axis + 1)
-            )
+            format!(",\n{}{}", "\n".repeat(rank - axis - 2), " ".repeat(axis + 1))
         };
         out.push('[');
         for (n, i) in self.shown[axis].iter().enumerate() {
@@ -206,10 +191,7 @@ pub fn value_json(v: &Value) -> serde_json::Value {
     let cells: Vec<serde_json::Value> = t
         .data
         .iter()
-        .map(|&x| {
-            serde_json::Number::from_f64(x)
-                .map_or_else(|| format_f64(x).into(), serde_json::Value::Number)
-        })
+        .map(|&x| serde_json::Number::from_f64(x).map_or_else(|| format_f64(x).into(), serde_json::Value::Number))
         .collect();
     nest(&t.shape, &cells)
 }
@@ -228,9 +210,7 @@ fn nest(shape: &[usize], cells: &[serde_json::Value]) -> serde_json::Value {
         None => cells.first().cloned().unwrap_or(serde_json::Value::Null),
         Some((&d, rest)) => {
             let step = numel(rest);
-            let items = (0..d)
-                .map(|i| nest(rest, &cells[i * step..(i + 1) * step]))
-                .collect();
+            let items = (0..d).map(|i| nest(rest, &cells[i * step..(i + 1) * step])).collect();
             serde_json::Value::Array(items)
         }
     }
@@ -255,10 +235,7 @@ mod tests {
         assert_eq!(format_rat(&-rat(0, 1)), "0");
         assert_eq!(format_rat(&rat(12, 1)), "12");
         assert_eq!(format_rat(&rat(1, 1000)), "0.001");
-        assert_eq!(
-            format_rat(&Rat::new(1.into(), BigInt::from(2).pow(40))),
-            "1/1099511627776"
-        );
+        assert_eq!(format_rat(&Rat::new(1.into(), BigInt::from(2).pow(40))), "1/1099511627776");
     }
 
     #[test]
@@ -280,15 +257,9 @@ mod tests {
 
     #[test]
     fn vectors_and_matrices() {
-        let v = Value::Exact(Tensor::new(
-            vec![3],
-            vec![rat(0, 1), rat(941, 250), rat(0, 1)],
-        ));
+        let v = Value::Exact(Tensor::new(vec![3], vec![rat(0, 1), rat(941, 250), rat(0, 1)]));
         assert_eq!(format_value(&v), "[0, 3.764, 0]");
-        let m = Value::Exact(Tensor::new(
-            vec![2, 2],
-            vec![rat(1, 1), rat(5, 2), rat(3, 1), rat(-4, 1)],
-        ));
+        let m = Value::Exact(Tensor::new(vec![2, 2], vec![rat(1, 1), rat(5, 2), rat(3, 1), rat(-4, 1)]));
         assert_eq!(format_value(&m), "[[1,  2.5],\n [3, -4  ]]");
         let f = Value::from_f64(&[2, 2], vec![1.0, -10.25, 100.0, 0.5]);
         assert_eq!(format_value(&f), "[[  1.0, -10.25],\n [100.0,   0.5 ]]");
@@ -300,10 +271,7 @@ mod tests {
     #[test]
     fn large_vectors_are_summarised() {
         let v = Value::from_f64(&[2000], (0..2000).map(f64::from).collect());
-        assert_eq!(
-            format_value(&v),
-            "[0.0, 1.0, 2.0, ..., 1997.0, 1998.0, 1999.0]"
-        );
+        assert_eq!(format_value(&v), "[0.0, 1.0, 2.0, ..., 1997.0, 1998.0, 1999.0]");
         let m = Value::from_f64(&[100, 100], (0..10000).map(f64::from).collect());
         let s = format_value(&m);
         assert_eq!(s.lines().count(), 7);
@@ -316,13 +284,7 @@ mod tests {
         assert_eq!(value_json(&v).to_string(), r#"[1.5,"inf","nan"]"#);
         assert_eq!(exact_json(&v), None);
         let e = Value::Exact(Tensor::new(vec![1, 2], vec![rat(3, 1), rat(1, 3)]));
-        assert_eq!(
-            exact_json(&e).map(|j| j.to_string()),
-            Some(r#"[["3","1/3"]]"#.into())
-        );
-        assert_eq!(
-            value_json(&Value::exact_scalar(rat(1, 2))).to_string(),
-            "0.5"
-        );
+        assert_eq!(exact_json(&e).map(|j| j.to_string()), Some(r#"[["3","1/3"]]"#.into()));
+        assert_eq!(value_json(&Value::exact_scalar(rat(1, 2))).to_string(), "0.5");
     }
 }

@@ -21,15 +21,7 @@ pub fn strides(shape: &[usize]) -> Vec<usize> {
 pub fn broadcast_strides(shape: &[usize], out: &[usize]) -> Vec<usize> {
     let own = strides(shape);
     let lead = out.len() - shape.len();
-    (0..out.len())
-        .map(|i| {
-            if i < lead || shape[i - lead] == 1 {
-                0
-            } else {
-                own[i - lead]
-            }
-        })
-        .collect()
+    (0..out.len()).map(|i| if i < lead || shape[i - lead] == 1 { 0 } else { own[i - lead] }).collect()
 }
 
 /// Calls `f(ia, ib)` once per innermost row of `out` (row-major order),
@@ -65,12 +57,7 @@ pub fn for_each_row2(out: &[usize], sa: &[usize], sb: &[usize], mut f: impl FnMu
 
 /// Calls `f(ia, ib)` for every position of `out`, in row-major order, with
 /// the offsets of that position in two operands of strides `sa` and `sb`.
-pub fn for_each_offset2(
-    out: &[usize],
-    sa: &[usize],
-    sb: &[usize],
-    mut f: impl FnMut(usize, usize),
-) {
+pub fn for_each_offset2(out: &[usize], sa: &[usize], sb: &[usize], mut f: impl FnMut(usize, usize)) {
     let (n, xa, xb) = inner(out, sa, sb);
     for_each_row2(out, sa, sb, |ia, ib| {
         for j in 0..n {
@@ -146,10 +133,7 @@ pub fn reduce_axes<T: Clone, A: Fn(&mut T, &T), S: Fn(&[T]) -> T>(
     let out_shape: Vec<usize> = kept.iter().map(|&a| shape[a]).collect();
     let mut out = vec![adder.zero.clone(); numel(&out_shape)];
     let r = shape.len();
-    let trailing = axes
-        .iter()
-        .enumerate()
-        .all(|(i, &a)| a == r - axes.len() + i);
+    let trailing = axes.iter().enumerate().all(|(i, &a)| a == r - axes.len() + i);
     if trailing && !out.is_empty() {
         let chunk = numel(&shape[r - axes.len()..]).max(1);
         for (o, c) in out.iter_mut().zip(data.chunks_exact(chunk)) {
@@ -168,10 +152,7 @@ pub fn reduce_axes<T: Clone, A: Fn(&mut T, &T), S: Fn(&[T]) -> T>(
         if xo == 0 {
             (adder.add)(&mut out[o], &(adder.sum)(row));
         } else {
-            out[o..o + n]
-                .iter_mut()
-                .zip(row)
-                .for_each(|(y, x)| (adder.add)(y, x));
+            out[o..o + n].iter_mut().zip(row).for_each(|(y, x)| (adder.add)(y, x));
         }
     });
     (out_shape, out)
@@ -202,9 +183,7 @@ pub fn selection_offsets(shape: &[usize], sels: &[Sel]) -> Vec<usize> {
     let st = strides(shape);
     let mut offs = vec![0usize];
     for (ax, &d) in shape.iter().enumerate() {
-        let pos = sels
-            .get(ax)
-            .map_or_else(|| (0..d).collect(), Sel::positions);
+        let pos = sels.get(ax).map_or_else(|| (0..d).collect(), Sel::positions);
         let mut next = Vec::with_capacity(offs.len() * pos.len());
         for &o in &offs {
             next.extend(pos.iter().map(|&p| o + p * st[ax]));
@@ -279,11 +258,7 @@ pub fn matmul_generic<T: Clone>(
         for j in 0..n {
             let acc = &mut c[i * n + j];
             for p in 0..k {
-                mul_add(
-                    acc,
-                    &a.data[i * a.rs + p * a.cs],
-                    &b.data[p * b.rs + j * b.cs],
-                );
+                mul_add(acc, &a.data[i * a.rs + p * a.cs], &b.data[p * b.rs + j * b.cs]);
             }
         }
     }
@@ -319,15 +294,7 @@ mod tests {
     fn at(d: &[i64], shape: &[usize], pos: &[usize]) -> i64 {
         let lead = pos.len() - shape.len();
         let st = strides(shape);
-        d[(0..shape.len())
-            .map(|i| {
-                if shape[i] == 1 {
-                    0
-                } else {
-                    pos[lead + i] * st[i]
-                }
-            })
-            .sum::<usize>()]
+        d[(0..shape.len()).map(|i| if shape[i] == 1 { 0 } else { pos[lead + i] * st[i] }).sum::<usize>()]
     }
 
     #[test]
@@ -377,24 +344,14 @@ mod tests {
     #[test]
     fn reduce_middle_axis() {
         let d: Vec<i32> = (0..24).collect();
-        let adder = Adder {
-            zero: 0,
-            add: |a: &mut i32, b: &i32| *a += b,
-            sum: |c: &[i32]| c.iter().sum(),
-        };
+        let adder = Adder { zero: 0, add: |a: &mut i32, b: &i32| *a += b, sum: |c: &[i32]| c.iter().sum() };
         let (s, v) = reduce_axes(&[2, 3, 4], &d, &[1], &adder);
-        assert_eq!(
-            (s.clone(), v.clone()),
-            (vec![2, 4], (0..8).map(|k| reference(&d, k)).collect())
-        );
+        assert_eq!((s.clone(), v.clone()), (vec![2, 4], (0..8).map(|k| reference(&d, k)).collect()));
         let (_, last) = reduce_axes(&[2, 3, 4], &d, &[2], &adder);
         assert_eq!(last[5], 20 + 21 + 22 + 23);
         let (_, lead) = reduce_axes(&[2, 3, 4], &d, &[0, 1], &adder);
         assert_eq!(lead[1], (0..6).map(|k| 1 + 4 * k).sum::<i32>());
-        assert_eq!(
-            transpose2(2, 3, &[1, 2, 3, 4, 5, 6]),
-            vec![1, 4, 2, 5, 3, 6]
-        );
+        assert_eq!(transpose2(2, 3, &[1, 2, 3, 4, 5, 6]), vec![1, 4, 2, 5, 3, 6]);
         assert_eq!(s, vec![2, 4]);
         assert_eq!(v[0], 12);
         assert_eq!(v[4], 12 + 16 + 20);

@@ -15,11 +15,7 @@ pub fn norm_f64(xs: &[f64]) -> f64 {
     }
     let m = xs.iter().map(|x| x.abs()).fold(0.0, f64::max);
     if m == 0.0 || !m.is_finite() || s.is_nan() {
-        return if xs.iter().any(|x| x.is_nan()) {
-            f64::NAN
-        } else {
-            m
-        };
+        return if xs.iter().any(|x| x.is_nan()) { f64::NAN } else { m };
     }
     // Scaling by a power of two is exact.
     let e = (m.log2().round() as i64).clamp(-1022, 1022);
@@ -57,11 +53,7 @@ pub fn rat_to_f64(r: &Rat) -> f64 {
 
 /// `floor(n * 2^s / d)` and whether it is inexact (the sticky bit).
 fn scaled_quotient(n: &BigUint, d: &BigUint, s: i64) -> (u128, bool) {
-    let (num, den) = if s >= 0 {
-        (n << s as usize, d.clone())
-    } else {
-        (n.clone(), d << (-s) as usize)
-    };
+    let (num, den) = if s >= 0 { (n << s as usize, d.clone()) } else { (n.clone(), d << (-s) as usize) };
     let q = &num / &den;
     let inexact = &q * &den != num;
     (q.to_u128().unwrap_or(u128::MAX), inexact)
@@ -135,10 +127,7 @@ mod tests {
 
     #[test]
     fn square_roots_and_norms() {
-        assert_eq!(
-            rat_sqrt(&Rat::new(9.into(), 4.into())),
-            Some(Rat::new(3.into(), 2.into()))
-        );
+        assert_eq!(rat_sqrt(&Rat::new(9.into(), 4.into())), Some(Rat::new(3.into(), 2.into())));
         assert_eq!(rat_sqrt(&Rat::new(2.into(), 1.into())), None);
         assert!((norm_f64(&[3e200, 4e200]) / 5e200 - 1.0).abs() < 1e-15);
         assert!((norm_f64(&[3e-200, 4e-200]) / 5e-200 - 1.0).abs() < 1e-15);

@@ -33,32 +33,21 @@ pub fn eval(
     let mut first_bad: Option<NonFinite> = None;
     for &id in &order {
         if interrupted() {
-            return Err(EvalError {
-                node: id,
-                message: "interrupted".into(),
-            });
+            return Err(EvalError { node: id, message: "interrupted".into() });
         }
         let v = match graph.op(id) {
-            Op::Var(name) => lookup(name).ok_or_else(|| EvalError {
-                node: id,
-                message: format!("`{name}` has no value"),
-            })?,
+            Op::Var(name) => {
+                lookup(name).ok_or_else(|| EvalError { node: id, message: format!("`{name}` has no value") })?
+            }
             _ => {
-                let args: Vec<&Value> = graph
-                    .inputs(id)
-                    .iter()
-                    .filter_map(|i| values.get(i))
-                    .collect();
+                let args: Vec<&Value> = graph.inputs(id).iter().filter_map(|i| values.get(i)).collect();
                 ops::eval(graph, id, &args).map_err(|message| EvalError { node: id, message })?
             }
         };
         if first_bad.is_none() && !graph.op(id).is_leaf() {
             first_bad = non_finite(&v).map(|what| NonFinite { node: id, what });
             if first_bad.is_some()
-                && graph
-                    .inputs(id)
-                    .iter()
-                    .any(|i| values.get(i).is_some_and(|v| non_finite(v).is_some()))
+                && graph.inputs(id).iter().any(|i| values.get(i).is_some_and(|v| non_finite(v).is_some()))
             {
                 first_bad = None;
             }
@@ -67,12 +56,7 @@ pub fn eval(
     }
     let out = roots
         .iter()
-        .map(|r| {
-            values.get(r).cloned().ok_or_else(|| EvalError {
-                node: *r,
-                message: "not evaluated".into(),
-            })
-        })
+        .map(|r| values.get(r).cloned().ok_or_else(|| EvalError { node: *r, message: "not evaluated".into() }))
         .collect::<Result<_, _>>()?;
     Ok((out, first_bad))
 }
@@ -80,11 +64,7 @@ pub fn eval(
 fn non_finite(v: &Value) -> Option<&'static str> {
     match v {
         Value::Exact(_) => None,
-        Value::Float(t) => t
-            .data
-            .iter()
-            .find(|x| !x.is_finite())
-            .map(|x| if x.is_nan() { "NaN" } else { "infinity" }),
+        Value::Float(t) => t.data.iter().find(|x| !x.is_finite()).map(|x| if x.is_nan() { "NaN" } else { "infinity" }),
     }
 }
 

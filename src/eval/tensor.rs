@@ -19,10 +19,7 @@ impl<T> Tensor<T> {
         Tensor { shape, data }
     }
     pub fn scalar(x: T) -> Tensor<T> {
-        Tensor {
-            shape: vec![],
-            data: vec![x],
-        }
+        Tensor { shape: vec![], data: vec![x] }
     }
 }
 
@@ -35,10 +32,7 @@ impl<T: Clone> Tensor<T> {
     pub fn transposed(&self) -> Tensor<T> {
         match self.shape[..] {
             [rows, cols] => {
-                return Tensor::new(
-                    vec![cols, rows],
-                    kernels::transpose2(rows, cols, &self.data),
-                );
+                return Tensor::new(vec![cols, rows], kernels::transpose2(rows, cols, &self.data));
             }
             [] | [_] => return self.clone(),
             _ => {}
@@ -54,10 +48,7 @@ impl<T: Clone> Tensor<T> {
             return self.clone();
         }
         let s = kernels::broadcast_strides(&self.shape, shape);
-        Tensor::new(
-            shape.to_vec(),
-            kernels::gather_strided(&self.data, &s, shape),
-        )
+        Tensor::new(shape.to_vec(), kernels::gather_strided(&self.data, &s, shape))
     }
     pub fn select(&self, sels: &[Sel]) -> Tensor<T> {
         let offs = kernels::selection_offsets(&self.shape, sels);
@@ -79,13 +70,7 @@ impl<T: Clone> Tensor<T> {
 
     /// Zeros of `shape` with these elements added at the positions `sels`
     /// select (the adjoint of `select`).
-    pub fn scattered(
-        &self,
-        sels: &[Sel],
-        shape: &[usize],
-        zero: T,
-        add: impl Fn(&mut T, &T),
-    ) -> Tensor<T> {
+    pub fn scattered(&self, sels: &[Sel], shape: &[usize], zero: T, add: impl Fn(&mut T, &T)) -> Tensor<T> {
         let offs = kernels::selection_offsets(shape, sels);
         debug_assert_eq!(offs.len(), self.data.len());
         let mut d = vec![zero; numel(shape)];

@@ -64,9 +64,7 @@ impl Value {
     /// The elements as f64 (exact ones rounded to nearest).
     pub fn to_f64(&self) -> Tensor<f64> {
         match self {
-            Value::Exact(t) => {
-                Tensor::new(t.shape.clone(), t.data.iter().map(rat_to_f64).collect())
-            }
+            Value::Exact(t) => Tensor::new(t.shape.clone(), t.data.iter().map(rat_to_f64).collect()),
             Value::Float(t) => t.clone(),
         }
     }
@@ -100,28 +98,19 @@ impl Value {
     ) -> Result<Value, String> {
         let t = match self {
             Value::Float(t) => {
-                return Ok(Value::from_f64(
-                    &t.shape,
-                    t.data.iter().map(|&x| float(x)).collect(),
-                ));
+                return Ok(Value::from_f64(&t.shape, t.data.iter().map(|&x| float(x)).collect()));
             }
             Value::Exact(t) => t,
         };
         let mut err = None;
-        let data: Vec<Option<Rat>> = t
-            .data
-            .iter()
-            .map(|x| exact(x).unwrap_or_else(|e| Some(err_slot(&mut err, e))))
-            .collect();
+        let data: Vec<Option<Rat>> =
+            t.data.iter().map(|x| exact(x).unwrap_or_else(|e| Some(err_slot(&mut err, e)))).collect();
         if let Some(e) = err {
             return Err(e);
         }
         Ok(match data.into_iter().collect::<Option<Vec<Rat>>>() {
             Some(d) => Value::Exact(Tensor::new(t.shape.clone(), d)),
-            None => Value::from_f64(
-                &t.shape,
-                t.data.iter().map(|x| float(rat_to_f64(x))).collect(),
-            ),
+            None => Value::from_f64(&t.shape, t.data.iter().map(|x| float(rat_to_f64(x))).collect()),
         })
     }
 
@@ -134,18 +123,13 @@ impl Value {
         float: impl Fn(f64, f64) -> f64,
     ) -> Result<Value, String> {
         let out = broadcast(self.shape(), other.shape()).ok_or_else(|| {
-            format!(
-                "shapes {} and {} do not broadcast together",
-                show(self.shape()),
-                show(other.shape())
-            )
+            format!("shapes {} and {} do not broadcast together", show(self.shape()), show(other.shape()))
         })?;
         if let (Value::Exact(a), Value::Exact(b)) = (self, other) {
             let mut err = None;
-            let data =
-                kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |x, y| {
-                    exact(x, y).unwrap_or_else(|e| Some(err_slot(&mut err, e)))
-                });
+            let data = kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |x, y| {
+                exact(x, y).unwrap_or_else(|e| Some(err_slot(&mut err, e)))
+            });
             if let Some(e) = err {
                 return Err(e);
             }
@@ -154,10 +138,7 @@ impl Value {
             }
         }
         let (a, b) = (self.f64_cow(), other.f64_cow());
-        let data =
-            kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |&x, &y| {
-                float(x, y)
-            });
+        let data = kernels::zip_broadcast((&a.data, &a.shape), (&b.data, &b.shape), &out, |&x, &y| float(x, y));
         Ok(Value::from_f64(&out, data))
     }
 
@@ -171,22 +152,14 @@ impl Value {
 
     pub fn broadcast_to(&self, shape: &[usize]) -> Result<Value, String> {
         if broadcast(self.shape(), shape).as_deref() != Some(shape) {
-            return Err(format!(
-                "cannot broadcast shape {} to {}",
-                show(self.shape()),
-                show(shape)
-            ));
+            return Err(format!("cannot broadcast shape {} to {}", show(self.shape()), show(shape)));
         }
         Ok(each!(self, t => t.broadcast(shape)))
     }
 
     pub fn reshape(&self, shape: &[usize]) -> Result<Value, String> {
         if numel(shape) != self.len() {
-            return Err(format!(
-                "cannot reshape {} into {}",
-                show(self.shape()),
-                show(shape)
-            ));
+            return Err(format!("cannot reshape {} into {}", show(self.shape()), show(shape)));
         }
         Ok(each!(self, t => t.reshaped(shape)))
     }
@@ -207,21 +180,12 @@ impl Value {
     /// `dgemm`, so no copy is made. Transposing a vector does nothing.
     pub fn matmul_t(&self, ta: bool, other: &Value, tb: bool) -> Result<Value, String> {
         let (ra, rb) = (self.shape().len(), other.shape().len());
-        let clash = || {
-            format!(
-                "matmul: shapes {} and {} do not fit",
-                show(self.shape()),
-                show(other.shape())
-            )
-        };
+        let clash = || format!("matmul: shapes {} and {} do not fit", show(self.shape()), show(other.shape()));
         if !(1..=2).contains(&ra) || !(1..=2).contains(&rb) {
             return Err(format!("{} (`@` needs vectors or matrices)", clash()));
         }
         let out_shape = |m: usize, n: usize| -> Vec<usize> {
-            [(ra == 2).then_some(m), (rb == 2).then_some(n)]
-                .into_iter()
-                .flatten()
-                .collect()
+            [(ra == 2).then_some(m), (rb == 2).then_some(n)].into_iter().flatten().collect()
         };
         macro_rules! product {
             ($a:expr, $b:expr, $kernel:expr) => {{
@@ -261,11 +225,7 @@ impl Value {
                 Value::Exact(Tensor::new(s, d))
             }
             Value::Float(t) => {
-                let adder = kernels::Adder {
-                    zero: 0.0,
-                    add: |a: &mut f64, b: &f64| *a += b,
-                    sum: kernels::sum_f64,
-                };
+                let adder = kernels::Adder { zero: 0.0, add: |a: &mut f64, b: &f64| *a += b, sum: kernels::sum_f64 };
                 let (s, d) = kernels::reduce_axes(&t.shape, &t.data, axes, &adder);
                 Value::from_f64(&s, d)
             }
@@ -349,27 +309,17 @@ impl Value {
             2 => {
                 let (cols, k) = (s[1], n.min(s[1]));
                 let step = cols as isize + 1;
-                let diagonal = [Sel::Range {
-                    start: 0,
-                    step,
-                    len: k,
-                }];
+                let diagonal = [Sel::Range { start: 0, step, len: k }];
                 Ok(self.reshape(&[n * cols])?.index(&diagonal))
             }
-            _ => Err(format!(
-                "diag needs a vector or a matrix, got shape {}",
-                show(s)
-            )),
+            _ => Err(format!("diag needs a vector or a matrix, got shape {}", show(s))),
         }
     }
 
     /// Sum of the diagonal of a matrix (NumPy allows non-square ones).
     pub fn trace(&self) -> Result<Value, String> {
         if self.shape().len() != 2 {
-            return Err(format!(
-                "trace needs a matrix, got shape {}",
-                show(self.shape())
-            ));
+            return Err(format!("trace needs a matrix, got shape {}", show(self.shape())));
         }
         Ok(self.diag()?.sum_all())
     }
@@ -394,25 +344,15 @@ impl Value {
     pub fn stack(items: &[Value]) -> Result<Value, String> {
         let first = items.first().ok_or("stack needs at least one value")?;
         if let Some(bad) = items.iter().find(|v| v.shape() != first.shape()) {
-            return Err(format!(
-                "cannot stack shapes {} and {}",
-                show(first.shape()),
-                show(bad.shape())
-            ));
+            return Err(format!("cannot stack shapes {} and {}", show(first.shape()), show(bad.shape())));
         }
         let mut shape = vec![items.len()];
         shape.extend_from_slice(first.shape());
         if items.iter().all(Value::is_exact) {
-            let data = items
-                .iter()
-                .flat_map(|v| v.exact_data().iter().cloned())
-                .collect();
+            let data = items.iter().flat_map(|v| v.exact_data().iter().cloned()).collect();
             return Ok(Value::Exact(Tensor::new(shape, data)));
         }
-        let data = items
-            .iter()
-            .flat_map(|v| v.f64_cow().into_owned().data)
-            .collect();
+        let data = items.iter().flat_map(|v| v.f64_cow().into_owned().data).collect();
         Ok(Value::from_f64(&shape, data))
     }
 
@@ -427,11 +367,7 @@ impl Value {
     /// Largest absolute element as f64 (NaNs ignored; 0 when empty).
     pub fn max_abs_f64(&self) -> f64 {
         match self {
-            Value::Exact(t) => t
-                .data
-                .iter()
-                .map(|x| rat_to_f64(x).abs())
-                .fold(0.0, f64::max),
+            Value::Exact(t) => t.data.iter().map(|x| rat_to_f64(x).abs()).fold(0.0, f64::max),
             Value::Float(t) => t.data.iter().map(|x| x.abs()).fold(0.0, f64::max),
         }
     }
@@ -451,16 +387,10 @@ mod tests {
         Rat::new(n.into(), d.into())
     }
     fn exact(shape: &[usize], xs: &[(i64, i64)]) -> Value {
-        Value::Exact(Tensor::new(
-            shape.to_vec(),
-            xs.iter().map(|&(n, d)| q(n, d)).collect(),
-        ))
+        Value::Exact(Tensor::new(shape.to_vec(), xs.iter().map(|&(n, d)| q(n, d)).collect()))
     }
     fn random(shape: &[usize], rng: &mut fastrand::Rng) -> Value {
-        Value::from_f64(
-            shape,
-            (0..numel(shape)).map(|_| rng.f64() * 2.0 - 1.0).collect(),
-        )
+        Value::from_f64(shape, (0..numel(shape)).map(|_| rng.f64() * 2.0 - 1.0).collect())
     }
     fn mul(a: &Value, b: &Value) -> Value {
         a.zip(b, |x, y| Ok(Some(x * y)), |x, y| x * y).unwrap()
@@ -476,11 +406,7 @@ mod tests {
     /// the left, a column on the right).
     fn naive(a: &Value, b: &Value) -> Vec<f64> {
         let (a, b) = (a.to_f64(), b.to_f64());
-        let (m, k) = if a.shape.len() == 2 {
-            (a.shape[0], a.shape[1])
-        } else {
-            (1, a.shape[0])
-        };
+        let (m, k) = if a.shape.len() == 2 { (a.shape[0], a.shape[1]) } else { (1, a.shape[0]) };
         let n = if b.shape.len() == 2 { b.shape[1] } else { 1 };
         let mut c = vec![0.0; m * n];
         for i in 0..m {
@@ -495,12 +421,9 @@ mod tests {
     fn exact_arithmetic_stays_exact() {
         let p = mul(&exact(&[], &[(6, 5)]), &exact(&[], &[(3, 1)]));
         assert_eq!(p, Value::exact_scalar(q(18, 5)));
-        let s =
-            exact(&[], &[(1, 3)]).zip(&exact(&[], &[(1, 6)]), |x, y| Ok(Some(x + y)), |x, y| x + y);
+        let s = exact(&[], &[(1, 3)]).zip(&exact(&[], &[(1, 6)]), |x, y| Ok(Some(x + y)), |x, y| x + y);
         assert_eq!(s, Ok(Value::exact_scalar(q(1, 2))));
-        let sq = exact(&[2], &[(4, 9), (2, 1)])
-            .map(|x| Ok(rat_sqrt(x)), f64::sqrt)
-            .unwrap();
+        let sq = exact(&[2], &[(4, 9), (2, 1)]).map(|x| Ok(rat_sqrt(x)), f64::sqrt).unwrap();
         assert_eq!(sq, Value::from_f64(&[2], vec![2.0 / 3.0, 2f64.sqrt()]));
         let div = exact(&[2], &[(1, 1), (0, 1)]).map(|x| Err(format!("{x}")), |x| x);
         assert_eq!(div, Err("1".into()));
@@ -517,20 +440,11 @@ mod tests {
         assert_eq!(c.scalar_f64(), None);
         assert_eq!(c.to_f64().data[4..8], [20.0, 40.0, 60.0, 80.0]);
         let m = Value::from_f64(&[2, 2], vec![1.0, 2.0, 3.0, 4.0]);
-        assert_eq!(
-            mul(&Value::float_scalar(2.0), &m).to_f64().data,
-            vec![2.0, 4.0, 6.0, 8.0]
-        );
-        assert_eq!(
-            mul(&m, &exact(&[1, 1], &[(1, 2)])).to_f64().data,
-            vec![0.5, 1.0, 1.5, 2.0]
-        );
+        assert_eq!(mul(&Value::float_scalar(2.0), &m).to_f64().data, vec![2.0, 4.0, 6.0, 8.0]);
+        assert_eq!(mul(&m, &exact(&[1, 1], &[(1, 2)])).to_f64().data, vec![0.5, 1.0, 1.5, 2.0]);
         let e = m.zip(&b, |_, _| Ok(None), |x, _| x).unwrap_err();
         assert!(e.contains("[2, 2]") && e.contains("[4]"), "{e}");
-        assert_eq!(
-            a.broadcast_to(&[2, 3, 2]).map(|v| v.to_f64().data[2]),
-            Ok(2.0)
-        );
+        assert_eq!(a.broadcast_to(&[2, 3, 2]).map(|v| v.to_f64().data[2]), Ok(2.0));
         assert!(b.broadcast_to(&[3]).is_err());
     }
 
@@ -548,25 +462,16 @@ mod tests {
         for (sa, sb) in cases {
             let (a, b) = (random(sa, &mut rng), random(sb, &mut rng));
             let c = a.matmul(&b).unwrap();
-            let want: Vec<usize> = [sa.first().filter(|_| sa.len() == 2), sb.get(1)]
-                .into_iter()
-                .flatten()
-                .copied()
-                .collect();
+            let want: Vec<usize> =
+                [sa.first().filter(|_| sa.len() == 2), sb.get(1)].into_iter().flatten().copied().collect();
             assert_eq!(c.shape(), &want[..]);
             close(&c, &Value::from_f64(&want, naive(&a, &b)));
             let t = a.transpose().matmul_t(true, &b.transpose(), true).unwrap();
             close(&t, &c);
         }
-        let e = random(&[2, 3], &mut rng)
-            .matmul(&random(&[2], &mut rng))
-            .unwrap_err();
+        let e = random(&[2, 3], &mut rng).matmul(&random(&[2], &mut rng)).unwrap_err();
         assert!(e.contains("[2, 3]") && e.contains("[2]"), "{e}");
-        assert!(
-            Value::float_scalar(1.0)
-                .matmul(&Value::float_scalar(1.0))
-                .is_err()
-        );
+        assert!(Value::float_scalar(1.0).matmul(&Value::float_scalar(1.0)).is_err());
     }
 
     #[test]
@@ -579,14 +484,8 @@ mod tests {
         assert_eq!(a.diag(), Ok(exact(&[2], &[(1, 1), (1, 2)])));
         assert_eq!(v.diag().unwrap().diag(), Ok(v.clone()));
         assert_eq!(v.outer(&v).unwrap().shape(), &[2, 2]);
-        assert_eq!(
-            a.transpose(),
-            exact(&[2, 2], &[(1, 1), (3, 1), (2, 1), (1, 2)])
-        );
-        assert_eq!(
-            exact(&[2], &[(3, 1), (4, 1)]).norm_all(),
-            Value::exact_scalar(q(5, 1))
-        );
+        assert_eq!(a.transpose(), exact(&[2, 2], &[(1, 1), (3, 1), (2, 1), (1, 2)]));
+        assert_eq!(exact(&[2], &[(3, 1), (4, 1)]).norm_all(), Value::exact_scalar(q(5, 1)));
         assert_eq!(v.norm_all(), Value::float_scalar(2f64.sqrt()));
         assert_eq!(a.prod_all(), Value::exact_scalar(q(3, 1)));
         let s = Value::stack(&[v.clone(), Value::from_f64(&[2], vec![0.5, 0.25])]).unwrap();
@@ -600,10 +499,7 @@ mod tests {
         let s = x.sum_axes(&[0, 2]);
         assert_eq!(s, Value::from_f64(&[3], vec![60.0, 92.0, 124.0]));
         assert_eq!(x.sum_axes(&[0]).to_f64().data[0], 12.0);
-        assert_eq!(
-            x.sum_axes(&[1, 2]),
-            Value::from_f64(&[2], vec![66.0, 210.0])
-        );
+        assert_eq!(x.sum_axes(&[1, 2]), Value::from_f64(&[2], vec![66.0, 210.0]));
         assert_eq!(x.sum_all(), Value::float_scalar(276.0));
         let e = exact(&[2, 2], &[(1, 3), (1, 3), (1, 6), (1, 6)]);
         assert_eq!(e.sum_axes(&[0]), exact(&[2], &[(1, 2), (1, 2)]));
@@ -613,23 +509,13 @@ mod tests {
     fn scatter_is_the_adjoint_of_index() {
         let mut rng = fastrand::Rng::with_seed(9);
         let shape = [4, 5, 3];
-        let sels = [
-            Sel::Range {
-                start: 3,
-                step: -2,
-                len: 2,
-            },
-            Sel::At(1),
-        ];
+        let sels = [Sel::Range { start: 3, step: -2, len: 2 }, Sel::At(1)];
         let x = random(&shape, &mut rng);
         let ix = x.index(&sels);
         assert_eq!(ix.shape(), &[2, 3]);
         let g = random(ix.shape(), &mut rng);
         let lhs = mul(&ix, &g).sum_all().scalar_f64().unwrap();
-        let rhs = mul(&x, &g.scatter(&sels, &shape))
-            .sum_all()
-            .scalar_f64()
-            .unwrap();
+        let rhs = mul(&x, &g.scatter(&sels, &shape)).sum_all().scalar_f64().unwrap();
         assert!((lhs - rhs).abs() < 1e-12);
         assert_eq!(x.index(&sels).to_f64().data[0], x.to_f64().data[3 * 15 + 3]);
     }
@@ -640,17 +526,9 @@ mod tests {
         assert_eq!(x.logsumexp_all(), Value::float_scalar(1000.0 + 2f64.ln()));
         let s = x.softmax_last().to_f64().data;
         assert_eq!(s, vec![0.5, 0.5, 0.0]);
-        let m = Value::from_f64(&[2, 2], vec![1000.0, 0.0, 0.0, 0.0])
-            .softmax_last()
-            .to_f64();
+        let m = Value::from_f64(&[2, 2], vec![1000.0, 0.0, 0.0, 0.0]).softmax_last().to_f64();
         assert_eq!(m.data, vec![1.0, 0.0, 0.5, 0.5]);
-        assert_eq!(
-            Value::exact_scalar(q(7, 1)).softmax_last(),
-            Value::exact_scalar(q(1, 1))
-        );
-        assert_eq!(
-            exact(&[1], &[(7, 1)]).logsumexp_all(),
-            Value::exact_scalar(q(7, 1))
-        );
+        assert_eq!(Value::exact_scalar(q(7, 1)).softmax_last(), Value::exact_scalar(q(1, 1)));
+        assert_eq!(exact(&[1], &[(7, 1)]).logsumexp_all(), Value::exact_scalar(q(7, 1)));
     }
 }

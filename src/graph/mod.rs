@@ -49,19 +49,12 @@ impl Graph {
 
     /// The node with this op, inputs and shape: the existing one if any.
     pub fn intern(&mut self, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>) -> NodeId {
-        let node = Node {
-            op,
-            inputs: inputs.into(),
-            shape: shape.into(),
-        };
+        let node = Node { op, inputs: inputs.into(), shape: shape.into() };
         if let Some(&id) = self.interned.get(&node) {
             return id;
         }
         let id = NodeId(self.nodes.len() as u32);
-        debug_assert!(
-            node.inputs.iter().all(|i| *i < id),
-            "inputs come before users"
-        );
+        debug_assert!(node.inputs.iter().all(|i| *i < id), "inputs come before users");
         self.nodes.push(node.clone());
         self.interned.insert(node, id);
         id

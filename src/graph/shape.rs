@@ -58,11 +58,7 @@ pub enum Sel {
     /// One position; the axis disappears.
     At(usize),
     /// Positions `start, start+step, ...` (`len` of them); the axis stays.
-    Range {
-        start: usize,
-        step: isize,
-        len: usize,
-    },
+    Range { start: usize, step: isize, len: usize },
 }
 
 impl Sel {
@@ -70,9 +66,9 @@ impl Sel {
     pub fn positions(&self) -> Vec<usize> {
         match *self {
             Sel::At(i) => vec![i],
-            Sel::Range { start, step, len } => (0..len)
-                .map(|k| (start as isize + step * k as isize) as usize)
-                .collect(),
+            Sel::Range { start, step, len } => {
+                (0..len).map(|k| (start as isize + step * k as isize) as usize).collect()
+            }
         }
     }
 
@@ -84,12 +80,7 @@ impl Sel {
 
     /// Resolves a Python slice `start:stop:step` on an axis of length `n`,
     /// clamping as Python does. `None` for a zero step.
-    pub fn slice(
-        start: Option<i64>,
-        stop: Option<i64>,
-        step: Option<i64>,
-        n: usize,
-    ) -> Option<Sel> {
+    pub fn slice(start: Option<i64>, stop: Option<i64>, step: Option<i64>, n: usize) -> Option<Sel> {
         let step = step.unwrap_or(1);
         if step == 0 {
             return None;
@@ -100,16 +91,9 @@ impl Sel {
         let (lo, hi) = if step > 0 { (0, n) } else { (-1, n - 1) };
         let start = start.map_or(if step > 0 { lo } else { hi }, |s| clamp(norm(s), lo, hi));
         let stop = stop.map_or(if step > 0 { hi } else { lo }, |s| clamp(norm(s), lo, hi));
-        let len = if step > 0 {
-            (stop - start + step - 1).max(0) / step
-        } else {
-            (start - stop - step - 1).max(0) / -step
-        };
-        Some(Sel::Range {
-            start: start.max(0) as usize,
-            step: step as isize,
-            len: len as usize,
-        })
+        let len =
+            if step > 0 { (stop - start + step - 1).max(0) / step } else { (start - stop - step - 1).max(0) / -step };
+        Some(Sel::Range { start: start.max(0) as usize, step: step as isize, len: len as usize })
     }
 }
 
@@ -141,22 +125,10 @@ mod tests {
 
     #[test]
     fn slices_clamp_like_python() {
-        assert_eq!(
-            Sel::slice(Some(1), Some(3), None, 5).unwrap().positions(),
-            vec![1, 2]
-        );
-        assert_eq!(
-            Sel::slice(None, None, Some(-1), 3).unwrap().positions(),
-            vec![2, 1, 0]
-        );
-        assert_eq!(
-            Sel::slice(Some(-2), None, None, 4).unwrap().positions(),
-            vec![2, 3]
-        );
-        assert_eq!(
-            Sel::slice(Some(7), Some(9), None, 4).unwrap().positions(),
-            Vec::<usize>::new()
-        );
+        assert_eq!(Sel::slice(Some(1), Some(3), None, 5).unwrap().positions(), vec![1, 2]);
+        assert_eq!(Sel::slice(None, None, Some(-1), 3).unwrap().positions(), vec![2, 1, 0]);
+        assert_eq!(Sel::slice(Some(-2), None, None, 4).unwrap().positions(), vec![2, 3]);
+        assert_eq!(Sel::slice(Some(7), Some(9), None, 4).unwrap().positions(), Vec::<usize>::new());
         assert_eq!(Sel::at(-1, 3), Some(Sel::At(2)));
         assert_eq!(Sel::at(3, 3), None);
     }

@@ -51,17 +51,8 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
     if let Some(user) = lw.env.funcs.get(&f.name) {
         let user = user.clone();
         arity(f, args, user.params.len())?;
-        let ids = args
-            .iter()
-            .map(|a| lw.expr(a))
-            .collect::<Result<Vec<_>>>()?;
-        return lw.call_user(&user, ids).map_err(|err| {
-            if err.span == Span::default() {
-                err.at(span)
-            } else {
-                err
-            }
-        });
+        let ids = args.iter().map(|a| lw.expr(a)).collect::<Result<Vec<_>>>()?;
+        return lw.call_user(&user, ids).map_err(|err| if err.span == Span::default() { err.at(span) } else { err });
     }
     if let Some(func) = Func::from_name(&f.name) {
         arity(f, args, 1)?;
@@ -71,9 +62,7 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
     let r = match f.name.as_str() {
         "max" | "min" | "pow" | "dot" | "outer" => binary(lw, f, args),
         "sum" => sum(lw, f, args, span),
-        "mean" | "prod" | "norm" | "logsumexp" | "softmax" | "transpose" | "diag" | "trace" => {
-            unary(lw, f, args)
-        }
+        "mean" | "prod" | "norm" | "logsumexp" | "softmax" | "transpose" | "diag" | "trace" => unary(lw, f, args),
         "zeros" | "ones" | "randn" | "rand" => {
             let shape = dims(lw, args, f)?;
             Ok(constructor(lw, &f.name, shape))
@@ -90,13 +79,7 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         "grad" => grad(lw, f, args),
         _ => Err(unknown(lw, f)),
     };
-    r.map_err(|e| {
-        if e.span == Span::default() {
-            e.at(span)
-        } else {
-            e
-        }
-    })
+    r.map_err(|e| if e.span == Span::default() { e.at(span) } else { e })
 }
 
 fn arity(f: &Ident, args: &[Expr], n: usize) -> Result<()> {
@@ -104,10 +87,7 @@ fn arity(f: &Ident, args: &[Expr], n: usize) -> Result<()> {
         return Ok(());
     }
     let plural = if n == 1 { "argument" } else { "arguments" };
-    Err(Error::usage(
-        f.span,
-        format!("`{}` takes {n} {plural}, got {}", f.name, args.len()),
-    ))
+    Err(Error::usage(f.span, format!("`{}` takes {n} {plural}, got {}", f.name, args.len())))
 }
 
 fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
@@ -156,10 +136,7 @@ fn sum(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
         let k = constant_int(lw.graph, id, e.span, "an axis")?;
         let k = if k < 0 { k + rank } else { k };
         if !(0..rank).contains(&k) {
-            return Err(Error::shape(
-                e.span,
-                format!("axis {k} is out of range for a value of rank {rank}"),
-            ));
+            return Err(Error::shape(e.span, format!("axis {k} is out of range for a value of rank {rank}")));
         }
         ks.push(k as usize);
     }
@@ -169,32 +146,20 @@ fn sum(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
 /// Dimensions given as constant positive integers.
 fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
     if args.is_empty() {
-        return Err(Error::usage(
-            f.span,
-            format!("`{}` needs at least one dimension", f.name),
-        ));
+        return Err(Error::usage(f.span, format!("`{}` needs at least one dimension", f.name)));
     }
     let mut shape = Vec::new();
     for e in args {
         let id = lw.expr(e)?;
         let d = constant_int(lw.graph, id, e.span, "a dimension")?;
         if d < 1 {
-            return Err(Error::usage(
-                e.span,
-                format!("a dimension must be positive, got {d}"),
-            ));
+            return Err(Error::usage(e.span, format!("a dimension must be positive, got {d}")));
         }
         shape.push(d as usize);
     }
-    let n = shape
-        .iter()
-        .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .unwrap_or(usize::MAX);
+    let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).unwrap_or(usize::MAX);
     if n > MAX_ELEMENTS {
-        return Err(Error::limit(
-            f.span,
-            format!("{n} elements is over the limit of {MAX_ELEMENTS}"),
-        ));
+        return Err(Error::limit(f.span, format!("{n} elements is over the limit of {MAX_ELEMENTS}")));
     }
     Ok(shape)
 }
@@ -217,10 +182,7 @@ fn constructor(lw: &mut Lower, name: &str, shape: Shape) -> NodeId {
 
 fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     let Some((x, rest)) = args.split_first() else {
-        return Err(Error::usage(
-            f.span,
-            "reshape(x, dims...) needs a value and dimensions",
-        ));
+        return Err(Error::usage(f.span, "reshape(x, dims...) needs a value and dimensions"));
     };
     let a = lw.expr(x)?;
     let shape = dims(lw, rest, f)?;
@@ -230,13 +192,9 @@ fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
 fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 1)?;
     let ExprKind::Str(path) = &args[0].kind else {
-        return Err(Error::usage(
-            args[0].span,
-            "load takes a file name in quotes: load(\"data.npy\")",
-        ));
+        return Err(Error::usage(args[0].span, "load takes a file name in quotes: load(\"data.npy\")"));
     };
-    let v = crate::eval::data::load(std::path::Path::new(path))
-        .map_err(|m| Error::io(args[0].span, m))?;
+    let v = crate::eval::data::load(std::path::Path::new(path)).map_err(|m| Error::io(args[0].span, m))?;
     Ok(lw.graph.data(v))
 }
 
@@ -248,19 +206,10 @@ fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
             ExprKind::Call(..) => "a function call",
             _ => "an expression",
         };
-        return Err(Error::usage(
-            args[1].span,
-            format!("grad(f, v) needs a variable name as v, not {what}"),
-        ));
+        return Err(Error::usage(args[1].span, format!("grad(f, v) needs a variable name as v, not {what}")));
     };
     let body = lw.expr(&args[0])?;
-    lw.grad(
-        body,
-        &Ident {
-            name: v.clone(),
-            span: args[1].span,
-        },
-    )
+    lw.grad(body, &Ident { name: v.clone(), span: args[1].span })
 }
 
 fn unknown(lw: &Lower, f: &Ident) -> Error {
@@ -283,19 +232,26 @@ pub fn nearest(name: &str, known: &[String]) -> Option<String> {
         .map(|(_, k)| k.clone())
 }
 
+/// Edit distance counting a swap of neighbours as one edit (`sni` is one
+/// edit from `sin`), as typos usually are.
 fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for j in 0..b.len() {
-            let cur = row[j + 1];
-            row[j + 1] = (prev + usize::from(ca != b[j]))
-                .min(row[j] + 1)
-                .min(cur + 1);
-            prev = cur;
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for j in 0..=b.len() {
+        d[0][j] = j;
+    }
+    for i in 1..=a.len() {
+        for j in 1..=b.len() {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut best = (d[i - 1][j] + 1).min(d[i][j - 1] + 1).min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                best = best.min(d[i - 2][j - 2] + 1);
+            }
+            d[i][j] = best;
         }
     }
-    row[b.len()]
+    d[a.len()][b.len()]
 }

@@ -28,23 +28,14 @@ pub fn lower(lw: &mut Lower, a: &Expr, items: &[IndexItem], span: Span) -> Resul
             IndexItem::At(e) => {
                 let i = int(lw, e)?;
                 Sel::at(i, n).ok_or_else(|| {
-                    Error::shape(
-                        e.span,
-                        format!("index {i} is out of range for axis {axis} of size {n}"),
-                    )
+                    Error::shape(e.span, format!("index {i} is out of range for axis {axis} of size {n}"))
                 })?
             }
-            IndexItem::Slice {
-                start,
-                stop,
-                step,
-                span,
-            } => {
+            IndexItem::Slice { start, stop, step, span } => {
                 let start = start.as_ref().map(|e| int(lw, e)).transpose()?;
                 let stop = stop.as_ref().map(|e| int(lw, e)).transpose()?;
                 let step = step.as_ref().map(|e| int(lw, e)).transpose()?;
-                Sel::slice(start, stop, step, n)
-                    .ok_or_else(|| Error::usage(*span, "slice step cannot be zero"))?
+                Sel::slice(start, stop, step, n).ok_or_else(|| Error::usage(*span, "slice step cannot be zero"))?
             }
         };
         sels.push(sel);

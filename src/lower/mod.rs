@@ -30,28 +30,17 @@ pub struct UserFn {
 /// reflects the shapes and values of the moment it is used.
 #[derive(Clone, Debug)]
 pub enum Recipe {
-    Expr {
-        expr: Expr,
-        src: String,
-    },
-    Grad {
-        expr: Expr,
-        src: String,
-        wrt: Ident,
-    },
-    Hessian {
-        expr: Expr,
-        src: String,
-        wrt: [Ident; 2],
-    },
+    Expr { expr: Expr, src: String },
+    Grad { expr: Expr, src: String, wrt: Ident },
+    Hessian { expr: Expr, src: String, wrt: [Ident; 2] },
 }
 
 impl Recipe {
     pub fn expr(&self) -> (&Expr, &str) {
         match self {
-            Recipe::Expr { expr, src }
-            | Recipe::Grad { expr, src, .. }
-            | Recipe::Hessian { expr, src, .. } => (expr, src),
+            Recipe::Expr { expr, src } | Recipe::Grad { expr, src, .. } | Recipe::Hessian { expr, src, .. } => {
+                (expr, src)
+            }
         }
     }
 }
@@ -87,11 +76,7 @@ pub const MAX_EXPANSION: usize = 100_000;
 
 enum Scope {
     /// `where` bindings: their expressions and those already lowered.
-    Where {
-        defs: Vec<(String, Expr)>,
-        done: HashMap<String, NodeId>,
-        busy: HashSet<String>,
-    },
+    Where { defs: Vec<(String, Expr)>, done: HashMap<String, NodeId>, busy: HashSet<String> },
     /// Parameters of a user function being expanded.
     Params(HashMap<String, NodeId>),
     /// Hides the scopes outside a function body.
@@ -118,25 +103,15 @@ impl<'a> Lower<'a> {
         rng: &'a mut Rng,
         src: &'a str,
     ) -> Lower<'a> {
-        Lower {
-            graph,
-            env,
-            memo,
-            rng,
-            src,
-            scopes: Vec::new(),
-            depth: 0,
-        }
+        Lower { graph, env, memo, rng, src, scopes: Vec::new(), depth: 0 }
     }
 
     pub fn expr(&mut self, e: &Expr) -> Result<NodeId> {
+        crate::interrupt::check()?;
         self.depth += 1;
         if self.depth > MAX_EXPANSION {
             self.depth -= 1;
-            return Err(Error::limit(
-                e.span,
-                format!("expansion nested deeper than {MAX_EXPANSION} levels"),
-            ));
+            return Err(Error::limit(e.span, format!("expansion nested deeper than {MAX_EXPANSION} levels")));
         }
         let r = self.expr_inner(e);
         self.depth -= 1;
@@ -147,10 +122,7 @@ impl<'a> Lower<'a> {
         let span = e.span;
         match &e.kind {
             ExprKind::Num(r) => Ok(self.graph.num(r.clone())),
-            ExprKind::Str(_) => Err(Error::usage(
-                span,
-                "a string is only allowed as the argument of load(...)",
-            )),
+            ExprKind::Str(_) => Err(Error::usage(span, "a string is only allowed as the argument of load(...)")),
             ExprKind::Name(name) => self.name(name, span),
             ExprKind::Result(n) => self.result(*n, span),
             ExprKind::Neg(a) => {
@@ -164,23 +136,13 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Call(f, args) => builtins::call(self, f, args, span),
             ExprKind::Tensor(items) => {
-                let ids = items
-                    .iter()
-                    .map(|i| self.expr(i))
-                    .collect::<Result<Vec<_>>>()?;
+                let ids = items.iter().map(|i| self.expr(i)).collect::<Result<Vec<_>>>()?;
                 self.graph.stack(&ids).map_err(|err| err.at(span))
             }
             ExprKind::Index(a, items) => index::lower(self, a, items, span),
             ExprKind::Where(body, defs) => {
-                let defs = defs
-                    .iter()
-                    .map(|(i, e)| (i.name.clone(), e.clone()))
-                    .collect();
-                self.scopes.push(Scope::Where {
-                    defs,
-                    done: HashMap::new(),
-                    busy: HashSet::new(),
-                });
+                let defs = defs.iter().map(|(i, e)| (i.name.clone(), e.clone())).collect();
+                self.scopes.push(Scope::Where { defs, done: HashMap::new(), busy: HashSet::new() });
                 let r = self.expr(body);
                 self.scopes.pop();
                 r
@@ -220,10 +182,7 @@ impl<'a> Lower<'a> {
         }
         if name == "ans" {
             return match self.env.results.len() {
-                0 => Err(Error::name(
-                    span,
-                    "`ans` has no value yet: no result so far",
-                )),
+                0 => Err(Error::name(span, "`ans` has no value yet: no result so far")),
                 n => self.result(n, span),
             };
         }
@@ -234,10 +193,7 @@ impl<'a> Lower<'a> {
             return self.formula(name, expr, span);
         }
         if builtins::is_builtin(name) || self.env.funcs.contains_key(name) {
-            return Err(Error::name(
-                span,
-                format!("`{name}` is a function; call it as {name}(...)"),
-            ));
+            return Err(Error::name(span, format!("`{name}` is a function; call it as {name}(...)")));
         }
         let shape = match (self.env.values.get(name), self.env.decls.get(name)) {
             (Some(v), _) => v.shape().to_vec(),
@@ -252,20 +208,13 @@ impl<'a> Lower<'a> {
             return Ok(id);
         }
         if !self.memo.in_progress.insert(name.to_string()) {
-            return Err(Error::name(
-                span,
-                format!("`{name}` is defined in terms of itself"),
-            ));
+            return Err(Error::name(span, format!("`{name}` is defined in terms of itself")));
         }
         // A formula's names are global: hide the caller's local scopes.
         let saved = std::mem::take(&mut self.scopes);
-        let r = self.expr(expr).map_err(|err| {
-            if err.kind == crate::error::ErrorKind::Limit {
-                err
-            } else {
-                relabel(err, name, span)
-            }
-        });
+        let r = self
+            .expr(expr)
+            .map_err(|err| if err.kind == crate::error::ErrorKind::Limit { err } else { relabel(err, name, span) });
         self.scopes = saved;
         self.memo.in_progress.remove(name);
         let id = r?;
@@ -278,18 +227,9 @@ impl<'a> Lower<'a> {
         if let Some(&id) = self.memo.results.get(&n) {
             return Ok(id);
         }
-        let recipe = n
-            .checked_sub(1)
-            .and_then(|k| self.env.results.get(k))
-            .ok_or_else(|| {
-                Error::name(
-                    span,
-                    format!(
-                        "there is no result ${n} (results so far: {})",
-                        self.env.results.len()
-                    ),
-                )
-            })?;
+        let recipe = n.checked_sub(1).and_then(|k| self.env.results.get(k)).ok_or_else(|| {
+            Error::name(span, format!("there is no result ${n} (results so far: {})", self.env.results.len()))
+        })?;
         let saved = std::mem::take(&mut self.scopes);
         let r = self.recipe(recipe).map_err(|err| err.at(span));
         self.scopes = saved;
@@ -337,10 +277,7 @@ impl<'a> Lower<'a> {
         if let Some(what) = what {
             return Err(Error::usage(
                 v.span,
-                format!(
-                    "cannot differentiate with respect to `{}`: it is {what}, not a variable",
-                    v.name
-                ),
+                format!("cannot differentiate with respect to `{}`: it is {what}, not a variable", v.name),
             ));
         }
         self.name(&v.name, v.span)
@@ -365,10 +302,7 @@ impl<'a> Lower<'a> {
                     };
                     let e = e.clone();
                     if !busy.insert(name.to_string()) {
-                        return Err(Error::name(
-                            span,
-                            format!("`{name}` is defined in terms of itself"),
-                        ));
+                        return Err(Error::name(span, format!("`{name}` is defined in terms of itself")));
                     }
                     // Lower the binding with only the scopes up to its own.
                     let rest = self.scopes.split_off(k + 1);
@@ -402,11 +336,7 @@ impl<'a> Lower<'a> {
 /// An error inside a formula, told at the place the formula is used.
 fn relabel(err: Error, name: &str, span: Span) -> Error {
     let message = format!("in `{name}`: {}", err.message);
-    Error {
-        message,
-        span,
-        ..err
-    }
+    Error { message, span, ..err }
 }
 
 /// The integer value of a constant argument (`zeros(3)`, `x[1]`, axes).

@@ -42,13 +42,8 @@ fn walk(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Ref>) {
             for item in items {
                 match item {
                     IndexItem::At(x) => walk(x, bound, out),
-                    IndexItem::Slice {
-                        start, stop, step, ..
-                    } => {
-                        [start, stop, step]
-                            .into_iter()
-                            .flatten()
-                            .for_each(|x| walk(x, bound, out));
+                    IndexItem::Slice { start, stop, step, .. } => {
+                        [start, stop, step].into_iter().flatten().for_each(|x| walk(x, bound, out));
                     }
                 }
             }
@@ -88,13 +83,8 @@ fn pin(e: &mut Expr, n: usize) {
             for item in items {
                 match item {
                     IndexItem::At(x) => pin(x, n),
-                    IndexItem::Slice {
-                        start, stop, step, ..
-                    } => {
-                        [start, stop, step]
-                            .into_iter()
-                            .flatten()
-                            .for_each(|x| pin(x, n));
+                    IndexItem::Slice { start, stop, step, .. } => {
+                        [start, stop, step].into_iter().flatten().for_each(|x| pin(x, n));
                     }
                 }
             }

@@ -52,23 +52,15 @@ pub fn eval(op: &Op, shape: &[usize], args: &[&Value]) -> Result<Value, String> 
         Op::Mul { coeff, exps } => eval_product(coeff, exps, shape, args),
         Op::Pow => {
             let (a, b) = two(args)?;
-            a.zip(b, |x, y| exact_pow_value(x, y), f64::powf)
+            a.zip(b, exact_pow_value, f64::powf)
         }
         Op::Max => {
             let (a, b) = two(args)?;
-            a.zip(
-                b,
-                |x, y| Ok(Some(if x >= y { x.clone() } else { y.clone() })),
-                f64_max,
-            )
+            a.zip(b, |x, y| Ok(Some(if x >= y { x.clone() } else { y.clone() })), f64_max)
         }
         Op::Min => {
             let (a, b) = two(args)?;
-            a.zip(
-                b,
-                |x, y| Ok(Some(if x <= y { x.clone() } else { y.clone() })),
-                f64_min,
-            )
+            a.zip(b, |x, y| Ok(Some(if x <= y { x.clone() } else { y.clone() })), f64_min)
         }
         _ => Err(format!("{} is not arithmetic", op.label())),
     }
@@ -99,12 +91,7 @@ fn exact_pow_value(x: &Rat, y: &Rat) -> Result<Option<Rat>, String> {
     exact_pow(x, y).map_err(|e| e.message)
 }
 
-fn eval_sum(
-    coeffs: &[Rat],
-    constant: &Rat,
-    shape: &[usize],
-    args: &[&Value],
-) -> Result<Value, String> {
+fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) -> Result<Value, String> {
     let mut acc = Value::filled(constant, &[]);
     for (v, c) in args.iter().zip(coeffs) {
         acc = if c.is_one() {
@@ -119,12 +106,7 @@ fn eval_sum(
     acc.broadcast_to(shape)
 }
 
-fn eval_product(
-    coeff: &Rat,
-    exps: &[Rat],
-    shape: &[usize],
-    args: &[&Value],
-) -> Result<Value, String> {
+fn eval_product(coeff: &Rat, exps: &[Rat], shape: &[usize], args: &[&Value]) -> Result<Value, String> {
     let mut acc = Value::filled(coeff, &[]);
     for (v, e) in args.iter().zip(exps) {
         let powered;
@@ -145,49 +127,32 @@ pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
     if *e == -Rat::one() {
         return v.map(
             |x| {
-                if x.is_zero() {
-                    Err("division by zero".into())
-                } else {
-                    Ok(Some(x.recip()))
-                }
+                if x.is_zero() { Err("division by zero".into()) } else { Ok(Some(x.recip())) }
             },
             |x| 1.0 / x,
         );
     }
     if e.is_integer() {
         let n = e.to_i32().unwrap_or(i32::MAX);
-        return v.map(
-            |x| exact_pow(x, e).map_err(|err| err.message),
-            move |x| x.powi(n),
-        );
+        return v.map(|x| exact_pow(x, e).map_err(|err| err.message), move |x| x.powi(n));
     }
     if *e == Rat::new(1.into(), 2.into()) {
         return v.map(|x| exact_pow(x, e).map_err(|err| err.message), f64::sqrt);
     }
-    v.map(
-        |x| exact_pow(x, e).map_err(|err| err.message),
-        move |x| x.powf(ef),
-    )
+    v.map(|x| exact_pow(x, e).map_err(|err| err.message), move |x| x.powf(ef))
 }
 
 pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
     let inputs = graph.inputs(node).to_vec();
-    let x = inputs
-        .get(which)
-        .copied()
-        .ok_or_else(|| internal("input out of range"))?;
+    let x = inputs.get(which).copied().ok_or_else(|| internal("input out of range"))?;
     let local = match op {
         Op::Add { coeffs, .. } => {
-            let c = coeffs
-                .get(which)
-                .cloned()
-                .ok_or_else(|| internal("coefficient"))?;
+            let c = coeffs.get(which).cloned().ok_or_else(|| internal("coefficient"))?;
             graph.scale(g, c)?
         }
         Op::Mul { coeff, exps } => {
             // ∂/∂xᵢ of k·Π xⱼ^eⱼ is k·eᵢ·xᵢ^(eᵢ-1)·Π_{j≠i} xⱼ^eⱼ.
-            let mut factors: Vec<(NodeId, Rat)> =
-                inputs.iter().copied().zip(exps.iter().cloned()).collect();
+            let mut factors: Vec<(NodeId, Rat)> = inputs.iter().copied().zip(exps.iter().cloned()).collect();
             let e = factors[which].1.clone();
             factors[which].1 = &e - rat(1);
             factors.push((g, rat(1)));
@@ -197,11 +162,7 @@ pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) 
         Op::Max | Op::Min => {
             // Ties send the gradient to the first operand (SPEC §2).
             let (a, b) = (inputs[0], inputs[1]);
-            let d = if *op == Op::Max {
-                graph.sub(b, a)?
-            } else {
-                graph.sub(a, b)?
-            };
+            let d = if *op == Op::Max { graph.sub(b, a)? } else { graph.sub(a, b)? };
             let other_wins = graph.func(Func::Step, d)?;
             let mask = if which == 0 {
                 graph.sum(&[(other_wins, rat(-1))]).and_then(|m| {
@@ -219,13 +180,7 @@ pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) 
     graph.unbroadcast(local, &shape)
 }
 
-fn pow_bprop(
-    graph: &mut Graph,
-    node: NodeId,
-    inputs: &[NodeId],
-    which: usize,
-    g: NodeId,
-) -> Result<NodeId> {
+fn pow_bprop(graph: &mut Graph, node: NodeId, inputs: &[NodeId], which: usize, g: NodeId) -> Result<NodeId> {
     let (a, b) = (inputs[0], inputs[1]);
     if which == 0 {
         // b·a^(b-1), written as b·(a^b)/a would fail at a = 0.
@@ -240,9 +195,5 @@ fn pow_bprop(
 }
 
 pub(crate) fn internal(what: &str) -> Error {
-    Error::new(
-        crate::error::ErrorKind::Usage,
-        Span::default(),
-        format!("internal error in a derivative rule: {what}"),
-    )
+    Error::new(crate::error::ErrorKind::Usage, Span::default(), format!("internal error in a derivative rule: {what}"))
 }

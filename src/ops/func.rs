@@ -122,9 +122,7 @@ impl Func {
                 }
             }
             Func::Relu => {
-                if x > 0.0 {
-                    x
-                } else if x.is_nan() {
+                if x > 0.0 || x.is_nan() {
                     x
                 } else {
                     0.0
@@ -156,15 +154,9 @@ impl Func {
                 0
             }),
             Func::Step => int(if x.is_positive() { 1 } else { 0 }),
-            Func::Relu => Some(if x.is_positive() {
-                x.clone()
-            } else {
-                Rat::zero()
-            }),
+            Func::Relu => Some(if x.is_positive() { x.clone() } else { Rat::zero() }),
             Func::Exp | Func::Cos | Func::Cosh if zero => int(1),
-            Func::Sin | Func::Tan | Func::Asin | Func::Atan | Func::Sinh | Func::Tanh if zero => {
-                int(0)
-            }
+            Func::Sin | Func::Tan | Func::Asin | Func::Atan | Func::Sinh | Func::Tanh if zero => int(0),
             Func::Log | Func::Acos if x.is_one() => int(0),
             Func::Sigmoid if zero => Some(Rat::new(1.into(), 2.into())),
             _ => None,

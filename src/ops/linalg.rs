@@ -70,11 +70,7 @@ impl Graph {
                 }
                 Ok(self.intern(Op::Outer, vec![a, b], vec![*m, *n]))
             }
-            _ => Err(shape_err(format!(
-                "outer needs two vectors, got shapes {} and {}",
-                show(&sa),
-                show(&sb)
-            ))),
+            _ => Err(shape_err(format!("outer needs two vectors, got shapes {} and {}", show(&sa), show(&sb)))),
         }
     }
 
@@ -84,17 +80,10 @@ impl Graph {
             [n] => vec![*n, *n],
             [m, n] => vec![(*m).min(*n)],
             _ => {
-                return Err(shape_err(format!(
-                    "diag needs a vector or a matrix, got shape {}",
-                    show(&s)
-                )));
+                return Err(shape_err(format!("diag needs a vector or a matrix, got shape {}", show(&s))));
             }
         };
-        if let Some(r) = self
-            .as_num(a)
-            .cloned()
-            .filter(|r| num_traits::Zero::is_zero(r) || s.len() == 2)
-        {
+        if let Some(r) = self.as_num(a).cloned().filter(|r| num_traits::Zero::is_zero(r) || s.len() == 2) {
             return Ok(self.filled(r, shape));
         }
         if *self.op(a) == Op::Eye {
@@ -112,10 +101,7 @@ impl Graph {
                 }
                 Ok(self.intern(Op::Trace, vec![a], vec![]))
             }
-            _ => Err(shape_err(format!(
-                "trace needs a square matrix, got shape {}",
-                show(&s)
-            ))),
+            _ => Err(shape_err(format!("trace needs a square matrix, got shape {}", show(&s)))),
         }
     }
 
@@ -165,13 +151,7 @@ pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) 
     }
 }
 
-fn matmul_bprop(
-    graph: &mut Graph,
-    a: NodeId,
-    b: NodeId,
-    which: usize,
-    g: NodeId,
-) -> Result<NodeId> {
+fn matmul_bprop(graph: &mut Graph, a: NodeId, b: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
     let (ra, rb) = (graph.shape(a).len(), graph.shape(b).len());
     match (ra, rb, which) {
         (1, 1, 0) => graph.mul(g, b),

@@ -67,10 +67,7 @@ pub enum Op {
 impl Op {
     /// Leaves have no inputs and no derivative rule.
     pub fn is_leaf(&self) -> bool {
-        matches!(
-            self,
-            Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_)
-        )
+        matches!(self, Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_))
     }
 
     /// A short name for listings (`:trace`, the pane, DOT).
@@ -110,22 +107,12 @@ impl Op {
 pub fn bprop(graph: &mut Graph, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
     let op = graph.op(node).clone();
     match op {
-        Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min => {
-            arith::bprop(graph, &op, node, which, g)
-        }
+        Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min => arith::bprop(graph, &op, node, which, g),
         Op::Fn(f) => elementwise::bprop(graph, f, node, g),
-        Op::Sum(_) | Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax => {
-            reduce::bprop(graph, &op, node, g)
-        }
-        Op::MatMul | Op::Transpose | Op::Outer | Op::Diag | Op::Trace => {
-            linalg::bprop(graph, &op, node, which, g)
-        }
-        Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => {
-            tensor::bprop(graph, &op, node, which, g)
-        }
-        Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_) => {
-            Ok(graph.zeros(graph.shape(node).to_vec()))
-        }
+        Op::Sum(_) | Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax => reduce::bprop(graph, &op, node, g),
+        Op::MatMul | Op::Transpose | Op::Outer | Op::Diag | Op::Trace => linalg::bprop(graph, &op, node, which, g),
+        Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => tensor::bprop(graph, &op, node, which, g),
+        Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_) => Ok(graph.zeros(graph.shape(node).to_vec())),
     }
 }
 
@@ -138,23 +125,17 @@ pub fn eval(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<Value, Strin
         Op::Eye => Ok(tensor::eye_value(n.shape.first().copied().unwrap_or(0))),
         Op::Pi => Ok(Value::float_scalar(std::f64::consts::PI)),
         Op::Var(name) => Err(format!("`{name}` has no value")),
-        Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min => {
-            arith::eval(&n.op, &n.shape, args)
-        }
+        Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min => arith::eval(&n.op, &n.shape, args),
         Op::Fn(f) => elementwise::eval(*f, args),
         Op::Sum(_) | Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax => reduce::eval(&n.op, args),
         Op::MatMul | Op::Transpose | Op::Outer | Op::Diag | Op::Trace => linalg::eval(&n.op, args),
-        Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => {
-            tensor::eval(&n.op, &n.shape, args)
-        }
+        Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => tensor::eval(&n.op, &n.shape, args),
     }
 }
 
 /// The one argument of a unary op's numeric rule.
 fn one<'a>(args: &[&'a Value]) -> Result<&'a Value, String> {
-    args.first()
-        .copied()
-        .ok_or_else(|| "missing argument".to_string())
+    args.first().copied().ok_or_else(|| "missing argument".to_string())
 }
 
 /// The two arguments of a binary op's numeric rule.

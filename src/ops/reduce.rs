@@ -24,19 +24,13 @@ impl Graph {
         if let Some(&bad) = axes.iter().find(|&&k| k >= shape.len()) {
             return Err(Error::shape(
                 Span::default(),
-                format!(
-                    "axis {bad} is out of range for a value of rank {}",
-                    shape.len()
-                ),
+                format!("axis {bad} is out of range for a value of rank {}", shape.len()),
             ));
         }
         if axes.is_empty() {
             return Ok(a);
         }
-        let kept: Vec<usize> = (0..shape.len())
-            .filter(|k| !axes.contains(k))
-            .map(|k| shape[k])
-            .collect();
+        let kept: Vec<usize> = (0..shape.len()).filter(|k| !axes.contains(k)).map(|k| shape[k]).collect();
         let count: usize = axes.iter().map(|&k| shape[k]).product();
         match self.op(a).clone() {
             // sum of a constant is the constant times the count
@@ -66,11 +60,7 @@ impl Graph {
                 _ => Ok(a),
             };
         }
-        let shape = if op == Op::Softmax {
-            self.shape(a).to_vec()
-        } else {
-            vec![]
-        };
+        let shape = if op == Op::Softmax { self.shape(a).to_vec() } else { vec![] };
         Ok(self.intern(op, vec![a], shape))
     }
 }
@@ -91,11 +81,10 @@ pub fn bprop(graph: &mut Graph, op: &Op, y: NodeId, g: NodeId) -> Result<NodeId>
     let x = graph.inputs(y)[0];
     let xshape = graph.shape(x).to_vec();
     match op {
+        Op::Sum(axes) if axes.len() == xshape.len() => Ok(graph.broadcast_to(g, xshape)),
         Op::Sum(axes) => {
             // Put the summed axes back as size 1, then stretch them.
-            let keep: Vec<usize> = (0..xshape.len())
-                .map(|k| if axes.contains(&k) { 1 } else { xshape[k] })
-                .collect();
+            let keep: Vec<usize> = (0..xshape.len()).map(|k| if axes.contains(&k) { 1 } else { xshape[k] }).collect();
             let r = graph.reshape(g, keep)?;
             Ok(graph.broadcast_to(r, xshape))
         }

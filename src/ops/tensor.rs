@@ -16,12 +16,7 @@ impl Graph {
     pub fn index(&mut self, a: NodeId, mut sels: Vec<Sel>) -> Result<NodeId> {
         let shape = self.shape(a).to_vec();
         // A trailing `:` changes nothing: `A[1, :]` is `A[1]`.
-        while let Some(Sel::Range {
-            start: 0,
-            step: 1,
-            len,
-        }) = sels.last()
-        {
+        while let Some(Sel::Range { start: 0, step: 1, len }) = sels.last() {
             if Some(len) != shape.get(sels.len() - 1) {
                 break;
             }
@@ -46,18 +41,11 @@ impl Graph {
 
     /// `[a, b, ...]`: equal shapes stacked along a new first axis.
     pub fn stack(&mut self, items: &[NodeId]) -> Result<NodeId> {
-        let first = items.first().ok_or_else(|| {
-            Error::shape(
-                Span::default(),
-                "a tensor literal needs at least one element",
-            )
-        })?;
+        let first = items
+            .first()
+            .ok_or_else(|| Error::shape(Span::default(), "a tensor literal needs at least one element"))?;
         let inner = self.shape(*first).to_vec();
-        if let Some((k, bad)) = items
-            .iter()
-            .enumerate()
-            .find(|(_, i)| self.shape(**i) != inner.as_slice())
-        {
+        if let Some((k, bad)) = items.iter().enumerate().find(|(_, i)| self.shape(**i) != inner.as_slice()) {
             return Err(Error::shape(
                 Span::default(),
                 format!(
@@ -110,10 +98,7 @@ impl Graph {
     pub fn reshape(&mut self, a: NodeId, shape: Shape) -> Result<NodeId> {
         let from = self.shape(a).to_vec();
         if numel(&from) != numel(&shape) {
-            return Err(Error::shape(
-                Span::default(),
-                format!("cannot reshape {} into {}", show(&from), show(&shape)),
-            ));
+            return Err(Error::shape(Span::default(), format!("cannot reshape {} into {}", show(&from), show(&shape))));
         }
         if from == shape {
             return Ok(a);
@@ -138,31 +123,13 @@ impl Graph {
         let had_ones = !ones.is_empty();
         axes.extend(ones);
         let s = self.sum_axes(g, &axes)?;
-        if had_ones {
-            self.reshape(s, shape.to_vec())
-        } else {
-            Ok(s)
-        }
+        if had_ones { self.reshape(s, shape.to_vec()) } else { Ok(s) }
     }
 
     /// The first `k` columns of `eye(n)`: it embeds `k` entries into `n`.
     pub fn eye_columns(&mut self, n: usize, k: usize) -> Result<NodeId> {
         let eye = self.eye(n);
-        self.index(
-            eye,
-            vec![
-                Sel::Range {
-                    start: 0,
-                    step: 1,
-                    len: n,
-                },
-                Sel::Range {
-                    start: 0,
-                    step: 1,
-                    len: k,
-                },
-            ],
-        )
+        self.index(eye, vec![Sel::Range { start: 0, step: 1, len: n }, Sel::Range { start: 0, step: 1, len: k }])
     }
 
     /// `g` (of the selected shape) put back at `sels` in zeros of `shape`.
@@ -173,10 +140,7 @@ impl Graph {
             return self.mul(g, e);
         }
         if shape.len() > 2 {
-            return Err(Error::shape(
-                Span::default(),
-                "derivatives of indexing are supported up to matrices",
-            ));
+            return Err(Error::shape(Span::default(), "derivatives of indexing are supported up to matrices"));
         }
         // Reinsert the dropped axes as size 1, then embed axis by axis.
         let keep: Vec<usize> = (0..shape.len())
@@ -191,18 +155,10 @@ impl Graph {
             let n = shape[axis];
             let eye = self.eye(n);
             let range = match *sel {
-                Sel::At(p) => Sel::Range {
-                    start: p,
-                    step: 1,
-                    len: 1,
-                },
+                Sel::At(p) => Sel::Range { start: p, step: 1, len: 1 },
                 ref r => r.clone(),
             };
-            let full = Sel::Range {
-                start: 0,
-                step: 1,
-                len: n,
-            };
+            let full = Sel::Range { start: 0, step: 1, len: n };
             h = if axis == 0 {
                 let e = self.index(eye, vec![full, range])?;
                 self.matmul(e, h)?
@@ -247,8 +203,5 @@ pub fn eye_value(n: usize) -> Value {
     for i in 0..n {
         data[i * n + i] = Rat::one();
     }
-    Value::Exact(Tensor {
-        shape: vec![n, n],
-        data,
-    })
+    Value::Exact(Tensor { shape: vec![n, n], data })
 }

@@ -29,7 +29,7 @@ const POSTFIX: u8 = 5;
 const ATOM: u8 = 6;
 
 /// Smallest size (in tree nodes) of a shared node that gets a `where` name.
-const SHARE_SIZE: usize = 4;
+const SHARE_SIZE: usize = 8;
 
 /// The expression rooted at `root`, shared parts in a `where` clause.
 pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
@@ -38,11 +38,7 @@ pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
     if p.order.is_empty() {
         return main;
     }
-    let defs: Vec<String> = p
-        .order
-        .iter()
-        .map(|&id| format!("{} = {}", p.names[&id], p.render_def(id)))
-        .collect();
+    let defs: Vec<String> = p.order.iter().map(|&id| format!("{} = {}", p.names[&id], p.render_def(id))).collect();
     format!("{main} where {}", defs.join(", "))
 }
 
@@ -50,10 +46,7 @@ pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
 /// other views that list the same definitions).
 pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
     let p = Printer::new(graph, root, Style::Plain);
-    p.order
-        .iter()
-        .map(|&id| (id, p.names[&id].clone()))
-        .collect()
+    p.order.iter().map(|&id| (id, p.names[&id].clone())).collect()
 }
 
 struct Printer<'g> {
@@ -98,12 +91,7 @@ impl<'g> Printer<'g> {
                 size.insert(id, s.min(usize::MAX / 4));
             }
         }
-        Printer {
-            graph,
-            style,
-            names,
-            order,
-        }
+        Printer { graph, style, names, order }
     }
 
     fn uni(&self) -> bool {
@@ -130,31 +118,14 @@ impl<'g> Printer<'g> {
         match g.op(id) {
             Op::Var(name) => (name.to_string(), ATOM),
             Op::Pi => ((if self.uni() { "π" } else { "pi" }).into(), ATOM),
-            Op::Eye => (
-                format!("eye({})", shape.first().copied().unwrap_or(0)),
-                ATOM,
-            ),
+            Op::Eye => (format!("eye({})", shape.first().copied().unwrap_or(0)), ATOM),
             Op::Num(r) => self.filled(r, shape),
             Op::Data(d) => (self.literal(g.data_value(*d)), ATOM),
             Op::Add { coeffs, constant } => self.sum(id, coeffs, constant),
             Op::Mul { coeff, exps } => self.product(id, coeff, exps),
-            Op::Pow => (
-                format!(
-                    "{}^{}",
-                    self.render(ins[0], POSTFIX),
-                    self.render(ins[1], NEG)
-                ),
-                POW,
-            ),
+            Op::Pow => (format!("{}^{}", self.render(ins[0], POSTFIX), self.render(ins[1], NEG)), POW),
             Op::Fn(f) => (format!("{}({})", f.name(), self.render(ins[0], 0)), ATOM),
-            Op::MatMul => (
-                format!(
-                    "{} @ {}",
-                    self.render(ins[0], MUL),
-                    self.render(ins[1], NEG)
-                ),
-                MUL,
-            ),
+            Op::MatMul => (format!("{} @ {}", self.render(ins[0], MUL), self.render(ins[1], NEG)), MUL),
             Op::Transpose => {
                 let t = if self.uni() { "ᵀ" } else { "'" };
                 (format!("{}{t}", self.render(ins[0], POSTFIX)), POSTFIX)
@@ -162,23 +133,14 @@ impl<'g> Printer<'g> {
             Op::Sum(axes) if axes.len() == g.shape(ins[0]).len() => self.call("sum", ins, &[]),
             Op::Sum(axes) => self.call("sum", ins, axes),
             Op::Reshape => self.call("reshape", ins, shape),
-            Op::Index(sels) => (
-                format!("{}[{}]", self.render(ins[0], POSTFIX), self.sels(sels)),
-                POSTFIX,
-            ),
+            Op::Index(sels) => {
+                (format!("{}[{}]", self.render(ins[0], POSTFIX), self.sels(sels, g.shape(ins[0]))), POSTFIX)
+            }
             Op::Stack => {
                 let items: Vec<String> = ins.iter().map(|&i| self.render(i, 0)).collect();
                 (format!("[{}]", items.join(", ")), ATOM)
             }
-            Op::Broadcast => (
-                format!(
-                    "{}{}{}",
-                    self.render(ins[0], NEG),
-                    self.times(),
-                    self.ones(shape)
-                ),
-                MUL,
-            ),
+            Op::Broadcast => (format!("{}{}{}", self.render(ins[0], NEG), self.times(), self.ones(shape)), MUL),
             op => self.call(&op.label(), ins, &[]),
         }
     }
@@ -223,23 +185,17 @@ impl<'g> Printer<'g> {
         nest(&items, v.shape())
     }
 
-    fn sels(&self, sels: &[Sel]) -> String {
+    fn sels(&self, sels: &[Sel], shape: &[usize]) -> String {
         let parts: Vec<String> = sels
             .iter()
-            .map(|s| match *s {
+            .zip(shape)
+            .map(|(s, &n)| match *s {
                 Sel::At(i) => i.to_string(),
+                Sel::Range { start: 0, step: 1, len } if len == n => ":".to_string(),
                 Sel::Range { start, step, len } => {
                     let stop = start as isize + step * len as isize;
-                    let stop = if stop < 0 {
-                        String::new()
-                    } else {
-                        stop.to_string()
-                    };
-                    let step = if step == 1 {
-                        String::new()
-                    } else {
-                        format!(":{step}")
-                    };
+                    let stop = if stop < 0 { String::new() } else { stop.to_string() };
+                    let step = if step == 1 { String::new() } else { format!(":{step}") };
                     format!("{start}:{stop}{step}")
                 }
             })
@@ -247,24 +203,35 @@ impl<'g> Printer<'g> {
         parts.join(", ")
     }
 
+    /// Terms print in a fixed order (positive before negative, then by
+    /// text), so the output does not depend on the order nodes were made.
     fn sum(&self, id: NodeId, coeffs: &[Rat], constant: &Rat) -> (String, u8) {
         let g = self.graph;
         let ins = g.inputs(id);
-        let mut out = String::new();
-        for (k, (&t, c)) in ins.iter().zip(coeffs).enumerate() {
-            let body = self.scaled(t, &c.abs());
-            push_term(&mut out, k == 0, c.is_negative(), &body);
-        }
-        let term_shape = ins
+        let mut terms: Vec<(bool, String, String)> = ins
             .iter()
-            .try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
+            .zip(coeffs)
+            .map(|(&t, c)| (c.is_negative(), self.render(t, 0), self.scaled(t, &c.abs())))
+            .collect();
+        terms.sort();
+        let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         let stretched = term_shape.as_deref() != Some(g.shape(id));
+        let mut out = String::new();
+        let mut first = true;
+        let mut push = |neg: bool, body: &str| {
+            push_term(&mut out, first, neg, body);
+            first = false;
+        };
+        if !stretched && constant.is_positive() {
+            push(false, &number(constant).0);
+        }
+        for (neg, _, body) in &terms {
+            push(*neg, body);
+        }
         if stretched {
-            let (c, _) = self.filled(constant, g.shape(id));
-            push_term(&mut out, false, false, &c);
-        } else if !constant.is_zero() {
-            let (c, _) = number(&constant.abs());
-            push_term(&mut out, false, constant.is_negative(), &c);
+            push(false, &self.filled(constant, g.shape(id)).0);
+        } else if constant.is_negative() {
+            push(true, &number(&constant.abs()).0);
         }
         (out, ADD)
     }
@@ -275,12 +242,10 @@ impl<'g> Printer<'g> {
             return self.render(t, MUL);
         }
         let (n, d) = (c.numer(), c.denom());
-        let body = self.render(t, POW.min(MUL + 1));
-        let mut s = if n.is_one() {
-            body
-        } else {
-            format!("{n}{}{body}", self.times())
-        };
+        // `2*x*y` reads back as the same term, `2*A @ B` would not.
+        let min = if *self.graph.op(t) == Op::MatMul { MUL + 1 } else { MUL };
+        let body = self.render(t, min);
+        let mut s = if n.is_one() { body } else { format!("{n}{}{body}", self.times()) };
         if !d.is_one() {
             s = format!("{s}/{d}");
         }
@@ -299,13 +264,20 @@ impl<'g> Printer<'g> {
         if !c.denom().is_one() {
             den.push((c.denom().to_string(), ATOM));
         }
-        for (&f, e) in ins.iter().zip(exps) {
-            let side = if e.is_negative() { &mut den } else { &mut num };
+        let mut factors: Vec<(bool, u8, String, NodeId, &Rat)> = ins
+            .iter()
+            .zip(exps)
+            .map(|(&f, e)| {
+                let class = u8::from(!matches!(g.op(f), Op::Var(_) | Op::Pi));
+                (e.is_negative(), class, self.render(f, 0), f, e)
+            })
+            .collect();
+        factors.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
+        for (neg, _, _, f, e) in factors {
+            let side = if neg { &mut den } else { &mut num };
             side.push(self.power(f, &e.abs()));
         }
-        let factor_shape = ins
-            .iter()
-            .try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
+        let factor_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         if factor_shape.as_deref() != Some(g.shape(id)) {
             num.push((self.ones(g.shape(id)), ATOM));
         }
@@ -317,11 +289,7 @@ impl<'g> Printer<'g> {
         }
         if !den.is_empty() {
             let d = self.join(&den);
-            s = if den.len() == 1 && den[0].1 > MUL {
-                format!("{s}/{d}")
-            } else {
-                format!("{s}/({d})")
-            };
+            s = if den.len() == 1 && den[0].1 > MUL { format!("{s}/{d}") } else { format!("{s}/({d})") };
         }
         if coeff.is_negative() {
             s = format!("-{s}");
@@ -331,26 +299,15 @@ impl<'g> Printer<'g> {
     }
 
     fn join(&self, factors: &[(String, u8)]) -> String {
-        let parts: Vec<String> = factors
-            .iter()
-            .map(|(s, p)| {
-                if *p <= MUL {
-                    format!("({s})")
-                } else {
-                    s.clone()
-                }
-            })
-            .collect();
+        let parts: Vec<String> =
+            factors.iter().map(|(s, p)| if *p <= MUL { format!("({s})") } else { s.clone() }).collect();
         parts.join(self.times())
     }
 
     /// `f^e` for a positive exponent.
     fn power(&self, f: NodeId, e: &Rat) -> (String, u8) {
         if e.is_one() {
-            let (s, p) = self
-                .names
-                .get(&f)
-                .map_or_else(|| self.node(f), |n| (n.clone(), ATOM));
+            let (s, p) = self.names.get(&f).map_or_else(|| self.node(f), |n| (n.clone(), ATOM));
             return (s, p);
         }
         if *e == Rat::new(1.into(), 2.into()) {
@@ -418,9 +375,7 @@ fn nest(items: &[String], shape: &[usize]) -> String {
         None => items.first().cloned().unwrap_or_default(),
         Some((&n, rest)) => {
             let chunk = items.len() / n.max(1);
-            let parts: Vec<String> = (0..n)
-                .map(|k| nest(&items[k * chunk..(k + 1) * chunk], rest))
-                .collect();
+            let parts: Vec<String> = (0..n).map(|k| nest(&items[k * chunk..(k + 1) * chunk], rest)).collect();
             format!("[{}]", parts.join(", "))
         }
     }

@@ -21,10 +21,7 @@ impl Session {
         let e = pin_ans(e, self.env.results.len());
         let id = self.lower_expr(&e, src)?;
         let mut item = self.describe(id, e.span)?;
-        item.number = Some(self.push_result(Recipe::Expr {
-            expr: e,
-            src: src.trim().to_string(),
-        }));
+        item.number = Some(self.push_result(Recipe::Expr { expr: e, src: src.trim().to_string() }));
         self.last_closed = item.value.is_some();
         Ok(item)
     }
@@ -35,16 +32,10 @@ impl Session {
             self.check_bindable(name)?;
             let e = pin_ans(e, self.env.results.len());
             let is_formula = refs(&e).iter().any(|r| match r {
-                Ref::Name(n) => {
-                    n != "pi" && !crate::lower::is_builtin(n) && !self.env.funcs.contains_key(n)
-                }
+                Ref::Name(n) => n != "pi" && !crate::lower::is_builtin(n) && !self.env.funcs.contains_key(n),
                 Ref::Result(_) => true,
             });
-            let item = if is_formula {
-                self.bind_formula(name, e, src)?
-            } else {
-                self.bind_value(name, &e, src)?
-            };
+            let item = if is_formula { self.bind_formula(name, e, src)? } else { self.bind_value(name, &e, src)? };
             items.push(item);
         }
         if let Some(ans) = self.ans_if_newly_closed(src)? {
@@ -56,16 +47,10 @@ impl Session {
     fn check_bindable(&self, name: &Ident) -> Result<()> {
         let n = name.name.as_str();
         if crate::lower::is_builtin(n) || self.env.funcs.contains_key(n) {
-            return Err(Error::name(
-                name.span,
-                format!("`{n}` is a function and cannot be bound"),
-            ));
+            return Err(Error::name(name.span, format!("`{n}` is a function and cannot be bound")));
         }
         if n == "pi" || n == "ans" {
-            return Err(Error::name(
-                name.span,
-                format!("`{n}` is built in and cannot be bound"),
-            ));
+            return Err(Error::name(name.span, format!("`{n}` is built in and cannot be bound")));
         }
         Ok(())
     }
@@ -73,9 +58,7 @@ impl Session {
     fn bind_value(&mut self, name: &Ident, e: &Expr, src: &str) -> Result<Item> {
         let id = self.lower_expr(e, src)?;
         let (mut values, warnings) = self.evaluate(&[id], e.span)?;
-        let value = values
-            .pop()
-            .ok_or_else(|| Error::math(e.span, "no value"))?;
+        let value = values.pop().ok_or_else(|| Error::math(e.span, "no value"))?;
         self.env.formulas.remove(&name.name);
         self.env.decls.remove(&name.name);
         self.env.values.insert(name.name.clone(), value.clone());
@@ -94,23 +77,15 @@ impl Session {
         if let Some(path) = self.cycle(&name.name, &e) {
             return Err(Error::name(
                 name.span,
-                format!(
-                    "`{}` would be defined in terms of itself ({path})",
-                    name.name
-                ),
+                format!("`{}` would be defined in terms of itself ({path})", name.name),
             ));
         }
         let text = src.get(e.span.start..e.span.end).unwrap_or("").to_string();
         self.note_refs(Ref::Name(name.name.clone()), &e);
-        let old = self
-            .env
-            .formulas
-            .insert(name.name.clone(), (e.clone(), text));
+        let old = self.env.formulas.insert(name.name.clone(), (e.clone(), text));
         let old_value = self.env.values.remove(&name.name);
         self.invalidate();
-        let described = self
-            .lower_expr(&e, src)
-            .and_then(|id| self.describe(id, e.span));
+        let described = self.lower_expr(&e, src).and_then(|id| self.describe(id, e.span));
         let mut item = match described {
             Ok(item) => item,
             Err(err) => {
@@ -166,10 +141,7 @@ impl Session {
             }
             let next = match &r {
                 Ref::Name(n) => self.env.formulas.get(n).map(|(e, _)| refs(e)),
-                Ref::Result(k) => k
-                    .checked_sub(1)
-                    .and_then(|k| self.env.results.get(k))
-                    .map(|rc| refs(rc.expr().0)),
+                Ref::Result(k) => k.checked_sub(1).and_then(|k| self.env.results.get(k)).map(|rc| refs(rc.expr().0)),
             };
             for r2 in next.unwrap_or_default() {
                 let p = format!("{path} → {}", label(&r2));
@@ -222,10 +194,7 @@ impl Session {
                 let id = self.lower_expr(e, src)?;
                 let n = constant_int(&self.graph, id, e.span, "a dimension")?;
                 if n < 1 {
-                    return Err(Error::usage(
-                        e.span,
-                        format!("a dimension must be positive, got {n}"),
-                    ));
+                    return Err(Error::usage(e.span, format!("a dimension must be positive, got {n}")));
                 }
                 shape.push(n as usize);
             }
@@ -244,26 +213,14 @@ impl Session {
         Ok(items)
     }
 
-    pub(super) fn define(
-        &mut self,
-        name: &Ident,
-        params: &[Ident],
-        body: &Expr,
-        src: &str,
-    ) -> Result<Vec<Item>> {
+    pub(super) fn define(&mut self, name: &Ident, params: &[Ident], body: &Expr, src: &str) -> Result<Vec<Item>> {
         if crate::lower::is_builtin(&name.name) || name.name == "pi" || name.name == "ans" {
-            return Err(Error::name(
-                name.span,
-                format!("`{}` is built in and cannot be redefined", name.name),
-            ));
+            return Err(Error::name(name.span, format!("`{}` is built in and cannot be redefined", name.name)));
         }
         let mut seen = HashSet::new();
         for p in params {
             if !seen.insert(p.name.as_str()) {
-                return Err(Error::name(
-                    p.span,
-                    format!("parameter `{}` appears twice", p.name),
-                ));
+                return Err(Error::name(p.span, format!("parameter `{}` appears twice", p.name)));
             }
         }
         let f = UserFn {
@@ -289,16 +246,11 @@ impl Session {
             span: name.span,
         };
         let mut memo = crate::lower::Memo::default();
-        let mut lw =
-            crate::lower::Lower::new(&mut self.graph, &trial, &mut memo, &mut self.rng, src);
-        if let Err(err) = lw.expr(&call) {
-            if !matches!(
-                err.kind,
-                crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math
-            ) {
+        let mut lw = crate::lower::Lower::new(&mut self.graph, &trial, &mut memo, &mut self.rng, src);
+        if let Err(err) = lw.expr(&call)
+            && !matches!(err.kind, crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math) {
                 return Err(err);
             }
-        }
         self.env.funcs.insert(name.name.clone(), f);
         self.env.formulas.remove(&name.name);
         self.env.values.remove(&name.name);
@@ -313,48 +265,31 @@ impl Session {
     }
 
     pub(super) fn eval_stmt(&mut self, e: Option<&Expr>, src: &str) -> Result<Vec<Item>> {
-        let (id, span, number) = match e {
+        let whole = Span::new(0, src.trim_end().len());
+        let (id, span, recipe) = match e {
             Some(e) => {
                 let e = pin_ans(e, self.env.results.len());
                 let id = self.lower_expr(&e, src)?;
-                let n = self.push_result(Recipe::Expr {
-                    expr: e.clone(),
-                    src: src.get(e.span.start..e.span.end).unwrap_or("").to_string(),
-                });
-                (id, e.span, n)
+                let text = src.get(e.span.start..e.span.end).unwrap_or("").to_string();
+                (id, e.span, Some(Recipe::Expr { expr: e, src: text }))
             }
             None => {
-                let id = self.last_result(src)?.ok_or_else(|| {
-                    Error::usage(
-                        Span::new(0, src.trim_end().len()),
-                        "nothing to evaluate: no result so far",
-                    )
-                })?;
-                (
-                    id,
-                    Span::new(0, src.trim_end().len()),
-                    self.env.results.len(),
-                )
+                let id = self.last_result(src)?.ok_or_else(|| Error::usage(whole, "nothing to evaluate: no result so far"))?;
+                (id, whole, None)
             }
         };
-        let missing =
-            crate::eval::run::unbound(&self.graph, id, &|n| self.env.values.contains_key(n));
+        let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.values.contains_key(n));
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-            let (s, them) = if missing.len() == 1 {
-                ("", "it")
-            } else {
-                ("s", "them")
-            };
-            return Err(
-                Error::name(span, format!("no value for {}", list.join(", "))).with_help(format!(
-                    "give {them} value{s} with :let, e.g. :let {} = 1",
-                    missing[0]
-                )),
-            );
+            let them = if missing.len() == 1 { "it a value" } else { "them values" };
+            let help = format!("give {them} with :let, e.g. :let {} = 1", missing[0]);
+            return Err(Error::name(span, format!("no value for {}", list.join(", "))).with_help(help));
         }
         let mut item = self.describe(id, span)?;
-        item.number = Some(number);
+        item.number = Some(match recipe {
+            Some(r) => self.push_result(r),
+            None => self.env.results.len(),
+        });
         self.last_closed = true;
         Ok(vec![item])
     }
@@ -362,10 +297,7 @@ impl Session {
     pub(super) fn simplify(&mut self, e: &Expr, src: &str) -> Result<Vec<Item>> {
         let e = pin_ans(e, self.env.results.len());
         let id = self.lower_expr(&e, src)?;
-        let number = self.push_result(Recipe::Expr {
-            expr: e.clone(),
-            src: src.trim().to_string(),
-        });
+        let number = self.push_result(Recipe::Expr { expr: e.clone(), src: src.trim().to_string() });
         self.last_closed = self.closed(id);
         Ok(vec![Item {
             number: Some(number),
@@ -431,8 +363,7 @@ impl Session {
     pub(super) fn seed(&mut self, e: &Expr, src: &str) -> Result<Vec<Item>> {
         let id = self.lower_expr(e, src)?;
         let n = constant_int(&self.graph, id, e.span, "a seed")?;
-        let n =
-            u64::try_from(n).map_err(|_| Error::usage(e.span, "a seed must not be negative"))?;
+        let n = u64::try_from(n).map_err(|_| Error::usage(e.span, "a seed must not be negative"))?;
         self.rng = crate::eval::data::Rng::new(n);
         Ok(vec![])
     }
@@ -453,18 +384,8 @@ impl Session {
                 Ok(mut more) => items.append(&mut more),
                 Err(err) => {
                     let (line, col) = crate::script::line_col(&stmt.text, err.span.start);
-                    let message = format!(
-                        "{}:{}:{}: {}",
-                        path.path,
-                        stmt.line + line - 1,
-                        col,
-                        err.message
-                    );
-                    result = Err(Error {
-                        message,
-                        span: path.span,
-                        ..err
-                    });
+                    let message = format!("{}:{}:{}: {}", path.path, stmt.line + line - 1, col, err.message);
+                    result = Err(Error { message, span: path.span, ..err });
                     break;
                 }
             }
@@ -481,11 +402,7 @@ impl Session {
         text.push('\n');
         std::fs::write(&path.path, text)
             .map_err(|e| Error::io(path.span, format!("cannot write `{}`: {e}", path.path)))?;
-        Ok(vec![Item::text(format!(
-            "saved {} statements to {}",
-            self.history.len(),
-            path.path
-        ))])
+        Ok(vec![Item::text(format!("saved {} statements to {}", self.history.len(), path.path))])
     }
 }
 

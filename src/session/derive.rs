@@ -32,11 +32,7 @@ impl Session {
             item.wrt = vec![v.name.clone()];
             item.nodes = Some(self.graph.count(d));
             item.forward_nodes = Some(self.graph.count(f));
-            item.number = Some(self.push_result(Recipe::Grad {
-                expr: e.clone(),
-                src: ftext.clone(),
-                wrt: v.clone(),
-            }));
+            item.number = Some(self.push_result(Recipe::Grad { expr: e.clone(), src: ftext.clone(), wrt: v.clone() }));
             items.push(item);
         }
         self.fill_values(&mut items, &ids, e.span)?;
@@ -49,10 +45,7 @@ impl Session {
         if !self.graph.shape(f).is_empty() {
             return Err(Error::shape(
                 e.span,
-                format!(
-                    ":hessian needs a scalar expression, this one has shape {}",
-                    show(self.graph.shape(f))
-                ),
+                format!(":hessian needs a scalar expression, this one has shape {}", show(self.graph.shape(f))),
             ));
         }
         let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").to_string();
@@ -127,16 +120,10 @@ impl Session {
         if !self.graph.shape(f).is_empty() {
             return Err(Error::shape(
                 e.span,
-                format!(
-                    ":trace needs a scalar expression, this one has shape {}",
-                    show(self.graph.shape(f))
-                ),
+                format!(":trace needs a scalar expression, this one has shape {}", show(self.graph.shape(f))),
             ));
         }
-        let vars = wrt
-            .iter()
-            .map(|v| self.with_lower(src, |lw| lw.variable(v)))
-            .collect::<Result<Vec<_>>>()?;
+        let vars = wrt.iter().map(|v| self.with_lower(src, |lw| lw.variable(v))).collect::<Result<Vec<_>>>()?;
         let one = self.graph.int(1);
         let bp = backprop(&mut self.graph, f, &vars, one)?;
         Ok(vec![Item::text(self.trace_text(f, &bp, wrt))])
@@ -155,26 +142,15 @@ impl Session {
         )];
         for &id in &bp.pruned {
             let args: Vec<String> = g.inputs(id).iter().map(|&i| name(i)).collect();
-            let op = if args.is_empty() {
-                g.op(id).label()
-            } else {
-                format!("{}({})", g.op(id).label(), args.join(", "))
-            };
-            out.push(format!(
-                "  {:<4} = {:<28} {}",
-                name(id),
-                op,
-                show(g.shape(id))
-            ));
+            let op =
+                if args.is_empty() { g.op(id).label() } else { format!("{}({})", g.op(id).label(), args.join(", ")) };
+            out.push(format!("  {:<4} = {:<28} {}", name(id), op, show(g.shape(id))));
         }
         out.push("back-propagation, filling grad_table in reverse order:".into());
         for step in &bp.steps {
             let value = short(&print(g, step.grad, Style::Plain));
             if step.node == f {
-                out.push(format!(
-                    "  grad_table[{}] = {value}   (seed: ∂z/∂z)",
-                    name(step.node)
-                ));
+                out.push(format!("  grad_table[{}] = {value}   (seed: ∂z/∂z)", name(step.node)));
                 continue;
             }
             out.push(format!("  grad_table[{}] = {value}", name(step.node)));

@@ -1,5 +1,4 @@
-//! Statements that show or export: `:show` without a terminal, `:check`,
-//! `:latex`, `:dot`, `:codegen`.
+//! Statements that check or export: `:check`, `:latex`, `:dot`, `:codegen`.
 
 use super::Session;
 use crate::error::{Error, Result, Span};
@@ -7,22 +6,10 @@ use crate::output::Item;
 use crate::syntax::ast::{Expr, Ident, PathArg};
 
 fn not_yet(src: &str, what: &str) -> Error {
-    Error::usage(
-        Span::new(0, src.trim_end().len()),
-        format!("{what} is not available yet"),
-    )
+    Error::usage(Span::new(0, src.trim_end().len()), format!("{what} is not available yet"))
 }
 
 impl Session {
-    pub(super) fn show_text(
-        &mut self,
-        _expr: Option<&Expr>,
-        _wrt: &[Ident],
-        src: &str,
-    ) -> Result<Vec<Item>> {
-        Err(not_yet(src, ":show"))
-    }
-
     pub(super) fn check(&mut self, _expr: &Expr, _wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
         Err(not_yet(src, ":check"))
     }

@@ -7,6 +7,7 @@ mod commands;
 mod derive;
 mod export;
 mod help;
+mod show;
 mod time;
 
 use crate::error::{Error, ErrorKind, Result, Span};
@@ -18,8 +19,6 @@ use crate::lower::{Bindings, Lower, Memo};
 use crate::output::Item;
 use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Stmt};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 /// The seed `randn` and `rand` start from, so scripts repeat.
 pub const DEFAULT_SEED: u64 = 42;
@@ -32,8 +31,6 @@ pub struct Session {
     /// Statements that succeeded, for `:save`.
     history: Vec<String>,
     quit: bool,
-    /// Set by Ctrl-C; long computations check it and stop.
-    pub interrupt: Arc<AtomicBool>,
     /// Nesting of `:load`, to refuse a script that loads itself forever.
     load_depth: usize,
     /// Whether the last result had a value after the previous statement.
@@ -59,7 +56,6 @@ impl Session {
             rng: Rng::new(DEFAULT_SEED),
             history: Vec::new(),
             quit: false,
-            interrupt: Arc::new(AtomicBool::new(false)),
             load_depth: 0,
             last_closed: false,
             rdeps: Default::default(),
@@ -74,13 +70,10 @@ impl Session {
 
     /// Runs one statement (its text may span lines while a bracket is open).
     pub fn run(&mut self, text: &str) -> Result<Vec<Item>> {
-        self.interrupt.store(false, Ordering::Relaxed);
+        crate::interrupt::clear();
         let stmt = crate::syntax::parse_statement(text)?;
         let items = self.exec(&stmt, text)?;
-        if !matches!(
-            stmt,
-            Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars
-        ) {
+        if !matches!(stmt, Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars) {
             self.history.push(text.trim().to_string());
         }
         Ok(items)
@@ -102,9 +95,7 @@ impl Session {
             Vars => Ok(vec![self.vars()]),
             Unlet(names) => self.unlet(names),
             Reset => {
-                let interrupt = self.interrupt.clone();
                 *self = Session::new();
-                self.interrupt = interrupt;
                 Ok(vec![Item::text("session reset")])
             }
             Seed(e) => self.seed(e, src),
@@ -121,25 +112,14 @@ impl Session {
             Check { expr, wrt } => self.check(expr, wrt, src),
             Latex(e) => self.latex(e.as_ref(), src),
             Dot { expr, wrt, out } => self.dot(expr.as_ref(), wrt, out.as_ref(), src),
-            Codegen {
-                lang,
-                expr,
-                wrt,
-                out,
-            } => self.codegen(lang, expr, wrt, out.as_ref(), src),
+            Codegen { lang, expr, wrt, out } => self.codegen(lang, expr, wrt, out.as_ref(), src),
         }
     }
 
     /// A lowering over this session's graph and bindings.
     fn lower_expr(&mut self, e: &Expr, src: &str) -> Result<NodeId> {
         let t = std::time::Instant::now();
-        let mut lw = Lower::new(
-            &mut self.graph,
-            &self.env,
-            &mut self.memo,
-            &mut self.rng,
-            src,
-        );
+        let mut lw = Lower::new(&mut self.graph, &self.env, &mut self.memo, &mut self.rng, src);
         let r = lw.expr(e);
         self.phases.add("expand", t);
         r
@@ -147,13 +127,7 @@ impl Session {
 
     /// Runs `f` with a lowering over this session.
     fn with_lower<T>(&mut self, src: &str, f: impl FnOnce(&mut Lower) -> Result<T>) -> Result<T> {
-        let mut lw = Lower::new(
-            &mut self.graph,
-            &self.env,
-            &mut self.memo,
-            &mut self.rng,
-            src,
-        );
+        let mut lw = Lower::new(&mut self.graph, &self.env, &mut self.memo, &mut self.rng, src);
         f(&mut lw)
     }
 
@@ -165,34 +139,22 @@ impl Session {
     /// Values of `roots` (all closed), with overflow warnings.
     fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<(Vec<Value>, Vec<String>)> {
         let lookup = |n: &str| self.env.values.get(n).cloned();
-        let stop = || self.interrupt.load(Ordering::Relaxed);
+        let stop = crate::interrupt::requested;
         let t = std::time::Instant::now();
         let r = eval(&self.graph, roots, &lookup, &stop);
         self.phases.add("eval", t);
         match r {
             Ok((values, bad)) => {
                 let warnings = bad
-                    .map(|b| {
-                        format!(
-                            "{} first appears at `{}`",
-                            b.what,
-                            print(&self.graph, b.node, Style::Plain)
-                        )
-                    })
+                    .map(|b| format!("{} first appears at `{}`", b.what, print(&self.graph, b.node, Style::Plain)))
                     .into_iter()
                     .collect();
                 Ok((values, warnings))
             }
-            Err(e) if e.message == "interrupted" => {
-                Err(Error::new(ErrorKind::Interrupted, span, "interrupted"))
-            }
+            Err(e) if e.message == "interrupted" => Err(Error::new(ErrorKind::Interrupted, span, "interrupted")),
             Err(e) => {
                 let at = print(&self.graph, e.node, Style::Plain);
-                let at = if at.chars().count() > 60 {
-                    String::new()
-                } else {
-                    format!(" in `{at}`")
-                };
+                let at = if at.chars().count() > 60 { String::new() } else { format!(" in `{at}`") };
                 Err(Error::math(span, format!("{}{at}", e.message)))
             }
         }
@@ -230,8 +192,7 @@ impl Session {
         if n == 0 {
             return Ok(None);
         }
-        self.with_lower(src, |lw| lw.result(n, Span::default()))
-            .map(Some)
+        self.with_lower(src, |lw| lw.result(n, Span::default())).map(Some)
     }
 
     /// Bindings changed: lowered formulas and results are stale.
@@ -242,10 +203,6 @@ impl Session {
 
 impl Item {
     pub fn text(t: impl Into<String>) -> Item {
-        Item {
-            kind: crate::output::ItemKind::Text,
-            text: Some(t.into()),
-            ..Item::default()
-        }
+        Item { kind: crate::output::ItemKind::Text, text: Some(t.into()), ..Item::default() }
     }
 }

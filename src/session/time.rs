@@ -8,7 +8,6 @@ use crate::graph::NodeId;
 use crate::output::Item;
 use crate::syntax::ast::Stmt;
 use std::cell::Cell;
-use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 /// Phase names, in the order `:time` reports them.
@@ -32,11 +31,7 @@ impl Phases {
     }
 
     fn report(&self, total: f64) -> Vec<(&'static str, f64)> {
-        let mut v: Vec<(&'static str, f64)> = PHASES
-            .iter()
-            .zip(&self.secs)
-            .map(|(p, c)| (*p, c.get()))
-            .collect();
+        let mut v: Vec<(&'static str, f64)> = PHASES.iter().zip(&self.secs).map(|(p, c)| (*p, c.get())).collect();
         v.push(("total", total));
         v
     }
@@ -85,23 +80,9 @@ impl Session {
         let samples = self.sample_eval(&ids)?;
         let median = samples[samples.len() / 2];
         let min = samples[0];
-        let seconds = vec![
-            ("eval", median),
-            ("eval_min", min),
-            ("runs", samples.len() as f64),
-        ];
-        let text = format!(
-            "{} per evaluation (median of {} runs; min {})",
-            human(median),
-            samples.len(),
-            human(min)
-        );
-        items.push(Item {
-            kind: crate::output::ItemKind::Text,
-            text: Some(text),
-            seconds,
-            ..Item::default()
-        });
+        let seconds = vec![("eval", median), ("eval_min", min), ("runs", samples.len() as f64)];
+        let text = format!("{} per evaluation (median of {} runs; min {})", human(median), samples.len(), human(min));
+        items.push(Item { kind: crate::output::ItemKind::Text, text: Some(text), seconds, ..Item::default() });
         Ok(items)
     }
 
@@ -109,20 +90,15 @@ impl Session {
     /// `TIMEIT_BUDGET`.
     fn sample_eval(&self, ids: &[NodeId]) -> Result<Vec<f64>> {
         let lookup = |n: &str| self.env.values.get(n).cloned();
-        let stop = || self.interrupt.load(Ordering::Relaxed);
+        let stop = crate::interrupt::requested;
         let mut samples = Vec::new();
         let begin = Instant::now();
         while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
             let t = Instant::now();
-            eval(&self.graph, ids, &lookup, &stop)
-                .map_err(|e| Error::math(Span::default(), e.message))?;
+            eval(&self.graph, ids, &lookup, &stop).map_err(|e| Error::math(Span::default(), e.message))?;
             samples.push(t.elapsed().as_secs_f64());
             if stop() {
-                return Err(Error::new(
-                    crate::error::ErrorKind::Interrupted,
-                    Span::default(),
-                    "interrupted",
-                ));
+                return Err(Error::new(crate::error::ErrorKind::Interrupted, Span::default(), "interrupted"));
             }
         }
         samples.sort_by(f64::total_cmp);
@@ -131,10 +107,7 @@ impl Session {
 }
 
 fn format_phases(seconds: &[(&str, f64)]) -> String {
-    let parts: Vec<String> = seconds
-        .iter()
-        .map(|(p, s)| format!("{p} {}", human(*s)))
-        .collect();
+    let parts: Vec<String> = seconds.iter().map(|(p, s)| format!("{p} {}", human(*s))).collect();
     format!("time: {}", parts.join(", "))
 }
 

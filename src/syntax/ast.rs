@@ -62,12 +62,7 @@ pub enum IndexItem {
     /// `i`: selects one position and drops the axis.
     At(Expr),
     /// `start:stop:step`, each part optional (`:` alone is the whole axis).
-    Slice {
-        start: Option<Expr>,
-        stop: Option<Expr>,
-        step: Option<Expr>,
-        span: Span,
-    },
+    Slice { start: Option<Expr>, stop: Option<Expr>, step: Option<Expr>, span: Span },
 }
 
 /// A `:var` declaration: `W[3, 2]`, or `x` for a scalar.

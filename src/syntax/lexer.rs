@@ -90,10 +90,7 @@ pub const COMMANDS: &[(&str, Cmd)] = &[
 impl Cmd {
     /// The command as the user types it, without the colon.
     pub fn name(self) -> &'static str {
-        COMMANDS
-            .iter()
-            .find(|(_, c)| *c == self)
-            .map_or("?", |(n, _)| n)
+        COMMANDS.iter().find(|(_, c)| *c == self).map_or("?", |(n, _)| n)
     }
 }
 
@@ -194,10 +191,7 @@ fn unterminated(_: &mut logos::Lexer<'_, Tok>) -> Result<String, LexError> {
 /// `$N`: the digits after the dollar; more than `usize` holds is an error
 /// rather than a silent wrap.
 fn result_ref(lex: &mut logos::Lexer<'_, Tok>) -> Result<usize, LexError> {
-    lex.slice()
-        .get(1..)
-        .and_then(|d| d.parse().ok())
-        .ok_or(LexError::ResultTooLarge)
+    lex.slice().get(1..).and_then(|d| d.parse().ok()).ok_or(LexError::ResultTooLarge)
 }
 
 fn numeral(lex: &mut logos::Lexer<'_, Tok>) -> Result<BigRational, LexError> {
@@ -237,11 +231,8 @@ pub fn parse_numeral(text: &str) -> Result<BigRational, LexError> {
     if exp_digits.len() > 7 {
         return Err(LexError::ExponentTooLarge);
     }
-    let written: i64 = if exp_digits.is_empty() {
-        0
-    } else {
-        exp_digits.parse().map_err(|_| LexError::ExponentTooLarge)?
-    };
+    let written: i64 =
+        if exp_digits.is_empty() { 0 } else { exp_digits.parse().map_err(|_| LexError::ExponentTooLarge)? };
     let written = if negative_exp { -written } else { written };
     let exp = written - frac_part.len() as i64 + trailing;
     if exp.unsigned_abs() > MAX_EXPONENT {
@@ -273,12 +264,8 @@ pub fn parse_numeral(text: &str) -> Result<BigRational, LexError> {
         }
         _ => {}
     }
-    let den = num_traits::pow(BigInt::from(2u8), twos as usize)
-        * num_traits::pow(BigInt::from(5u8), fives as usize);
-    Ok(BigRational::new_raw(
-        m,
-        if den.is_zero() { BigInt::one() } else { den },
-    ))
+    let den = num_traits::pow(BigInt::from(2u8), twos as usize) * num_traits::pow(BigInt::from(5u8), fives as usize);
+    Ok(BigRational::new_raw(m, if den.is_zero() { BigInt::one() } else { den }))
 }
 
 /// The nearest command to a mistyped one, if it is near enough to suggest.
@@ -330,12 +317,7 @@ pub struct Lexer<'a> {
 impl<'a> Lexer<'a> {
     /// Lexes `text`, which starts at byte `offset` of the statement.
     pub fn new(text: &'a str, offset: usize) -> Lexer<'a> {
-        Lexer {
-            inner: Tok::lexer(text),
-            offset,
-            at_start: true,
-            pending: None,
-        }
+        Lexer { inner: Tok::lexer(text), offset, at_start: true, pending: None }
     }
 
     fn error(&self, e: LexError, span: logos::Span) -> Error {
@@ -359,15 +341,13 @@ impl<'a> Lexer<'a> {
                     None => Error::syntax(at, "unexpected character"),
                 }
             }
-            LexError::ExponentTooLarge => Error::limit(
-                at,
-                format!(
-                    "number too large or too small: its decimal exponent exceeds {MAX_EXPONENT}"
-                ),
-            ),
+            LexError::ExponentTooLarge => {
+                Error::limit(at, format!("number too large or too small: its decimal exponent exceeds {MAX_EXPONENT}"))
+            }
             LexError::ResultTooLarge => Error::syntax(at, "result number too large"),
-            LexError::UnterminatedString => Error::syntax(at, "unterminated string")
-                .with_help("a string ends with `\"` on the same line"),
+            LexError::UnterminatedString => {
+                Error::syntax(at, "unterminated string").with_help("a string ends with `\"` on the same line")
+            }
         }
     }
 }
@@ -390,10 +370,7 @@ impl Iterator for Lexer<'_> {
                     match COMMANDS.iter().find(|(n, _)| *n == word) {
                         Some((_, c)) => Ok((start, Tok::Cmd(*c), end)),
                         None => {
-                            let err = Error::syntax(
-                                Span::new(start, end),
-                                format!("unknown command `:{word}`"),
-                            );
+                            let err = Error::syntax(Span::new(start, end), format!("unknown command `:{word}`"));
                             Err(match nearest_command(word) {
                                 Some(n) => err.with_help(format!("did you mean `:{n}`?")),
                                 None => err.with_help("`:help` lists the commands"),
@@ -422,10 +399,7 @@ mod tests {
     use super::*;
 
     fn toks(src: &str) -> Vec<Tok> {
-        Lexer::new(src, 0)
-            .map(|t| t.map(|(_, t, _)| t))
-            .collect::<Result<_, _>>()
-            .unwrap()
+        Lexer::new(src, 0).map(|t| t.map(|(_, t, _)| t)).collect::<Result<_, _>>().unwrap()
     }
 
     fn rat(n: i64, d: i64) -> BigRational {
@@ -454,34 +428,20 @@ mod tests {
         assert_eq!(num("3.75e-1"), rat(3, 8));
         assert_eq!(num("1e0"), rat(1, 1));
         // Reduced like `Ratio::new` would reduce it.
-        for s in [
-            "0.12", "0.15", "12.5e-3", "4.4", "0.0025", "99.99", "3.14159",
-        ] {
+        for s in ["0.12", "0.15", "12.5e-3", "4.4", "0.0025", "99.99", "3.14159"] {
             let v = num(s);
-            assert_eq!(
-                v,
-                BigRational::new(v.numer().clone(), v.denom().clone()),
-                "{s}"
-            );
+            assert_eq!(v, BigRational::new(v.numer().clone(), v.denom().clone()), "{s}");
         }
     }
 
     #[test]
     fn absurd_exponents_are_refused_quickly() {
-        assert_eq!(
-            parse_numeral("1e999999999"),
-            Err(LexError::ExponentTooLarge)
-        );
+        assert_eq!(parse_numeral("1e999999999"), Err(LexError::ExponentTooLarge));
         assert_eq!(parse_numeral("1e-100001"), Err(LexError::ExponentTooLarge));
-        assert_eq!(
-            parse_numeral("1e99999999999999999999999"),
-            Err(LexError::ExponentTooLarge)
-        );
+        assert_eq!(parse_numeral("1e99999999999999999999999"), Err(LexError::ExponentTooLarge));
         assert!(parse_numeral("1e100000").is_ok());
         assert_eq!(num("0e999999999999"), rat(0, 1));
-        let err = Lexer::new("x + 1e999999999", 0)
-            .find_map(Result::err)
-            .unwrap();
+        let err = Lexer::new("x + 1e999999999", 0).find_map(Result::err).unwrap();
         assert_eq!(err.span, Span::new(4, 15));
     }
 
@@ -514,10 +474,7 @@ mod tests {
                 Tok::Where,
             ]
         );
-        assert_eq!(
-            toks("wrtx _a"),
-            vec![Tok::Name("wrtx".into()), Tok::Name("_a".into())]
-        );
+        assert_eq!(toks("wrtx _a"), vec![Tok::Name("wrtx".into()), Tok::Name("_a".into())]);
         assert_eq!(toks("2e"), vec![Tok::Num(rat(2, 1)), Tok::Name("e".into())]);
     }
 
@@ -548,9 +505,7 @@ mod tests {
         let err = Lexer::new("load(\"abc", 0).find_map(Result::err).unwrap();
         assert_eq!(err.message, "unterminated string");
         assert_eq!(err.span.start, 5);
-        let err = Lexer::new("$99999999999999999999999", 0)
-            .find_map(Result::err)
-            .unwrap();
+        let err = Lexer::new("$99999999999999999999999", 0).find_map(Result::err).unwrap();
         assert_eq!(err.message, "result number too large");
     }
 

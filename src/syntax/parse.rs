@@ -24,10 +24,7 @@ const MAX_TIME_NESTING: usize = 8;
 
 /// Builds an expression node (used by the grammar's actions).
 pub(crate) fn node(kind: ExprKind, l: usize, r: usize) -> Expr {
-    Expr {
-        kind,
-        span: Span::new(l, r),
-    }
+    Expr { kind, span: Span::new(l, r) }
 }
 
 /// Builds a binary node (used by the grammar's actions).
@@ -43,9 +40,7 @@ pub fn parse_statement(src: &str) -> Result<Stmt, Error> {
 /// Parses one expression (with an optional `where` clause), nothing else.
 pub fn parse_expr(src: &str) -> Result<Expr, Error> {
     check_depth(Lexer::new(src, 0))?;
-    ExprParser::new()
-        .parse(Lexer::new(src, 0))
-        .map_err(|e| parse_error(src, src.len(), e))
+    ExprParser::new().parse(Lexer::new(src, 0)).map_err(|e| parse_error(src, src.len(), e))
 }
 
 /// True when a `(` or `[` is still open at the end of `src` (brackets in
@@ -99,11 +94,7 @@ fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> 
                 Error::syntax(Span::new(cmd_end, cmd_end), "expected a file name")
                     .with_help(format!("`:{} FILE`", cmd.name()))
             })?;
-            Ok(if cmd == Cmd::Load {
-                Stmt::Load(path)
-            } else {
-                Stmt::Save(path)
-            })
+            Ok(if cmd == Cmd::Load { Stmt::Load(path) } else { Stmt::Save(path) })
         }
         Cmd::Help => Ok(Stmt::Help(raw_arg(src, cmd_end)?.map(|p| p.path))),
         Cmd::Time | Cmd::Timeit => {
@@ -117,11 +108,7 @@ fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> 
                     format!("expected a statement after `:{}`", cmd.name()),
                 ));
             }
-            Ok(if cmd == Cmd::Time {
-                Stmt::Time(Box::new(inner))
-            } else {
-                Stmt::Timeit(Box::new(inner))
-            })
+            Ok(if cmd == Cmd::Time { Stmt::Time(Box::new(inner)) } else { Stmt::Timeit(Box::new(inner)) })
         }
         Cmd::Dot | Cmd::Codegen => {
             // `>` is no operator of the language: the first one ends the
@@ -131,9 +118,8 @@ fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> 
                 return grammar(src, start, src.len());
             };
             let mut stmt = grammar(src, start, gt_start)?;
-            let path = raw_arg(src, gt_end)?.ok_or_else(|| {
-                Error::syntax(Span::new(gt_end, gt_end), "expected a file name after `>`")
-            })?;
+            let path = raw_arg(src, gt_end)?
+                .ok_or_else(|| Error::syntax(Span::new(gt_end, gt_end), "expected a file name after `>`"))?;
             if let Stmt::Dot { out, .. } | Stmt::Codegen { out, .. } = &mut stmt {
                 *out = Some(path);
             }
@@ -148,9 +134,7 @@ fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> 
 fn grammar(src: &str, start: usize, end: usize) -> Result<Stmt, Error> {
     let text = src.get(start..end).unwrap_or("");
     check_depth(Lexer::new(text, start))?;
-    StmtParser::new()
-        .parse(Lexer::new(text, start))
-        .map_err(|e| parse_error(src, end, e))
+    StmtParser::new().parse(Lexer::new(text, start)).map_err(|e| parse_error(src, end, e))
 }
 
 /// A raw argument after a command: the rest of the line from byte `from`,
@@ -174,47 +158,30 @@ fn raw_arg(src: &str, from: usize) -> Result<Option<PathArg>, Error> {
     let at = from + lead;
     if let Some(quoted) = body.strip_prefix('"') {
         let Some(close) = quoted.find('"') else {
-            return Err(Error::syntax(
-                Span::new(at, at + line.trim_end().len() - lead),
-                "unterminated string",
-            )
-            .with_help("a quoted file name ends with `\"`"));
+            return Err(Error::syntax(Span::new(at, at + line.trim_end().len() - lead), "unterminated string")
+                .with_help("a quoted file name ends with `\"`"));
         };
         let tail = quoted.get(close + 1..).unwrap_or("").trim_start();
         if !tail.is_empty() && !tail.starts_with('#') {
             let t = at + 1 + close + 1 + (quoted.len() - close - 1 - tail.len());
-            return Err(Error::syntax(
-                Span::new(t, at + body.trim_end().len()),
-                "unexpected text after the file name",
-            )
-            .with_help("quote a file name that has blanks or `#`"));
+            return Err(Error::syntax(Span::new(t, at + body.trim_end().len()), "unexpected text after the file name")
+                .with_help("quote a file name that has blanks or `#`"));
         }
         let path = quoted.get(..close).unwrap_or("");
         if path.is_empty() {
             return Ok(None);
         }
-        return Ok(Some(PathArg {
-            path: path.to_string(),
-            span: Span::new(at + 1, at + 1 + close),
-        }));
+        return Ok(Some(PathArg { path: path.to_string(), span: Span::new(at + 1, at + 1 + close) }));
     }
     // Unquoted: a `#` at the start or after a blank begins a comment.
     let bytes = body.as_bytes();
-    let comment = (0..bytes.len()).find(|&i| {
-        bytes.get(i) == Some(&b'#')
-            && (i == 0 || bytes.get(i - 1).is_some_and(u8::is_ascii_whitespace))
-    });
-    let path = body
-        .get(..comment.unwrap_or(body.len()))
-        .unwrap_or("")
-        .trim_end();
+    let comment = (0..bytes.len())
+        .find(|&i| bytes.get(i) == Some(&b'#') && (i == 0 || bytes.get(i - 1).is_some_and(u8::is_ascii_whitespace)));
+    let path = body.get(..comment.unwrap_or(body.len())).unwrap_or("").trim_end();
     if path.is_empty() {
         return Ok(None);
     }
-    Ok(Some(PathArg {
-        path: path.to_string(),
-        span: Span::new(at, at + path.len()),
-    }))
+    Ok(Some(PathArg { path: path.to_string(), span: Span::new(at, at + path.len()) }))
 }
 
 /// Refuses nesting deeper than [`MAX_DEPTH`] before anything is built.
@@ -252,13 +219,7 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
         let Some(top) = frames.last_mut() else { break };
         let ends_operand = matches!(
             tok,
-            Tok::Num(_)
-                | Tok::Name(_)
-                | Tok::Str(_)
-                | Tok::ResultRef(_)
-                | Tok::RParen
-                | Tok::RBracket
-                | Tok::Quote
+            Tok::Num(_) | Tok::Name(_) | Tok::Str(_) | Tok::ResultRef(_) | Tok::RParen | Tok::RBracket | Tok::Quote
         );
         match tok {
             Tok::Plus | Tok::Minus | Tok::Star | Tok::Slash | Tok::At | Tok::Caret | Tok::Quote => {
@@ -275,10 +236,7 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
                     top.ops += 1;
                 }
                 let base = top.base + top.extra + top.ops + 1;
-                frames.push(Frame {
-                    base,
-                    ..Frame::default()
-                });
+                frames.push(Frame { base, ..Frame::default() });
             }
             // An unmatched closer leaves the outermost frame: the parser
             // reports it.
@@ -300,9 +258,7 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
                 Span::new(start, end),
                 format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
             )
-            .with_help(
-                "brackets and chained operators each add a level; split the expression with `:let`",
-            ));
+            .with_help("brackets and chained operators each add a level; split the expression with `:let`"));
         }
     }
     Ok(())
@@ -314,38 +270,17 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
 fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error {
     match e {
         ParseError::User { error } => error,
-        ParseError::InvalidToken { location } => {
-            Error::syntax(Span::new(location, location), "invalid token")
-        }
+        ParseError::InvalidToken { location } => Error::syntax(Span::new(location, location), "invalid token"),
         ParseError::UnrecognizedEof { expected, .. } => {
-            let found = if src.get(eof..).is_some_and(|s| s.starts_with('>')) {
-                "`>`"
-            } else {
-                "end of input"
-            };
-            Error::syntax(
-                Span::new(eof, eof),
-                format!("unexpected {found}{}", expecting(&expected)),
-            )
+            let found = if src.get(eof..).is_some_and(|s| s.starts_with('>')) { "`>`" } else { "end of input" };
+            Error::syntax(Span::new(eof, eof), format!("unexpected {found}{}", expecting(&expected)))
         }
-        ParseError::UnrecognizedToken {
-            token: (l, _, r),
-            expected,
-        } => Error::syntax(
-            Span::new(l, r),
-            format!(
-                "unexpected {}{}",
-                quote_source(src, l, r),
-                expecting(&expected)
-            ),
-        ),
-        ParseError::ExtraToken { token: (l, _, r) } => Error::syntax(
-            Span::new(l, r),
-            format!(
-                "unexpected {}; expected end of input",
-                quote_source(src, l, r)
-            ),
-        ),
+        ParseError::UnrecognizedToken { token: (l, _, r), expected } => {
+            Error::syntax(Span::new(l, r), format!("unexpected {}{}", quote_source(src, l, r), expecting(&expected)))
+        }
+        ParseError::ExtraToken { token: (l, _, r) } => {
+            Error::syntax(Span::new(l, r), format!("unexpected {}; expected end of input", quote_source(src, l, r)))
+        }
     }
 }
 
@@ -353,11 +288,7 @@ fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error
 fn quote_source(src: &str, l: usize, r: usize) -> String {
     let text = src.get(l..r).unwrap_or("?");
     let short: String = text.chars().take(24).collect();
-    if short.len() < text.len() {
-        format!("`{short}…`")
-    } else {
-        format!("`{short}`")
-    }
+    if short.len() < text.len() { format!("`{short}…`") } else { format!("`{short}`") }
 }
 
 /// `; expected A, B or C` from LALRPOP's terminal names, with the tokens
@@ -368,9 +299,7 @@ fn quote_source(src: &str, l: usize, r: usize) -> String {
 /// after a complete operand, so it stands for all of them.
 fn expecting(expected: &[String]) -> String {
     const STARTS: &[&str] = &["Num", "Name", "Str", "ResultRef", "\"(\"", "\"[\"", "\"-\""];
-    const OPERATORS: &[&str] = &[
-        "\"+\"", "\"-\"", "\"*\"", "\"/\"", "\"@\"", "\"^\"", "\"'\"", "\"[\"",
-    ];
+    const OPERATORS: &[&str] = &["\"+\"", "\"-\"", "\"*\"", "\"/\"", "\"@\"", "\"^\"", "\"'\"", "\"[\""];
     let has = |t: &str| expected.iter().any(|e| e == t);
     let starts = has("Num");
     let operators = !starts && has("\"+\"");
