@@ -102,6 +102,8 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
 /// product per node instead of one per edge.
 fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     let ones = |ps: &[NodeId]| ps.iter().map(|&p| (p, rat(1))).collect::<Vec<_>>();
+    let nonzero: Vec<NodeId> = parts.iter().copied().filter(|&p| !graph.is_zero(p)).collect();
+    let parts = if nonzero.is_empty() { &parts[..1] } else { &nonzero[..] };
     if parts.len() < 2 {
         return graph.sum(&ones(parts));
     }
@@ -118,6 +120,9 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
         let f = factors(graph, p);
         common.retain(|c| f.contains(c));
     }
+    // Only a node worth sharing is taken out (dividing by a constant zero
+    // would not be).
+    common.retain(|&c| graph.as_num(c).is_none());
     if common.is_empty() {
         return graph.sum(&ones(parts));
     }

@@ -289,11 +289,11 @@ impl<'g> Printer<'g> {
         }
         if !den.is_empty() {
             let d = self.join(&den);
-            s = if den.len() == 1 && den[0].1 > MUL { format!("{s}/{d}") } else { format!("{s}/({d})") };
+            s = if den.len() == 1 { format!("{s}/{d}") } else { format!("{s}/({d})") };
         }
         if coeff.is_negative() {
             s = format!("-{s}");
-            prec = NEG;
+            prec = prec.min(NEG);
         }
         (s, prec)
     }

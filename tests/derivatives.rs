@@ -1,0 +1,303 @@
+//! Derivatives against an independent reference. Random scalar expressions
+//! are generated as trees, printed for symgrad, and evaluated here with
+//! dual numbers (value and derivative together, no symbolic step); the
+//! derivative symgrad prints must match, and must read back to the same
+//! value. Tensor cases are checked element by element against central
+//! finite differences.
+
+use proptest::prelude::*;
+use symgrad::eval::value::Value;
+use symgrad::session::Session;
+
+/// A dual number: value and derivative with respect to the chosen variable.
+#[derive(Clone, Copy, Debug)]
+struct D(f64, f64);
+
+#[derive(Clone, Debug)]
+enum E {
+    X,
+    Y,
+    C(i32),
+    Add(Box<E>, Box<E>),
+    Sub(Box<E>, Box<E>),
+    Mul(Box<E>, Box<E>),
+    /// `a / (1 + b^2)`: never divides by zero.
+    Div(Box<E>, Box<E>),
+    Powi(Box<E>, u32),
+    /// `(1 + a^2)^b`: a positive base for a symbolic exponent.
+    Pow(Box<E>, Box<E>),
+    F(&'static str, Box<E>),
+}
+
+const FUNCS: [&str; 12] = ["exp", "sin", "cos", "tanh", "sigmoid", "atan", "sinh", "softplus", "logp", "sqrtp", "relu", "abs"];
+
+fn leaf() -> impl Strategy<Value = E> {
+    prop_oneof![Just(E::X), Just(E::Y), (-3i32..4).prop_map(E::C)]
+}
+
+fn expr() -> impl Strategy<Value = E> {
+    leaf().prop_recursive(4, 24, 2, |inner| {
+        let b = |e: E| Box::new(e);
+        prop_oneof![
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| E::Add(b(x), b(y))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| E::Sub(b(x), b(y))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| E::Mul(b(x), b(y))),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| E::Div(b(x), b(y))),
+            (inner.clone(), 0u32..4).prop_map(move |(x, n)| E::Powi(b(x), n)),
+            (inner.clone(), inner.clone()).prop_map(move |(x, y)| E::Pow(b(x), b(y))),
+            (0..FUNCS.len(), inner).prop_map(move |(k, x)| E::F(FUNCS[k], b(x))),
+        ]
+    })
+}
+
+fn text(e: &E) -> String {
+    match e {
+        E::X => "x".into(),
+        E::Y => "y".into(),
+        E::C(c) => format!("({c})"),
+        E::Add(a, b) => format!("({} + {})", text(a), text(b)),
+        E::Sub(a, b) => format!("({} - {})", text(a), text(b)),
+        E::Mul(a, b) => format!("({} * {})", text(a), text(b)),
+        E::Div(a, b) => format!("({} / (1 + ({})^2))", text(a), text(b)),
+        E::Powi(a, n) => format!("({})^{n}", text(a)),
+        E::Pow(a, b) => format!("((1 + ({})^2)^({}))", text(a), text(b)),
+        E::F("logp", a) => format!("log(1 + ({})^2)", text(a)),
+        E::F("sqrtp", a) => format!("sqrt(1 + ({})^2)", text(a)),
+        E::F(f, a) => format!("{f}({})", text(a)),
+    }
+}
+
+/// Dual-number evaluation; `None` near a kink, where the derivative is a
+/// convention rather than a limit.
+fn dual(e: &E, x: D, y: D) -> Option<D> {
+    let sq = |a: D| D(a.0 * a.0, 2.0 * a.0 * a.1);
+    Some(match e {
+        E::X => x,
+        E::Y => y,
+        E::C(c) => D(*c as f64, 0.0),
+        E::Add(a, b) => {
+            let (a, b) = (dual(a, x, y)?, dual(b, x, y)?);
+            D(a.0 + b.0, a.1 + b.1)
+        }
+        E::Sub(a, b) => {
+            let (a, b) = (dual(a, x, y)?, dual(b, x, y)?);
+            D(a.0 - b.0, a.1 - b.1)
+        }
+        E::Mul(a, b) => {
+            let (a, b) = (dual(a, x, y)?, dual(b, x, y)?);
+            D(a.0 * b.0, a.1 * b.0 + a.0 * b.1)
+        }
+        E::Div(a, b) => {
+            let (a, b) = (dual(a, x, y)?, dual(b, x, y)?);
+            let d = sq(b);
+            let d = D(1.0 + d.0, d.1);
+            D(a.0 / d.0, (a.1 * d.0 - a.0 * d.1) / (d.0 * d.0))
+        }
+        E::Powi(a, n) => {
+            let a = dual(a, x, y)?;
+            let n = *n as i32;
+            if n == 0 {
+                D(1.0, 0.0)
+            } else {
+                D(a.0.powi(n), n as f64 * a.0.powi(n - 1) * a.1)
+            }
+        }
+        E::Pow(a, b) => {
+            let (a, b) = (dual(a, x, y)?, dual(b, x, y)?);
+            let base = sq(a);
+            let base = D(1.0 + base.0, base.1);
+            let v = base.0.powf(b.0);
+            D(v, v * (b.1 * base.0.ln() + b.0 * base.1 / base.0))
+        }
+        E::F(f, a) => {
+            let a = dual(a, x, y)?;
+            let (v, d) = match *f {
+                "exp" => (a.0.exp(), a.0.exp()),
+                "sin" => (a.0.sin(), a.0.cos()),
+                "cos" => (a.0.cos(), -a.0.sin()),
+                "tanh" => (a.0.tanh(), 1.0 - a.0.tanh().powi(2)),
+                "sigmoid" => {
+                    let s = 1.0 / (1.0 + (-a.0).exp());
+                    (s, s * (1.0 - s))
+                }
+                "atan" => (a.0.atan(), 1.0 / (1.0 + a.0 * a.0)),
+                "sinh" => (a.0.sinh(), a.0.cosh()),
+                "softplus" => ((1.0 + a.0.exp()).ln(), 1.0 / (1.0 + (-a.0).exp())),
+                "logp" => ((1.0 + a.0 * a.0).ln(), 2.0 * a.0 / (1.0 + a.0 * a.0)),
+                "sqrtp" => ((1.0 + a.0 * a.0).sqrt(), a.0 / (1.0 + a.0 * a.0).sqrt()),
+                "relu" | "abs" if a.0.abs() < 1e-6 => return None,
+                "relu" => (a.0.max(0.0), if a.0 > 0.0 { 1.0 } else { 0.0 }),
+                _ => (a.0.abs(), a.0.signum()),
+            };
+            D(v, d * a.1)
+        }
+    })
+}
+
+fn scalar(v: &Value) -> f64 {
+    v.scalar_f64().unwrap_or(f64::NAN)
+}
+
+fn close(a: f64, b: f64, tol: f64) -> bool {
+    (a - b).abs() <= tol * a.abs().max(b.abs()).max(1.0) || (a.is_nan() && b.is_nan())
+}
+
+fn value_of(session: &mut Session, stmt: &str) -> f64 {
+    let items = session.run(stmt).unwrap_or_else(|e| panic!("`{stmt}` failed: {e}"));
+    let item = items.last().expect("an item");
+    scalar(item.value.as_ref().unwrap_or_else(|| panic!("`{stmt}` has no value")))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300), ..ProptestConfig::default() })]
+
+    #[test]
+    fn first_derivatives_match_dual_numbers(e in expr(), x in -2.0f64..2.0, y in -2.0f64..2.0) {
+        let (Some(dx), Some(dy)) = (dual(&e, D(x, 1.0), D(y, 0.0)), dual(&e, D(x, 0.0), D(y, 1.0))) else {
+            return Ok(());
+        };
+        prop_assume!(dx.0.is_finite() && dx.1.is_finite() && dy.1.is_finite() && dx.0.abs() < 1e8);
+        let mut s = Session::new();
+        s.run(&format!(":let x = float({x}), y = float({y})")).expect("let");
+        let src = text(&e);
+        let items = s.run(&format!(":grad {src} wrt x, y")).expect("grad");
+        for (item, want) in items.iter().zip([dx.1, dy.1]) {
+            let got = scalar(item.value.as_ref().expect("a value"));
+            prop_assert!(close(got, want, 1e-8), "d/d{:?} of {src}: got {got}, want {want}; printed {:?}", item.wrt, item.expr);
+            // The printed derivative reads back to the same value.
+            let printed = item.expr.clone().expect("expr");
+            let again = value_of(&mut s, &printed);
+            prop_assert!(close(again, got, 1e-9), "re-parsed `{printed}` gives {again}, not {got}");
+        }
+    }
+
+    #[test]
+    fn second_derivatives_match_differences_of_duals(e in expr(), x in -2.0f64..2.0) {
+        let h = 1e-5;
+        let (Some(p), Some(m), Some(c)) = (dual(&e, D(x + h, 1.0), D(0.3, 0.0)), dual(&e, D(x - h, 1.0), D(0.3, 0.0)), dual(&e, D(x, 1.0), D(0.3, 0.0))) else {
+            return Ok(());
+        };
+        let want = (p.1 - m.1) / (2.0 * h);
+        prop_assume!(want.is_finite() && c.1.abs() < 1e4 && want.abs() < 1e4);
+        let mut s = Session::new();
+        s.run(&format!(":let x = float({x}), y = 0.3")).expect("let");
+        let got = value_of(&mut s, &format!("grad(grad({}, x), x)", text(&e)));
+        prop_assert!(close(got, want, 1e-4), "d²/dx² of {}: got {got}, want {want}", text(&e));
+    }
+}
+
+/// Central differences of a scalar statement with respect to each element
+/// of the variable `v`, using symgrad's evaluator only.
+fn finite_differences(setup: &[&str], f: &str, v: &str) -> Vec<f64> {
+    let mut s = Session::new();
+    for st in setup {
+        s.run(st).expect("setup");
+    }
+    let base = s.env.values[v].clone().into_float();
+    let n = base.len();
+    let Value::Float(t) = base else { unreachable!() };
+    let mut out = Vec::new();
+    for i in 0..n {
+        let h = 1e-6 * t.data[i].abs().max(1.0);
+        let mut at = |delta: f64| {
+            let mut d = t.data.clone();
+            d[i] += delta;
+            s.env.values.insert(v.to_string(), Value::from_f64(&t.shape, d));
+            value_of(&mut s, f)
+        };
+        out.push((at(h) - at(-h)) / (2.0 * h));
+    }
+    out
+}
+
+fn flat(v: &Value) -> Vec<f64> {
+    v.to_f64().data
+}
+
+#[test]
+fn tensor_gradients_match_finite_differences() {
+    let setup = [
+        ":seed 7",
+        ":let W = randn(3, 4), x = randn(4), b = randn(3), A = randn(3, 3), y = randn(3), v = randn(4)",
+    ];
+    let cases = [
+        ("sum(tanh(W @ x + b)^2)", "W"),
+        ("sum(tanh(W @ x + b)^2)", "x"),
+        ("sum(tanh(W @ x + b)^2)", "b"),
+        ("sum(sigmoid(W @ x) * y)", "W"),
+        ("logsumexp(W @ x)", "x"),
+        ("sum(softmax(W @ x) * y)", "x"),
+        ("norm(W)", "W"),
+        ("prod(x)", "x"),
+        ("trace(A @ A)", "A"),
+        ("sum(diag(A) * y)", "A"),
+        ("y @ A @ y", "A"),
+        ("sum(outer(x, v) * (W' @ W))", "x"),
+        ("sum(max(W @ x, b) + min(A @ y, 0))", "W"),
+        ("sum((W @ x)[0:2]) + (W @ x)[2]^2", "x"),
+        ("sum(W[1] * x) + W[0, 3]", "W"),
+        ("sum(W[:, 1]^3)", "W"),
+        ("mean(exp(A) / (1 + A^2))", "A"),
+        ("sum(sum(W^2, 0) * x)", "W"),
+        ("sum(sum(W, 1) * b)", "W"),
+        ("sum(x * v) / (1 + sum(v^2))", "v"),
+        ("sum(transpose(A) @ y)", "A"),
+        ("x @ v", "v"),
+        ("sum([x[0] * x[1], x[2]^2, sin(x[3])])", "x"),
+    ];
+    for (f, v) in cases {
+        let want = finite_differences(&setup, f, v);
+        let mut s = Session::new();
+        for st in &setup {
+            s.run(st).expect("setup");
+        }
+        let items = s.run(&format!(":grad {f} wrt {v}")).unwrap_or_else(|e| panic!("{f}: {e}"));
+        let got = flat(items[0].value.as_ref().expect("a value"));
+        assert_eq!(got.len(), want.len(), "{f} wrt {v}: shape");
+        for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+            assert!(close(*g, *w, 1e-5), "{f} wrt {v}, element {k}: got {g}, want {w}\n{:?}", items[0].expr);
+        }
+        let again = s.run(items[0].expr.as_deref().expect("expr")).expect("re-parse");
+        let back = flat(again[0].value.as_ref().expect("value"));
+        for (a, b) in back.iter().zip(&got) {
+            assert!(close(*a, *b, 1e-9), "{f} wrt {v}: printed form reads back differently");
+        }
+    }
+}
+
+#[test]
+fn jacobians_have_shape_f_then_v_and_match_differences() {
+    let setup = [":seed 3", ":let W = randn(2, 3), x = randn(3), s = 0.7"];
+    let mut sess = Session::new();
+    for st in &setup {
+        sess.run(st).expect("setup");
+    }
+    // vector f, vector v: [2, 3]
+    let items = sess.run(":grad tanh(W @ x) wrt x").expect("jacobian");
+    assert_eq!(items[0].shape.as_deref(), Some(&[2, 3][..]));
+    let j = flat(items[0].value.as_ref().expect("value"));
+    for row in 0..2 {
+        let want = finite_differences(&setup, &format!("tanh(W @ x)[{row}]"), "x");
+        for c in 0..3 {
+            assert!(close(j[row * 3 + c], want[c], 1e-5), "J[{row},{c}]");
+        }
+    }
+    // vector f, scalar v: elementwise derivatives, shape [3]
+    let items = sess.run(":grad sin(x * s) wrt s").expect("elementwise");
+    assert_eq!(items[0].shape.as_deref(), Some(&[3][..]));
+    // elementwise f of v: a diagonal Jacobian
+    let items = sess.run(":grad exp(x) wrt x").expect("diag");
+    assert_eq!(items[0].shape.as_deref(), Some(&[3, 3][..]));
+    assert_eq!(items[0].expr.as_deref(), Some("diag(exp(x))"));
+    // matrix f, matrix v: [2, 3, 2, 3]
+    let items = sess.run(":grad W^2 wrt W").expect("4-tensor");
+    assert_eq!(items[0].shape.as_deref(), Some(&[2, 3, 2, 3][..]));
+    // a Hessian of a scalar in a vector: [3, 3], symmetric
+    let items = sess.run(":hessian sum(tanh(W @ x)) wrt x").expect("hessian");
+    let h = flat(items[0].value.as_ref().expect("value"));
+    for r in 0..3 {
+        for c in 0..3 {
+            assert!(close(h[r * 3 + c], h[c * 3 + r], 1e-12), "symmetric");
+        }
+    }
+}
