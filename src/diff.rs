@@ -128,9 +128,7 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     }
     let mut rests = Vec::with_capacity(parts.len());
     for &p in parts {
-        let mut fs: Vec<(NodeId, crate::eval::value::Rat)> = vec![(p, rat(1))];
-        fs.extend(common.iter().map(|&c| (c, rat(-1))));
-        rests.push((graph.product(rat(1), &fs)?, rat(1)));
+        rests.push((without(graph, p, &common)?, rat(1)));
     }
     let rest = graph.sum(&rests)?;
     let mut fs = ones(&common);
@@ -138,6 +136,25 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     let shape = graph.shape(parts[0]).to_vec();
     let total = graph.product(rat(1), &fs)?;
     Ok(graph.broadcast_to(total, shape))
+}
+
+/// `p` with the factors `common` (each a factor of `p` with exponent 1)
+/// left out, made from `p`'s own factors so nothing needs to cancel.
+fn without(graph: &mut Graph, p: NodeId, common: &[NodeId]) -> Result<NodeId> {
+    let Op::Mul { coeff, exps } = graph.op(p).clone() else {
+        // `p` is itself the common factor.
+        return Ok(graph.int(1));
+    };
+    let mut dropped = vec![false; exps.len()];
+    let inputs = graph.inputs(p).to_vec();
+    for c in common {
+        if let Some(k) = inputs.iter().enumerate().position(|(k, i)| i == c && !dropped[k] && exps[k] == rat(1)) {
+            dropped[k] = true;
+        }
+    }
+    let rest: Vec<_> =
+        inputs.into_iter().zip(exps.iter().cloned()).zip(dropped).filter(|(_, d)| !d).map(|(f, _)| f).collect();
+    graph.product(coeff, &rest)
 }
 
 /// `∂f/∂v` with shape `shape(f) ++ shape(v)`: the gradient for a scalar
@@ -174,25 +191,27 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
         let d = backprop(graph, g, &[u], one)?.grads[0];
         return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
     }
-    if vshape.len() == 1 && fshape == vshape
-        && let Op::Mul { coeff, exps } = graph.op(g).clone() {
-            let inputs = graph.inputs(g).to_vec();
-            if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
-                let rest: Vec<_> = inputs
-                    .iter()
-                    .copied()
-                    .zip(exps.iter().cloned())
-                    .enumerate()
-                    .filter(|(i, _)| *i != k)
-                    .map(|(_, p)| p)
-                    .collect();
-                let d = graph.product(coeff, &rest)?;
-                if !graph.ancestors(&[d]).contains(&u) {
-                    let d = graph.broadcast_to(d, vshape);
-                    return graph.diag(d).map(Some);
-                }
+    if vshape.len() == 1
+        && fshape == vshape
+        && let Op::Mul { coeff, exps } = graph.op(g).clone()
+    {
+        let inputs = graph.inputs(g).to_vec();
+        if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
+            let rest: Vec<_> = inputs
+                .iter()
+                .copied()
+                .zip(exps.iter().cloned())
+                .enumerate()
+                .filter(|(i, _)| *i != k)
+                .map(|(_, p)| p)
+                .collect();
+            let d = graph.product(coeff, &rest)?;
+            if !graph.ancestors(&[d]).contains(&u) {
+                let d = graph.broadcast_to(d, vshape);
+                return graph.diag(d).map(Some);
             }
         }
+    }
     Ok(None)
 }
 

@@ -23,13 +23,20 @@ type Mono = Vec<(NodeId, Rat)>;
 type Poly = BTreeMap<Mono, Rat>;
 
 /// Most terms any intermediate polynomial may have.
-const MAX_TERMS: usize = 4000;
+const MAX_TERMS: usize = 2000;
 /// Most term-by-term products one multiplication may take.
-const MAX_WORK: usize = 400_000;
+const MAX_WORK: usize = 100_000;
+/// Largest expression (in distinct nodes) worth trying: normal forms pay
+/// for small expressions differentiated many times, not for big graphs.
+const MAX_NODES: usize = 3000;
 
 /// `id` expanded, when that gives fewer distinct nodes; `id` otherwise.
 pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     if !matches!(graph.op(id), Op::Add { .. } | Op::Mul { .. }) {
+        return Ok(id);
+    }
+    let before = graph.count(id);
+    if before > MAX_NODES {
         return Ok(id);
     }
     let mut memo = HashMap::new();
@@ -37,7 +44,7 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     let shape = graph.shape(id).to_vec();
     let rebuilt = rebuild(graph, &poly)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
-    Ok(if graph.count(rebuilt) < graph.count(id) { rebuilt } else { id })
+    Ok(if graph.count(rebuilt) < before { rebuilt } else { id })
 }
 
 fn poly(graph: &Graph, id: NodeId, memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {

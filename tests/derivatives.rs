@@ -29,7 +29,8 @@ enum E {
     F(&'static str, Box<E>),
 }
 
-const FUNCS: [&str; 12] = ["exp", "sin", "cos", "tanh", "sigmoid", "atan", "sinh", "softplus", "logp", "sqrtp", "relu", "abs"];
+const FUNCS: [&str; 12] =
+    ["exp", "sin", "cos", "tanh", "sigmoid", "atan", "sinh", "softplus", "logp", "sqrtp", "relu", "abs"];
 
 fn leaf() -> impl Strategy<Value = E> {
     prop_oneof![Just(E::X), Just(E::Y), (-3i32..4).prop_map(E::C)]
@@ -96,11 +97,7 @@ fn dual(e: &E, x: D, y: D) -> Option<D> {
         E::Powi(a, n) => {
             let a = dual(a, x, y)?;
             let n = *n as i32;
-            if n == 0 {
-                D(1.0, 0.0)
-            } else {
-                D(a.0.powi(n), n as f64 * a.0.powi(n - 1) * a.1)
-            }
+            if n == 0 { D(1.0, 0.0) } else { D(a.0.powi(n), n as f64 * a.0.powi(n - 1) * a.1) }
         }
         E::Pow(a, b) => {
             let (a, b) = (dual(a, x, y)?, dual(b, x, y)?);
@@ -216,10 +213,8 @@ fn flat(v: &Value) -> Vec<f64> {
 
 #[test]
 fn tensor_gradients_match_finite_differences() {
-    let setup = [
-        ":seed 7",
-        ":let W = randn(3, 4), x = randn(4), b = randn(3), A = randn(3, 3), y = randn(3), v = randn(4)",
-    ];
+    let setup =
+        [":seed 7", ":let W = randn(3, 4), x = randn(4), b = randn(3), A = randn(3, 3), y = randn(3), v = randn(4)"];
     let cases = [
         ("sum(tanh(W @ x + b)^2)", "W"),
         ("sum(tanh(W @ x + b)^2)", "x"),

@@ -70,8 +70,11 @@ fn non_finite(v: &Value) -> Option<&'static str> {
 
 /// The free variables of an expression that `lookup` has no value for.
 pub fn unbound(graph: &Graph, root: NodeId, has_value: &dyn Fn(&str) -> bool) -> Vec<String> {
-    let mut names: Vec<String> = graph
-        .ancestors(&[root])
+    let vars = match graph.free_vars(root) {
+        Some(v) => v.to_vec(),
+        None => graph.ancestors(&[root]),
+    };
+    let mut names: Vec<String> = vars
         .into_iter()
         .filter_map(|id| match graph.op(id) {
             Op::Var(name) if !has_value(name) => Some(name.to_string()),

@@ -40,7 +40,13 @@ pub struct Graph {
     interned: HashMap<Node, NodeId>,
     data: Vec<Value>,
     data_ids: HashMap<u64, Vec<u32>>,
+    /// The variables each node depends on (`None`: more than `MAX_VARS`),
+    /// so "does this expression have a value?" costs little.
+    vars: Vec<Option<Box<[NodeId]>>>,
 }
+
+/// Most variables tracked per node before `free_vars` gives up.
+const MAX_VARS: usize = 32;
 
 impl Graph {
     pub fn new() -> Graph {
@@ -55,9 +61,29 @@ impl Graph {
         }
         let id = NodeId(self.nodes.len() as u32);
         debug_assert!(node.inputs.iter().all(|i| *i < id), "inputs come before users");
+        let vars = self.union_vars(id, &node);
+        self.vars.push(vars);
         self.nodes.push(node.clone());
         self.interned.insert(node, id);
         id
+    }
+
+    fn union_vars(&self, id: NodeId, node: &Node) -> Option<Box<[NodeId]>> {
+        if matches!(node.op, Op::Var(_)) {
+            return Some(Box::new([id]));
+        }
+        let mut all: Vec<NodeId> = Vec::new();
+        for i in node.inputs.iter() {
+            all.extend(self.vars[i.index()].as_deref()?);
+        }
+        all.sort_unstable();
+        all.dedup();
+        (all.len() <= MAX_VARS).then(|| all.into())
+    }
+
+    /// The variable nodes `id` depends on, when there are few of them.
+    pub fn free_vars(&self, id: NodeId) -> Option<&[NodeId]> {
+        self.vars[id.index()].as_deref()
     }
 
     pub fn node(&self, id: NodeId) -> &Node {

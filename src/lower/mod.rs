@@ -68,6 +68,20 @@ impl Memo {
     pub fn clear(&mut self) {
         *self = Memo::default();
     }
+
+    /// Drops what was lowered for these formulas and results.
+    pub fn forget(&mut self, stale: &std::collections::HashSet<names::Ref>) {
+        for r in stale {
+            match r {
+                names::Ref::Name(n) => {
+                    self.formulas.remove(n);
+                }
+                names::Ref::Result(k) => {
+                    self.results.remove(k);
+                }
+            }
+        }
+    }
 }
 
 /// Largest depth of nested expansion (formulas within formulas, function

@@ -59,10 +59,13 @@ impl Session {
         let id = self.lower_expr(e, src)?;
         let (mut values, warnings) = self.evaluate(&[id], e.span)?;
         let value = values.pop().ok_or_else(|| Error::math(e.span, "no value"))?;
-        self.env.formulas.remove(&name.name);
-        self.env.decls.remove(&name.name);
-        self.env.values.insert(name.name.clone(), value.clone());
-        self.invalidate();
+        let was_formula = self.env.formulas.remove(&name.name).is_some();
+        let was_declared = self.env.decls.remove(&name.name).is_some();
+        let old = self.env.values.insert(name.name.clone(), value.clone());
+        // A new value of the same shape changes no node: nothing to redo.
+        if was_formula || was_declared || old.is_none_or(|o| o.shape() != value.shape()) {
+            self.invalidate(&name.name);
+        }
         Ok(Item {
             kind: ItemKind::Binding,
             name: Some(name.name.clone()),
@@ -82,10 +85,25 @@ impl Session {
         }
         let text = src.get(e.span.start..e.span.end).unwrap_or("").to_string();
         self.note_refs(Ref::Name(name.name.clone()), &e);
-        let old = self.env.formulas.insert(name.name.clone(), (e.clone(), text));
+        let old = self.env.formulas.insert(name.name.clone(), (e.clone(), text.clone()));
         let old_value = self.env.values.remove(&name.name);
-        self.invalidate();
-        let described = self.lower_expr(&e, src).and_then(|id| self.describe(id, e.span));
+        self.invalidate(&name.name);
+        // The formula is shown as written (its expansion can be as long as
+        // the whole chain it stands on), with its value when it has one.
+        let described = self.lower_expr(&e, src).and_then(|id| {
+            let mut item = Item {
+                expr: Some(text.trim().to_string()),
+                shape: Some(self.graph.shape(id).to_vec()),
+                ..Item::default()
+            };
+            item.pretty = item.expr.clone();
+            if self.closed(id) {
+                let (mut values, warnings) = self.evaluate(&[id], e.span)?;
+                item.value = values.pop();
+                item.warnings = warnings;
+            }
+            Ok(item)
+        });
         let mut item = match described {
             Ok(item) => item,
             Err(err) => {
@@ -97,7 +115,7 @@ impl Session {
                 if let Some(v) = old_value {
                     self.env.values.insert(name.name.clone(), v);
                 }
-                self.invalidate();
+                self.invalidate(&name.name);
                 return Err(err);
             }
         };
@@ -201,6 +219,7 @@ impl Session {
             self.env.values.remove(&d.name.name);
             self.env.formulas.remove(&d.name.name);
             self.env.decls.insert(d.name.name.clone(), shape.clone());
+            self.invalidate(&d.name.name);
             items.push(Item {
                 kind: ItemKind::Silent,
                 name: Some(d.name.name.clone()),
@@ -209,7 +228,6 @@ impl Session {
                 ..Item::default()
             });
         }
-        self.invalidate();
         Ok(items)
     }
 
@@ -248,13 +266,14 @@ impl Session {
         let mut memo = crate::lower::Memo::default();
         let mut lw = crate::lower::Lower::new(&mut self.graph, &trial, &mut memo, &mut self.rng, src);
         if let Err(err) = lw.expr(&call)
-            && !matches!(err.kind, crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math) {
-                return Err(err);
-            }
+            && !matches!(err.kind, crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math)
+        {
+            return Err(err);
+        }
         self.env.funcs.insert(name.name.clone(), f);
         self.env.formulas.remove(&name.name);
         self.env.values.remove(&name.name);
-        self.invalidate();
+        self.invalidate(&name.name);
         let sig: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
         Ok(vec![Item {
             kind: ItemKind::Silent,
@@ -274,7 +293,9 @@ impl Session {
                 (id, e.span, Some(Recipe::Expr { expr: e, src: text }))
             }
             None => {
-                let id = self.last_result(src)?.ok_or_else(|| Error::usage(whole, "nothing to evaluate: no result so far"))?;
+                let id = self
+                    .last_result(src)?
+                    .ok_or_else(|| Error::usage(whole, "nothing to evaluate: no result so far"))?;
                 (id, whole, None)
             }
         };
@@ -355,8 +376,8 @@ impl Session {
             self.env.formulas.remove(k);
             self.env.decls.remove(k);
             self.env.funcs.remove(k);
+            self.invalidate(k);
         }
-        self.invalidate();
         Ok(vec![])
     }
 

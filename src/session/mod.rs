@@ -181,7 +181,17 @@ impl Session {
     /// Records a result and returns its number.
     fn push_result(&mut self, recipe: crate::lower::Recipe) -> usize {
         let n = self.env.results.len() + 1;
-        self.note_refs(crate::lower::names::Ref::Result(n), recipe.expr().0);
+        let who = crate::lower::names::Ref::Result(n);
+        self.note_refs(who.clone(), recipe.expr().0);
+        // A derivative also depends on the shape of what it is taken against.
+        let wrt: Vec<String> = match &recipe {
+            crate::lower::Recipe::Expr { .. } => vec![],
+            crate::lower::Recipe::Grad { wrt, .. } => vec![wrt.name.clone()],
+            crate::lower::Recipe::Hessian { wrt, .. } => wrt.iter().map(|w| w.name.clone()).collect(),
+        };
+        for w in wrt {
+            self.rdeps.entry(crate::lower::names::Ref::Name(w)).or_default().push(who.clone());
+        }
         self.env.results.push(recipe);
         n
     }
@@ -195,9 +205,22 @@ impl Session {
         self.with_lower(src, |lw| lw.result(n, Span::default())).map(Some)
     }
 
-    /// Bindings changed: lowered formulas and results are stale.
-    fn invalidate(&mut self) {
-        self.memo.clear();
+    /// The binding of `name` changed: what was lowered from it (formulas
+    /// and results that refer to it, directly or not) is stale. Only those
+    /// are forgotten, so binding a fresh name costs nothing.
+    fn invalidate(&mut self, name: &str) {
+        use crate::lower::names::Ref;
+        let start = Ref::Name(name.to_string());
+        let mut stale = std::collections::HashSet::from([start.clone()]);
+        let mut todo = vec![start];
+        while let Some(r) = todo.pop() {
+            for d in self.rdeps.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
+                if stale.insert(d.clone()) {
+                    todo.push(d.clone());
+                }
+            }
+        }
+        self.memo.forget(&stale);
     }
 }
 

@@ -44,7 +44,7 @@ impl Session {
     pub(super) fn time(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
         let start = Instant::now();
         self.phases.reset();
-        let inner_src = src.trim_start().strip_prefix(":time").unwrap_or(src);
+        let inner_src = src;
         let mut items = self.exec(inner, inner_src)?;
         // Printing is done by the front end; time the same printing here.
         let t = Instant::now();
@@ -63,7 +63,7 @@ impl Session {
     }
 
     pub(super) fn timeit(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
-        let inner_src = src.trim_start().strip_prefix(":timeit").unwrap_or(src);
+        let inner_src = src;
         let before = self.env.results.len();
         let mut items = self.exec(inner, inner_src)?;
         let first = before + 1;
