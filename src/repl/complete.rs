@@ -234,7 +234,7 @@ mod tests {
         let mut n = Names::default();
         n.bound.insert("weights".into());
         n.bound.insert("x".into());
-        n.funcs.insert("sigma2".into(), vec!["a".into()]);
+        n.funcs.insert("sq2".into(), vec!["a".into()]);
         n
     }
 
@@ -255,7 +255,7 @@ mod tests {
     #[test]
     fn functions_complete_with_a_bracket() {
         assert_eq!(replacements("sigm"), (0, vec!["sigmoid(".to_string()]));
-        assert_eq!(replacements("1 + sigm"), (4, vec!["sigma2(".to_string(), "sigmoid(".to_string()]));
+        assert_eq!(replacements("1 + sq"), (4, vec!["sq2(".to_string(), "sqrt(".to_string()]));
         assert_eq!(replacements(":grad softm"), (6, vec!["softmax(".to_string()]));
         // The bracket is not doubled.
         let (s, c) = complete("sigm(x)", 4, &names());

