@@ -119,6 +119,11 @@ fn a_session_with_completion_continuation_errors_and_ctrl_c() {
     // Nothing was lost: v and $2 are still there.
     run(&mut p, "sum(v) + $2", "= 18");
 
+    // A pasted block of two statements runs both.
+    send(&mut p, "\x1b[200~:let a = 3\n:grad a*x^2 wrt x\x1b[201~\r");
+    expect(&mut p, "a = 3");
+    expect(&mut p, "/∂x = ");
+
     // Help with a working example.
     run(&mut p, ":help grad", ":grad relu(x*w + b) wrt w");
 

@@ -148,7 +148,7 @@ fn argument(cmd: &str, rest: &str, rest_start: usize, names: &Names) -> Option<(
 /// Inside an open `load("...`: complete the file name.
 fn load_string(head: &str) -> Option<(usize, Vec<Candidate>)> {
     // An odd number of quotes means the cursor is inside a string.
-    if head.matches('"').count() % 2 == 0 {
+    if head.matches('"').count().is_multiple_of(2) {
         return None;
     }
     let quote = head.rfind('"')?;
@@ -188,7 +188,10 @@ fn paths(typed: &str, close: &str) -> Vec<Candidate> {
             let is_dir = e.file_type().map(|t| t.is_dir()).unwrap_or(false)
                 || (e.file_type().map(|t| t.is_symlink()).unwrap_or(false) && e.path().is_dir());
             let end = if is_dir { "/" } else { close };
-            Some(Candidate { display: format!("{name}{}", if is_dir { "/" } else { "" }), replacement: format!("{dir}{name}{end}") })
+            Some(Candidate {
+                display: format!("{name}{}", if is_dir { "/" } else { "" }),
+                replacement: format!("{dir}{name}{end}"),
+            })
         })
         .take(MAX_CANDIDATES)
         .collect();
@@ -222,7 +225,7 @@ fn word(line: &str, pos: usize, names: &Names) -> (usize, Vec<Candidate>) {
     for n in plain.filter(|n| n.starts_with(typed)) {
         out.entry(n.to_string()).or_insert_with(|| n.to_string());
     }
-    let c = out.into_iter().map(|(_, r)| Candidate::same(r)).collect();
+    let c = out.into_values().map(Candidate::same).collect();
     (start, c)
 }
 

@@ -145,10 +145,8 @@ pub fn classify(line: &str, names: &Names, bracket: Option<usize>) -> Vec<Look> 
             l.error = true;
         }
     }
-    if let Some(m) = bracket.and_then(|b| partner(&toks, b)) {
-        if let Some(l) = looks.get_mut(m) {
-            l.matched = true;
-        }
+    if let Some(l) = bracket.and_then(|b| partner(&toks, b)).and_then(|m| looks.get_mut(m)) {
+        l.matched = true;
     }
     looks
 }
@@ -240,7 +238,15 @@ fn partner(toks: &[Spanned], at: usize) -> Option<usize> {
             _ => {}
         }
     }
-    pairs.iter().find_map(|&(o, c)| if o == at { Some(c) } else if c == at { Some(o) } else { None })
+    pairs.iter().find_map(|&(o, c)| {
+        if o == at {
+            Some(c)
+        } else if c == at {
+            Some(o)
+        } else {
+            None
+        }
+    })
 }
 
 /// The bracket the cursor is on, or just after (as readline's

@@ -61,7 +61,10 @@ pub fn run(session: &mut Session, cfg: Config) -> u8 {
         let _ = rl.load_history(p);
     }
     if !cfg.quiet {
-        println!("symgrad {} · symbolic differentiation · :help, Tab completes, Ctrl-D quits", env!("CARGO_PKG_VERSION"));
+        println!(
+            "symgrad {} · symbolic differentiation · :help, Tab completes, Ctrl-D quits",
+            env!("CARGO_PKG_VERSION")
+        );
     }
     loop {
         match rl.readline(PROMPT) {
@@ -133,8 +136,32 @@ fn install_sigint() {
     }
 }
 
+/// Runs what was entered. A paste of several statements arrives as one
+/// text: each runs in turn, as in a script, stopping at the first error.
 fn execute(session: &mut Session, text: &str, cfg: &Config) {
-    match session.run(text) {
+    let mut pending = String::new();
+    for line in text.split('\n') {
+        if !pending.is_empty() {
+            pending.push('\n');
+        }
+        pending.push_str(line);
+        // An open bracket: the statement goes on on the next line.
+        if crate::syntax::is_incomplete(&pending) {
+            continue;
+        }
+        let stmt = std::mem::take(&mut pending);
+        if !run_one(session, &stmt, cfg) || session.wants_quit() {
+            return;
+        }
+    }
+    if !pending.trim().is_empty() {
+        run_one(session, &pending, cfg);
+    }
+}
+
+/// Runs one statement and prints its output or its error; false on error.
+fn run_one(session: &mut Session, stmt: &str, cfg: &Config) -> bool {
+    match session.run(stmt) {
         Ok(items) => {
             for item in &items {
                 let s = render_human(item, cfg.render);
@@ -142,11 +169,27 @@ fn execute(session: &mut Session, text: &str, cfg: &Config) {
                     println!("{s}");
                 }
             }
+            true
         }
-        Err(e) if e.kind == ErrorKind::Interrupted => eprintln!("interrupted"),
+        // Some phases report a stop as an error whose text says so.
+        Err(e) if e.kind == ErrorKind::Interrupted || e.message == "interrupted" => {
+            eprintln!("interrupted");
+            false
+        }
         Err(e) => {
-            let origin = crate::diag::Origin { name: "input", source: text, offset: 0 };
-            eprintln!("{}", crate::diag::render(&e, &origin, cfg.err_color));
+            eprintln!("{}", diagnostic(&e, stmt, cfg.err_color));
+            false
         }
+    }
+}
+
+/// The caret diagram of an error. Its first line names `FILE:LINE:COL`,
+/// which says nothing at a prompt, so it opens with `error:` instead.
+fn diagnostic(e: &crate::error::Error, stmt: &str, color: bool) -> String {
+    let origin = crate::diag::Origin { name: "input", source: stmt, offset: 0 };
+    let text = crate::diag::render(e, &origin, color);
+    match text.split_once(": error: ") {
+        Some((loc, rest)) if loc.starts_with("input:") && !loc.contains('\n') => format!("error: {rest}"),
+        _ => text,
     }
 }
