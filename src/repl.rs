@@ -49,6 +49,12 @@ fn execute(session: &mut Session, text: &str, cfg: &Config) {
     match session.run(text) {
         Ok(items) => {
             for item in &items {
+                if let Some(p) = &item.show
+                    && std::io::IsTerminal::is_terminal(&std::io::stdout())
+                {
+                    let _ = crate::tui::run(p);
+                    continue;
+                }
                 let s = render_human(item, cfg.render);
                 if !s.is_empty() {
                     println!("{s}");
