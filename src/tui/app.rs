@@ -39,6 +39,8 @@ pub struct App<'a> {
     pub pane: &'a Pane,
     pub layout: Layout,
     pub consumers: Vec<Vec<usize>>,
+    /// Forward and derivative nodes, counted once for the header.
+    pub counts: (usize, usize),
     pub selected: usize,
     pub part: Part,
     /// The table-filling step shown (`t`), or `None` for the finished table.
@@ -64,6 +66,7 @@ impl<'a> App<'a> {
             pane,
             layout: Layout::new(pane),
             consumers: pane.consumers(),
+            counts: pane.nodes.iter().fold((0, 0), |(f, d), n| if n.derivative { (f, d + 1) } else { (f + 1, d) }),
             selected: pane.root,
             part: Part::Graph,
             step: None,

@@ -11,7 +11,7 @@
 use super::app::{App, Part};
 use super::canvas::render_canvas;
 use ratatui::buffer::Buffer;
-use ratatui::layout::{Constraint, Layout as Split, Rect};
+use ratatui::layout::Rect;
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Widget, Wrap};
@@ -53,12 +53,26 @@ pub struct Areas {
     pub footer: Rect,
 }
 
+/// Plain arithmetic rather than ratatui's constraint solver: without its
+/// layout cache (a default feature left off) the solver costs more than
+/// drawing the whole picture.
 pub fn areas(area: Rect) -> Areas {
-    let [header, body, footer] =
-        Split::vertical([Constraint::Length(1), Constraint::Min(3), Constraint::Length(1)]).areas(area);
-    let lower = if body.height >= 40 { 16 } else { body.height * 2 / 5 };
-    let [graph, bottom] = Split::vertical([Constraint::Min(3), Constraint::Length(lower)]).areas(body);
-    let [table, eval] = Split::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(bottom);
+    let row = |y: u16, h: u16| Rect::new(area.x, y, area.width, h);
+    let header = row(area.y, area.height.min(1));
+    let body_h = area.height.saturating_sub(2);
+    let footer = row(area.y + area.height.saturating_sub(1), area.height.min(1));
+    // Small screens give the picture most rows: five rows of evaluation
+    // hold a node, its expression, value and gradient.
+    let lower = match body_h {
+        h if h >= 40 => 16,
+        h if h >= 30 => h * 2 / 5,
+        h => 7.min(h / 2),
+    };
+    let graph = row(area.y + 1, body_h - lower);
+    let bottom = row(graph.y + graph.height, lower);
+    let left = bottom.width * 45 / 100;
+    let table = Rect { width: left, ..bottom };
+    let eval = Rect { x: bottom.x + left, width: bottom.width - left, ..bottom };
     Areas { header, graph, table, eval, footer }
 }
 
@@ -93,7 +107,7 @@ impl App<'_> {
 
     fn render_header(&self, area: Rect, buf: &mut Buffer) {
         let p = self.pane;
-        let (fw, dv) = p.nodes.iter().fold((0, 0), |(f, d), n| if n.derivative { (f, d + 1) } else { (f + 1, d) });
+        let (fw, dv) = self.counts;
         let mut spans = vec![
             Span::styled(format!(" :show {} ", p.title), THEME.title),
             Span::styled(format!(" {fw} forward"), THEME.forward),
@@ -124,7 +138,7 @@ impl App<'_> {
         let p = self.pane;
         if p.steps.is_empty() {
             let hint = "no derivative here: :show EXPR wrt V back-propagates to V";
-            Paragraph::new(hint).style(THEME.dim).wrap(Wrap { trim: true }).render(inner, buf);
+            Paragraph::new(hint).style(THEME.dim).render(inner, buf);
             return;
         }
         let current = self.step.unwrap_or(usize::MAX);
@@ -159,7 +173,10 @@ impl App<'_> {
         let lines = super::text::node_lines(self.pane, self.selected, self.step);
         let lines: Vec<Line> = lines
             .into_iter()
-            .map(|(k, v)| Line::from(vec![Span::styled(format!("{k:<6}"), THEME.title), Span::raw(v)]))
+            .map(|(k, v)| {
+                let w = 6.max(k.chars().count() + 1);
+                Line::from(vec![Span::styled(format!("{k:<w$}"), THEME.title), Span::raw(v)])
+            })
             .collect();
         Paragraph::new(lines).wrap(Wrap { trim: false }).scroll((self.eval_scroll, 0)).render(inner, buf);
     }

@@ -102,7 +102,8 @@ fn one_line(s: &str) -> String {
 pub fn node_lines(pane: &Pane, i: usize, step: Option<usize>) -> Vec<(String, String)> {
     let Some(n) = pane.nodes.get(i) else { return vec![] };
     let kind = if n.derivative { "derivative node" } else { "forward node" };
-    let mut rows = vec![("node".to_string(), format!("{} = {}  {}  {kind}", n.name, shallow(pane, i), n.shape))];
+    let head = if n.inputs.is_empty() { n.name.clone() } else { format!("{} = {}", n.name, shallow(pane, i)) };
+    let mut rows = vec![("node".to_string(), format!("{head}  {}  {kind}", n.shape))];
     rows.push(("expr".into(), n.expr.clone()));
     value_rows(&mut rows, "value", n.value.as_deref(), pane);
     if !n.grad_of.is_empty() {
