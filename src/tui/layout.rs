@@ -97,7 +97,7 @@ impl Layout {
 
     /// The node whose box covers cell (`x`, `y`), if any.
     pub fn hit(&self, x: usize, y: usize) -> Option<usize> {
-        if y % PITCH != 0 {
+        if !y.is_multiple_of(PITCH) {
             return None;
         }
         let slots = self.layers.get(y / PITCH)?;
@@ -174,7 +174,8 @@ fn reduce_crossings(work: &[Work], order: &mut [Vec<usize>]) {
                 .iter()
                 .map(|&s| {
                     let nb = if down { &work[s].preds } else { &work[s].succs };
-                    let key = if nb.is_empty() { pos[s] } else { nb.iter().map(|&t| pos[t]).sum::<f64>() / nb.len() as f64 };
+                    let key =
+                        if nb.is_empty() { pos[s] } else { nb.iter().map(|&t| pos[t]).sum::<f64>() / nb.len() as f64 };
                     (key, s)
                 })
                 .collect();

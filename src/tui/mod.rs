@@ -76,11 +76,7 @@ fn event_loop(terminal: &mut Terminal<CrosstermBackend<Stdout>>, pane: &model::P
         terminal.draw(|f| draw::draw(&mut app, f))?;
         // Resize and other events just redraw.
         match event::read()? {
-            Event::Key(k) => {
-                if app.handle_key(k) == app::Action::Quit {
-                    return Ok(());
-                }
-            }
+            Event::Key(k) if app.handle_key(k) == app::Action::Quit => return Ok(()),
             Event::Mouse(m) => app.handle_mouse(m),
             _ => {}
         }
