@@ -133,7 +133,7 @@ fn derivative_nodes_stand_out() {
     let slot = app.layout.slot(d).unwrap().clone();
     let (ox, oy) = app.graph_origin;
     let y = oy + (symgrad::tui::layout::Layout::row(app.layout.at[d].0) - app.view.y) as u16;
-    let cell = &buf[(ox + (slot.x - app.view.x) as u16 + 1, y)];
+    let cell = &buf[(ox + app.pad + (slot.x - app.view.x) as u16 + 1, y)];
     assert_eq!(cell.fg, Color::Magenta);
     assert!(p.label(d).starts_with('∂'));
 }

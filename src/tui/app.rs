@@ -58,6 +58,9 @@ pub struct App<'a> {
     /// The view was panned by hand: do not scroll it back to the selection.
     pub panned: bool,
     pub eval_scroll: u16,
+    /// Columns left empty before a picture narrower than the viewport, so a
+    /// small graph sits in the middle.
+    pub pad: u16,
 }
 
 impl<'a> App<'a> {
@@ -78,6 +81,7 @@ impl<'a> App<'a> {
             graph_origin: (0, 0),
             panned: false,
             eval_scroll: 0,
+            pad: 0,
         }
     }
 
@@ -129,7 +133,7 @@ impl<'a> App<'a> {
     pub fn handle_mouse(&mut self, m: MouseEvent) {
         match m.kind {
             MouseEventKind::Down(MouseButton::Left) => {
-                let (ox, oy) = self.graph_origin;
+                let (ox, oy) = (self.graph_origin.0 + self.pad, self.graph_origin.1);
                 if m.column < ox || m.row < oy {
                     return;
                 }
@@ -272,8 +276,14 @@ impl<'a> App<'a> {
     /// Sets the viewport size and scrolls it so the selection is visible
     /// (unless the user panned away since).
     pub fn fit(&mut self, w: usize, h: usize) {
-        self.view.w = w;
         self.view.h = h;
+        let narrow = self.layout.width < w;
+        self.pad = if narrow { ((w - self.layout.width) / 2) as u16 } else { 0 };
+        self.view.w = w - usize::from(self.pad);
+        let w = self.view.w;
+        if narrow {
+            self.view.x = 0;
+        }
         if self.panned {
             return;
         }

@@ -124,7 +124,8 @@ impl App<'_> {
         let block = self.block("graph", Part::Graph);
         let inner = block.inner(area);
         block.render(area, buf);
-        render_canvas(self, inner, buf);
+        let pad = self.pad.min(inner.width);
+        render_canvas(self, Rect { x: inner.x + pad, width: inner.width - pad, ..inner }, buf);
     }
 
     fn render_table(&self, area: Rect, buf: &mut Buffer) {
@@ -215,7 +216,7 @@ const HELP: &[(&str, &str)] = &[
 
 fn render_help(area: Rect, buf: &mut Buffer) {
     let w = 62.min(area.width);
-    let h = (HELP.len() as u16 + 4).min(area.height);
+    let h = (HELP.len() as u16 + 3).min(area.height);
     let r = Rect::new(area.x + (area.width - w) / 2, area.y + (area.height - h) / 2, w, h);
     Clear.render(r, buf);
     let mut lines: Vec<Line> = HELP
