@@ -132,7 +132,7 @@ fn derivative_nodes_stand_out() {
     let d = p.nodes.iter().position(|n| n.derivative && n.op == "step").unwrap();
     let slot = app.layout.slot(d).unwrap().clone();
     let (ox, oy) = app.graph_origin;
-    let y = oy + (symgrad::tui::layout::Layout::row(app.layout.at[d].0) - app.view.y) as u16;
+    let y = oy + (app.layout.row(app.layout.at[d].0) - app.view.y) as u16;
     let cell = &buf[(ox + app.pad + (slot.x - app.view.x) as u16 + 1, y)];
     assert_eq!(cell.fg, Color::Magenta);
     assert!(p.label(d).starts_with('∂'));

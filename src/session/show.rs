@@ -64,7 +64,18 @@ impl Session {
                 ));
             }
             let seed = self.graph.filled(crate::simplify::rat(1), shape);
-            Some(backprop(&mut self.graph, f, &vars, seed)?)
+            let bp = backprop(&mut self.graph, f, &vars, seed)?;
+            let unused: Vec<&str> = wrt
+                .iter()
+                .zip(&vars)
+                .filter(|(_, v)| !bp.pruned.contains(v))
+                .map(|(i, _)| i.name.as_str())
+                .collect();
+            if !unused.is_empty() {
+                let also = note.take().map(|n| format!("; {n}")).unwrap_or_default();
+                note = Some(format!("the output does not depend on {}: its gradient is 0{also}", unused.join(", ")));
+            }
+            Some(bp)
         };
         let names: Vec<String> = wrt.iter().map(|v| v.name.clone()).collect();
         let title = if names.is_empty() { title } else { format!("{title} wrt {}", names.join(", ")) };

@@ -288,13 +288,14 @@ impl<'a> App<'a> {
             return;
         }
         let Some(s) = self.layout.slot(self.selected) else { return };
-        let y = self.layout.at.get(self.selected).map_or(0, |&(l, _)| Layout::row(l));
+        let y = self.layout.at.get(self.selected).map_or(0, |&(l, _)| self.layout.row(l));
         let v = &mut self.view;
+        // Centre the selection, but never scroll past the picture's end.
         if s.x < v.x || s.x + s.w > v.x + w {
-            v.x = (s.x + s.w / 2).saturating_sub(w / 2);
+            v.x = (s.x + s.w / 2).saturating_sub(w / 2).min(self.layout.width.saturating_sub(w));
         }
         if y < v.y || y >= v.y + h {
-            v.y = y.saturating_sub(h / 2);
+            v.y = y.saturating_sub(h / 2).min(self.layout.height.saturating_sub(h));
         }
     }
 

@@ -8,7 +8,7 @@
 
 use super::app::App;
 use super::draw::THEME;
-use super::layout::{Layout, PITCH};
+use super::layout::Layout;
 use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
 use ratatui::style::Style;
@@ -90,12 +90,11 @@ pub fn render_canvas(app: &App, area: Rect, buf: &mut Buffer) {
     let mut cells =
         Cells { w, h, x0: v.x, y0: v.y, dirs: vec![0; w * h], hot: vec![false; w * h], arrow: vec![false; w * h] };
     let lay = &app.layout;
-    let first = v.y / PITCH;
-    let last = ((v.y + h) / PITCH + 1).min(lay.layers.len());
-    for l in first..last {
+    let shown = lay.layers_in(v.y, h);
+    for l in shown.clone() {
         draw_pieces(app, lay, l, &mut cells);
         for s in visible(lay, l, v.x, w).iter().filter(|s| s.node.is_none()) {
-            cells.mark(s.x, Layout::row(l), UP | DOWN, false);
+            cells.mark(s.x, lay.row(l), UP | DOWN, false);
         }
     }
     for y in 0..h {
@@ -110,8 +109,8 @@ pub fn render_canvas(app: &App, area: Rect, buf: &mut Buffer) {
             buf[(area.x + x as u16, area.y + y as u16)].set_symbol(sym).set_style(style);
         }
     }
-    for l in first..last {
-        let y = Layout::row(l);
+    for l in shown {
+        let y = lay.row(l);
         if y < v.y || y >= v.y + h {
             continue;
         }
@@ -126,9 +125,9 @@ pub fn render_canvas(app: &App, area: Rect, buf: &mut Buffer) {
 
 /// The edge pieces below layer `l` (its channel and arrow rows).
 fn draw_pieces(app: &App, lay: &Layout, l: usize, cells: &mut Cells) {
-    let row = Layout::row(l);
-    let (cy, ay) = (row + 1, row + 2);
-    if ay < cells.y0 || cy >= cells.y0 + cells.h {
+    let row = lay.row(l);
+    let ay = row + lay.tracks.get(l).copied().unwrap_or(1) + 1;
+    if ay < cells.y0 || row + 1 >= cells.y0 + cells.h {
         return;
     }
     let (x0, x1) = (cells.x0, cells.x0 + cells.w);
@@ -137,12 +136,18 @@ fn draw_pieces(app: &App, lay: &Layout, l: usize, cells: &mut Cells) {
             continue;
         }
         let hot = p.input == app.selected || p.user == app.selected;
+        let cy = row + 1 + p.track;
+        for y in row + 1..cy {
+            cells.mark(p.from, y, UP | DOWN, hot);
+        }
         cells.mark(p.from, cy, UP, hot);
         cells.mark(p.to, cy, DOWN, hot);
         if p.from != p.to {
             cells.run(p.from, p.to, cy, hot);
         }
-        cells.mark(p.to, ay, UP | DOWN, hot);
+        for y in cy + 1..=ay {
+            cells.mark(p.to, y, UP | DOWN, hot);
+        }
         if p.arrow && ay >= cells.y0 && ay < cells.y0 + cells.h && p.to >= x0 && p.to < x1 {
             let k = (ay - cells.y0) * cells.w + (p.to - x0);
             cells.arrow[k] = true;

@@ -7,14 +7,20 @@
 //! out in well under a second, and drawing can find the visible slots of a
 //! layer by binary search on their columns.
 //!
-//! Rows: layer `l` has its nodes on row `l * PITCH`; the two rows below it
-//! carry the edges to layer `l + 1` (a horizontal channel, then the arrow).
+//! Rows: below each layer's node row come its edges' channel tracks, then
+//! one row of arrows into the next layer. Edges leaving the same slot form
+//! one net and share a track; nets whose columns overlap get different
+//! tracks (the left-edge channel-routing rule, up to `MAX_TRACKS`), so two
+//! edges from different nodes are not drawn as one line.
 
 use super::model::Pane;
 use ratatui::text::Span;
 
-/// Rows per layer: the node row, the channel row, the arrow row.
+/// Rows per layer with one track: the node row, the channel, the arrows
+/// (the scrolling step).
 pub const PITCH: usize = 3;
+/// Most channel tracks below a layer; more nets than that share tracks.
+const MAX_TRACKS: usize = 4;
 /// Columns between neighbouring slots.
 const GAP: usize = 2;
 /// Barycenter sweeps (down and up alternate).
@@ -37,6 +43,8 @@ pub struct Piece {
     pub to: usize,
     /// The real nodes at the two ends of the whole edge (input, user).
     pub input: usize,
+    /// The channel track (row below the layer's node row, from 0).
+    pub track: usize,
     pub user: usize,
     /// The piece ends at the user's box (draw an arrow), not at a dummy.
     pub arrow: bool,
@@ -51,6 +59,10 @@ pub struct Layout {
     pub pieces: Vec<Vec<Piece>>,
     /// Per node: its layer and its index in that layer.
     pub at: Vec<(usize, usize)>,
+    /// The node row of each layer, ascending.
+    pub rows: Vec<usize>,
+    /// Channel tracks below each layer (at least 1).
+    pub tracks: Vec<usize>,
     pub width: usize,
     pub height: usize,
 }
@@ -85,8 +97,15 @@ impl Layout {
     }
 
     /// The row of a layer's nodes.
-    pub fn row(layer: usize) -> usize {
-        layer * PITCH
+    pub fn row(&self, layer: usize) -> usize {
+        self.rows.get(layer).copied().unwrap_or(0)
+    }
+
+    /// The layers whose rows or edges below meet rows `y .. y + h`.
+    pub fn layers_in(&self, y: usize, h: usize) -> std::ops::Range<usize> {
+        let first = self.rows.partition_point(|&r| r <= y).saturating_sub(1);
+        let last = self.rows.partition_point(|&r| r < y + h);
+        first..last.max(first)
     }
 
     /// The slot of node `i`.
@@ -97,10 +116,8 @@ impl Layout {
 
     /// The node whose box covers cell (`x`, `y`), if any.
     pub fn hit(&self, x: usize, y: usize) -> Option<usize> {
-        if !y.is_multiple_of(PITCH) {
-            return None;
-        }
-        let slots = self.layers.get(y / PITCH)?;
+        let l = self.rows.binary_search(&y).ok()?;
+        let slots = self.layers.get(l)?;
         let k = slots.partition_point(|s| s.x + s.w <= x);
         slots.get(k).filter(|s| s.x <= x).and_then(|s| s.node)
     }
@@ -258,10 +275,53 @@ fn build(
             // order, so `a - b` and `b - a` look different.
             let to = if last { x[b] + (work[b].w * (2 * port + 1)) / (2 * ports) } else { x[b] };
             if let Some(p) = pieces.get_mut(work[a].layer) {
-                p.push(Piece { from, to, input: *input, user: *user, arrow: last });
+                p.push(Piece { from, to, input: *input, user: *user, track: 0, arrow: last });
             }
         }
     }
-    let height = layers.len().saturating_sub(1) * PITCH + 1;
-    Layout { layers, pieces, at, width, height }
+    let tracks: Vec<usize> = pieces.iter_mut().map(|p| assign_tracks(p)).collect();
+    let mut rows = Vec::with_capacity(layers.len());
+    let mut y = 0;
+    for l in 0..layers.len() {
+        rows.push(y);
+        y += tracks.get(l).copied().unwrap_or(1) + 2;
+    }
+    let height = rows.last().map_or(0, |r| r + 1);
+    Layout { layers, pieces, at, rows, tracks, width, height }
+}
+
+/// Tracks for the nets of one gap (pieces with the same `from`), left-edge
+/// first: each net takes the first track whose last net ends at least two
+/// columns before it starts. Returns the number of tracks used.
+fn assign_tracks(pieces: &mut [Piece]) -> usize {
+    pieces.sort_by_key(|p| (p.from, p.to));
+    let mut nets: Vec<(usize, usize, std::ops::Range<usize>)> = Vec::new();
+    let mut start = 0;
+    for k in 1..=pieces.len() {
+        if k == pieces.len() || pieces[k].from != pieces[start].from {
+            let run = &pieces[start..k];
+            let lo = run.iter().map(|p| p.to).min().unwrap_or(0).min(run[0].from);
+            let hi = run.iter().map(|p| p.to).max().unwrap_or(0).max(run[0].from);
+            nets.push((lo, hi, start..k));
+            start = k;
+        }
+    }
+    nets.sort_by_key(|n| n.0);
+    let mut ends: Vec<usize> = Vec::new();
+    for (lo, hi, range) in nets {
+        if lo == hi {
+            continue; // straight down: crosses every track, needs none
+        }
+        let t = match ends.iter().position(|&e| e + 2 <= lo) {
+            Some(t) => t,
+            None if ends.len() < MAX_TRACKS => {
+                ends.push(0);
+                ends.len() - 1
+            }
+            None => (0..ends.len()).min_by_key(|&t| ends[t]).unwrap_or(0),
+        };
+        ends[t] = ends[t].max(hi);
+        pieces[range].iter_mut().for_each(|p| p.track = t);
+    }
+    ends.len().max(1)
 }
