@@ -306,3 +306,15 @@ fn frame_time_of_ten_thousand_nodes() {
     canvas.sort();
     println!("graph picture only: median {:?}", canvas[50]);
 }
+
+#[test]
+fn tiny_terminals_do_not_panic() {
+    let p = pane(MISSION);
+    let mut app = App::new(&p);
+    for (w, h) in [(1, 1), (2, 2), (10, 3), (20, 5), (30, 8), (80, 4)] {
+        screen(&mut app, w, h);
+        press(&mut app, "?");
+        screen(&mut app, w, h);
+        press(&mut app, "?tkjhl");
+    }
+}

@@ -65,12 +65,8 @@ impl Session {
             }
             let seed = self.graph.filled(crate::simplify::rat(1), shape);
             let bp = backprop(&mut self.graph, f, &vars, seed)?;
-            let unused: Vec<&str> = wrt
-                .iter()
-                .zip(&vars)
-                .filter(|(_, v)| !bp.pruned.contains(v))
-                .map(|(i, _)| i.name.as_str())
-                .collect();
+            let unused: Vec<&str> =
+                wrt.iter().zip(&vars).filter(|(_, v)| !bp.pruned.contains(v)).map(|(i, _)| i.name.as_str()).collect();
             if !unused.is_empty() {
                 let also = note.take().map(|n| format!("; {n}")).unwrap_or_default();
                 note = Some(format!("the output does not depend on {}: its gradient is 0{also}", unused.join(", ")));
