@@ -18,3 +18,4 @@ pub mod script;
 pub mod session;
 pub mod simplify;
 pub mod syntax;
+pub mod tui;

@@ -34,6 +34,9 @@ pub struct Item {
     pub text: Option<String>,
     /// Warnings (float overflow naming the node, ...), shown after the item.
     pub warnings: Vec<String>,
+    /// `:show`: the pane's model, for a front end with a terminal to open
+    /// (shared, so cloning an item stays cheap).
+    pub show: Option<std::rc::Rc<crate::tui::model::Pane>>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

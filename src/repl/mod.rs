@@ -164,6 +164,14 @@ fn run_one(session: &mut Session, stmt: &str, cfg: &Config) -> bool {
     match session.run(stmt) {
         Ok(items) => {
             for item in &items {
+                if let Some(p) = &item.show
+                    && std::io::IsTerminal::is_terminal(&std::io::stdout())
+                {
+                    if let Err(e) = crate::tui::run(p) {
+                        eprintln!("error: cannot open the pane: {e}");
+                    }
+                    continue;
+                }
                 let s = render_human(item, cfg.render);
                 if !s.is_empty() {
                     println!("{s}");
