@@ -104,7 +104,7 @@ mod tests {
 
     #[test]
     fn columns_count_characters() {
-        assert_eq!(line_col("λ + €", 5), (1, 4));
+        assert_eq!(line_col("λ + €", 5), (1, 5));
         assert_eq!(line_col("a\nbc", 3), (2, 2));
     }
 }
