@@ -169,25 +169,27 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
         let d = backprop(graph, g, &[u], one)?.grads[0];
         return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
     }
-    if vshape.len() == 1 && fshape == vshape
-        && let Op::Mul { coeff, exps } = graph.op(g).clone() {
-            let inputs = graph.inputs(g).to_vec();
-            if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
-                let rest: Vec<_> = inputs
-                    .iter()
-                    .copied()
-                    .zip(exps.iter().cloned())
-                    .enumerate()
-                    .filter(|(i, _)| *i != k)
-                    .map(|(_, p)| p)
-                    .collect();
-                let d = graph.product(coeff, &rest)?;
-                if !graph.ancestors(&[d]).contains(&u) {
-                    let d = graph.broadcast_to(d, vshape);
-                    return graph.diag(d).map(Some);
-                }
+    if vshape.len() == 1
+        && fshape == vshape
+        && let Op::Mul { coeff, exps } = graph.op(g).clone()
+    {
+        let inputs = graph.inputs(g).to_vec();
+        if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
+            let rest: Vec<_> = inputs
+                .iter()
+                .copied()
+                .zip(exps.iter().cloned())
+                .enumerate()
+                .filter(|(i, _)| *i != k)
+                .map(|(_, p)| p)
+                .collect();
+            let d = graph.product(coeff, &rest)?;
+            if !graph.ancestors(&[d]).contains(&u) {
+                let d = graph.broadcast_to(d, vshape);
+                return graph.diag(d).map(Some);
             }
         }
+    }
     Ok(None)
 }
 

@@ -248,9 +248,10 @@ impl Session {
         let mut memo = crate::lower::Memo::default();
         let mut lw = crate::lower::Lower::new(&mut self.graph, &trial, &mut memo, &mut self.rng, src);
         if let Err(err) = lw.expr(&call)
-            && !matches!(err.kind, crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math) {
-                return Err(err);
-            }
+            && !matches!(err.kind, crate::error::ErrorKind::Shape | crate::error::ErrorKind::Math)
+        {
+            return Err(err);
+        }
         self.env.funcs.insert(name.name.clone(), f);
         self.env.formulas.remove(&name.name);
         self.env.values.remove(&name.name);
@@ -274,7 +275,9 @@ impl Session {
                 (id, e.span, Some(Recipe::Expr { expr: e, src: text }))
             }
             None => {
-                let id = self.last_result(src)?.ok_or_else(|| Error::usage(whole, "nothing to evaluate: no result so far"))?;
+                let id = self
+                    .last_result(src)?
+                    .ok_or_else(|| Error::usage(whole, "nothing to evaluate: no result so far"))?;
                 (id, whole, None)
             }
         };

@@ -10,7 +10,6 @@ impl Session {
     pub(super) fn show_text(&mut self, _expr: Option<&Expr>, _wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
         Err(not_yet(src, ":show"))
     }
-
 }
 
 fn not_yet(src: &str, what: &str) -> Error {
