@@ -38,7 +38,7 @@ pub fn dot(graph: &Graph, z: NodeId, grads: &[(NodeId, NodeId)]) -> String {
     }
     let mut out = String::from("digraph symgrad {\n");
     out.push_str("  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=11, shape=ellipse];\n");
-    out.push_str("  edge [arrowsize=0.6];\n");
+    out.push_str("  edge [arrowsize=0.6, fontname=\"Helvetica\", fontsize=10];\n");
     for &id in &all {
         let is_grad = !forward.contains(&id);
         let mut lines = Vec::new();
@@ -46,7 +46,7 @@ pub fn dot(graph: &Graph, z: NodeId, grads: &[(NodeId, NodeId)]) -> String {
             lines.push(h.join(" = "));
         }
         lines.push(node_text(graph, id, names.get(&id), is_grad));
-        if !graph.shape(id).is_empty() && !graph.op(id).is_leaf() {
+        if !graph.shape(id).is_empty() && !matches!(graph.op(id), Op::Var(_) | Op::Data(_)) {
             lines.push(crate::graph::shape::show(graph.shape(id)));
         }
         let label = escape(&lines.join("\n"));

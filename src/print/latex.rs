@@ -53,7 +53,10 @@ pub fn name(n: &str) -> String {
             if k > 0 && k < n.len() { (&n[..k], Some(&n[k..])) } else { (n, None) }
         }
     };
-    let base = if base.chars().count() == 1 {
+    let spelled = GREEK_NAMES.iter().chain(GREEK_UPPER.iter().map(|(_, n)| n)).any(|g| *g == base && *g != "o");
+    let base = if spelled {
+        format!("\\{base}")
+    } else if base.chars().count() == 1 {
         greek(base.chars().next().unwrap_or('x'))
     } else {
         let letters: Vec<String> =
@@ -72,27 +75,10 @@ fn sub_name(n: &str) -> String {
 }
 
 fn greek(c: char) -> String {
-    const LOWER: &str = "αβγδεζηθικλμνξοπρστυφχψω";
-    const NAMES: [&str; 24] = [
-        "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu",
-        "xi", "o", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
-    ];
-    const UPPER: [(char, &str); 10] = [
-        ('Γ', "Gamma"),
-        ('Δ', "Delta"),
-        ('Θ', "Theta"),
-        ('Λ', "Lambda"),
-        ('Ξ', "Xi"),
-        ('Π', "Pi"),
-        ('Σ', "Sigma"),
-        ('Φ', "Phi"),
-        ('Ψ', "Psi"),
-        ('Ω', "Omega"),
-    ];
     if let Some(k) = LOWER.chars().position(|g| g == c) {
-        return if NAMES[k] == "o" { "o".into() } else { format!("\\{}", NAMES[k]) };
+        return if GREEK_NAMES[k] == "o" { "o".into() } else { format!("\\{}", GREEK_NAMES[k]) };
     }
-    if let Some((_, n)) = UPPER.iter().find(|(g, _)| *g == c) {
+    if let Some((_, n)) = GREEK_UPPER.iter().find(|(g, _)| *g == c) {
         return format!("\\{n}");
     }
     match c {
@@ -100,6 +86,24 @@ fn greek(c: char) -> String {
         c => c.to_string(),
     }
 }
+
+const LOWER: &str = "αβγδεζηθικλμνξοπρστυφχψω";
+const GREEK_NAMES: [&str; 24] = [
+    "alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta", "iota", "kappa", "lambda", "mu", "nu", "xi",
+    "o", "pi", "rho", "sigma", "tau", "upsilon", "phi", "chi", "psi", "omega",
+];
+const GREEK_UPPER: [(char, &str); 10] = [
+    ('Γ', "Gamma"),
+    ('Δ', "Delta"),
+    ('Θ', "Theta"),
+    ('Λ', "Lambda"),
+    ('Ξ', "Xi"),
+    ('Π', "Pi"),
+    ('Σ', "Sigma"),
+    ('Φ', "Phi"),
+    ('Ψ', "Psi"),
+    ('Ω', "Omega"),
+];
 
 struct Latex<'g> {
     graph: &'g Graph,
@@ -186,9 +190,13 @@ impl<'g> Latex<'g> {
                 (c.is_negative(), body)
             })
             .collect();
+        // As the plain printer: a positive constant first, positive terms
+        // before negative ones, a negative constant last.
         terms.sort_by(|a, b| a.0.cmp(&b.0));
-        if !constant.is_zero() {
-            terms.push((constant.is_negative(), coefficient(&constant.abs())));
+        if constant.is_positive() {
+            terms.insert(0, (false, coefficient(constant)));
+        } else if constant.is_negative() {
+            terms.push((true, coefficient(&constant.abs())));
         }
         let mut out = String::new();
         for (k, (neg, body)) in terms.iter().enumerate() {

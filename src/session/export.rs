@@ -22,13 +22,17 @@ impl Session {
     pub(super) fn check(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
         let e = pin_ans(expr, self.env.results.len());
         let f = self.lower_expr(&e, src)?;
+        let vars = wrt.iter().map(|v| self.with_lower(src, |lw| lw.variable(v))).collect::<Result<Vec<_>>>()?;
         self.require_values(f, e.span)?;
+        let ftext = crate::print::print(&self.graph, f, crate::print::Style::Plain);
         let mut items = Vec::new();
-        for v in wrt {
-            let var = self.with_lower(src, |lw| lw.variable(v))?;
+        for (v, &var) in wrt.iter().zip(&vars) {
+            self.require_values(var, v.span)?;
             let d = self.with_lower(src, |lw| lw.grad(f, v))?;
             let (sym, _) = self.evaluate(&[d], e.span)?;
-            let report = check::compare(self, f, var, &v.name, &sym[0], e.span)?;
+            let mut report = check::compare(self, f, var, &v.name, &sym[0], e.span)?;
+            let table = report.text.take().unwrap_or_default();
+            report.text = Some(format!("∂f/∂{} against central differences, f = {ftext}\n{table}", v.name));
             items.push(report);
         }
         Ok(items)
