@@ -24,7 +24,7 @@ impl Session {
         let f = self.lower_expr(&e, src)?;
         let vars = wrt.iter().map(|v| self.with_lower(src, |lw| lw.variable(v))).collect::<Result<Vec<_>>>()?;
         self.require_values(f, e.span)?;
-        let ftext = crate::print::print(&self.graph, f, crate::print::Style::Plain);
+        let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").trim().to_string();
         let mut items = Vec::new();
         for (v, &var) in wrt.iter().zip(&vars) {
             self.require_values(var, v.span)?;
