@@ -149,9 +149,9 @@ impl<'g> Latex<'g> {
             Op::MatMul => (format!("{} {}", self.render(ins[0], MUL + 1), self.render(ins[1], MUL + 1)), MUL),
             Op::Transpose => (format!("{}^\\top", self.render(ins[0], ATOM)), POW),
             Op::Outer => (format!("{} {}^\\top", self.render(ins[0], MUL + 1), self.render(ins[1], ATOM)), MUL),
-            Op::Sum(axes) if axes.len() == g.shape(ins[0]).len() => (format!("\\sum {}", self.paren(ins[0])), MUL),
-            Op::Sum(axes) => (format!("\\sum_{{\\text{{axes }} {}}} {}", list(axes), self.paren(ins[0])), MUL),
-            Op::Prod => (format!("\\prod {}", self.paren(ins[0])), MUL),
+            Op::Sum(axes) if axes.len() == g.shape(ins[0]).len() => (format!("\\sum {}", self.paren(ins[0])), ATOM),
+            Op::Sum(axes) => (format!("\\sum_{{\\text{{axes }} {}}} {}", list(axes), self.paren(ins[0])), ATOM),
+            Op::Prod => (format!("\\prod {}", self.paren(ins[0])), ATOM),
             Op::Norm => (format!("\\left\\lVert {} \\right\\rVert", self.render(ins[0], 0)), ATOM),
             Op::Trace => (format!("\\operatorname{{tr}}{}", self.paren(ins[0])), ATOM),
             Op::Index(sels) => (format!("{}_{{{}}}", self.render(ins[0], ATOM), sels_text(sels)), ATOM),
@@ -192,7 +192,7 @@ impl<'g> Latex<'g> {
             .collect();
         // As the plain printer: a positive constant first, positive terms
         // before negative ones, a negative constant last.
-        terms.sort_by(|a, b| a.0.cmp(&b.0));
+        terms.sort();
         if constant.is_positive() {
             terms.insert(0, (false, coefficient(constant)));
         } else if constant.is_negative() {
@@ -218,10 +218,16 @@ impl<'g> Latex<'g> {
         // Elementwise products of two tensors read as `\odot`; a scalar
         // factor is juxtaposed.
         let odot = ins.iter().filter(|&&f| tensor(f)).count() >= 2;
+        // The plain printer's order: variables first, then by text.
+        let mut factors: Vec<(bool, bool, String)> = ins
+            .iter()
+            .zip(exps)
+            .map(|(&f, e)| (e.is_negative(), !matches!(g.op(f), Op::Var(_) | Op::Pi), self.power(f, &e.abs())))
+            .collect();
+        factors.sort();
         let (mut num, mut den) = (Vec::new(), Vec::new());
-        for (&f, e) in ins.iter().zip(exps) {
-            let p = self.power(f, &e.abs());
-            if e.is_negative() { den.push(p) } else { num.push(p) }
+        for (neg, _, p) in factors {
+            if neg { den.push(p) } else { num.push(p) }
         }
         let join = |parts: &[String]| parts.join(if odot { " \\odot " } else { " " });
         let c = coeff.abs();
