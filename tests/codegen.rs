@@ -7,9 +7,8 @@ use serde_json::Value as J;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-const F: &str = "sum((tanh(W2 @ tanh(W1 @ x + b1) + b2) - y)^2) + 0.01*(sum(W1^2) + sum(W2^2))";
-const WRT: &str = "W1, b1, W2, b2";
-const SETUP: &str = ":seed 1\n:let W1 = randn(8, 8)/2, b1 = randn(8)/2, x = randn(8), W2 = randn(8, 8)/2, b2 = randn(8)/2, y = randn(8)/2\n";
+const MLP: &str = "sum((tanh(W2 @ tanh(W1 @ x + b1) + b2) - y)^2) + 0.01*(sum(W1^2) + sum(W2^2))";
+const MLP_SETUP: &str = ":seed 1\n:let W1 = randn(8, 8)/2, b1 = randn(8)/2, x = randn(8), W2 = randn(8, 8)/2, b2 = randn(8)/2, y = randn(8)/2\n";
 const TOLERANCE: f64 = 1e-12;
 
 /// Runs a script with `--json` in `dir`; one object per output item.
@@ -34,30 +33,134 @@ fn flat(v: &J, out: &mut Vec<f64>) {
     }
 }
 
-/// The MLP set up, its code written in all languages; returns the inputs
-/// (name → flat values) and the expected outputs (value, then gradients).
-fn setup(dir: &Path) -> (Vec<(String, Vec<f64>)>, Vec<f64>) {
-    let script = format!(
-        "{SETUP}:eval {F}\n:grad {F} wrt {WRT}\n:codegen rust {F} wrt {WRT} > mlp.rs\n:codegen c {F} wrt {WRT} > mlp.c\n:codegen python {F} wrt {WRT} > mlp.py\n"
-    );
+/// A generated function's parameters and outputs, from its header comment
+/// (`inputs: W1 [8, 8], x [8]`, `outputs: value [], d_W1 [8, 8]`).
+struct Signature {
+    inputs: Vec<(String, Vec<usize>)>,
+    outputs: Vec<(String, Vec<usize>)>,
+}
+
+fn signature(code: &str) -> Signature {
+    let part = |key: &str| -> Vec<(String, Vec<usize>)> {
+        let line = code.lines().find_map(|l| l.split_once(key).map(|(_, r)| r.trim_end_matches('"').to_string()));
+        let line = line.expect("header line");
+        if line.trim() == "none" {
+            return vec![];
+        }
+        line.split("], ")
+            .map(|item| {
+                let (name, dims) = item.split_once(" [").expect("name [dims]");
+                let dims = dims.trim_end_matches(']');
+                let dims = dims.split(", ").filter(|d| !d.is_empty()).map(|d| d.parse().expect("dim")).collect();
+                (name.trim().to_string(), dims)
+            })
+            .collect()
+    };
+    Signature { inputs: part("inputs: "), outputs: part("outputs: ") }
+}
+
+/// Generates `f`'s code in `lang` after `setup`, and returns it with the
+/// values of the bound names and the expected outputs (value, gradients).
+fn generate(
+    dir: &Path,
+    lang: &str,
+    setup: &str,
+    f: &str,
+    wrt: &str,
+    file: &str,
+) -> (String, Vec<(String, Vec<f64>)>, Vec<f64>) {
+    let script = format!("{setup}\n:eval {f}\n:grad {f} wrt {wrt}\n:codegen {lang} {f} wrt {wrt} > {file}\n");
     let items = symgrad_json(dir, &script);
-    let mut inputs = Vec::new();
+    let mut values = Vec::new();
     let mut expected = Vec::new();
     for it in &items {
         match (it["input"].as_str().unwrap_or(""), it["name"].as_str()) {
             (i, Some(name)) if i.starts_with(":let") => {
                 let mut v = Vec::new();
                 flat(&it["value"], &mut v);
-                inputs.push((name.to_string(), v));
+                values.push((name.to_string(), v));
             }
             (i, _) if i.starts_with(":eval") || i.starts_with(":grad") => flat(&it["value"], &mut expected),
             _ => {}
         }
     }
-    inputs.sort_by(|a, b| a.0.cmp(&b.0));
-    assert_eq!(inputs.len(), 6);
-    assert_eq!(expected.len(), 1 + 64 + 8 + 64 + 8);
-    (inputs, expected)
+    let code = std::fs::read_to_string(dir.join(file)).expect("code written");
+    (code, values, expected)
+}
+
+fn input<'a>(values: &'a [(String, Vec<f64>)], name: &str) -> &'a [f64] {
+    &values.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no value for {name}")).1
+}
+
+/// Runs the generated Rust, prints every output number.
+fn run_rust(dir: &Path, setup: &str, f: &str, wrt: &str) -> (String, Vec<f64>) {
+    let (code, values, expected) = generate(dir, "rust", setup, f, wrt, "gen.rs");
+    let sig = signature(&code);
+    let mut main = String::from("include!(\"gen.rs\");\nfn main() {\n");
+    let mut args = Vec::new();
+    for (n, dims) in &sig.inputs {
+        let v = input(&values, n);
+        if dims.is_empty() {
+            main.push_str(&format!("    let {n}: f64 = {:?};\n", v[0]));
+            args.push(n.clone());
+        } else {
+            main.push_str(&format!("    let {n}: Vec<f64> = vec![{}];\n", list(v)));
+            args.push(format!("&{n}"));
+        }
+    }
+    main.push_str(&format!("    let r = compute({});\n", args.join(", ")));
+    for (k, (_, dims)) in sig.outputs.iter().enumerate() {
+        if dims.is_empty() {
+            main.push_str(&format!("    println!(\"{{:?}}\", r.{k});\n"));
+        } else {
+            main.push_str(&format!("    for x in &r.{k} {{ println!(\"{{x:?}}\"); }}\n"));
+        }
+    }
+    main.push_str("}\n");
+    std::fs::write(dir.join("main.rs"), main).expect("main.rs");
+    run(Command::new("rustc").current_dir(dir).args(["--edition", "2021", "-o", "gen_rs", "main.rs"]));
+    (run(&mut Command::new(dir.join("gen_rs"))), expected)
+}
+
+fn run_c(dir: &Path, setup: &str, f: &str, wrt: &str) -> (String, Vec<f64>) {
+    let (code, values, expected) = generate(dir, "c", setup, f, wrt, "gen.c");
+    let sig = signature(&code);
+    let mut main = String::from("#include <stdio.h>\n#include \"gen.c\"\nint main(void) {\n");
+    let mut args = Vec::new();
+    for (n, dims) in &sig.inputs {
+        let v = input(&values, n);
+        if dims.is_empty() {
+            main.push_str(&format!("    double {n} = {:?};\n", v[0]));
+        } else {
+            main.push_str(&format!("    static const double {n}[] = {{{}}};\n", list(v)));
+        }
+        args.push(n.clone());
+    }
+    for (n, dims) in &sig.outputs {
+        main.push_str(&format!("    double {n}[{}];\n", dims.iter().product::<usize>()));
+        args.push(n.clone());
+    }
+    main.push_str(&format!("    compute({});\n", args.join(", ")));
+    for (n, dims) in &sig.outputs {
+        let len = dims.iter().product::<usize>();
+        main.push_str(&format!("    for (int i = 0; i < {len}; i++) printf(\"%.17g\\n\", {n}[i]);\n"));
+    }
+    main.push_str("    return 0;\n}\n");
+    std::fs::write(dir.join("main.c"), main).expect("main.c");
+    run(Command::new("gcc").current_dir(dir).args(["-std=c99", "-Wall", "-Werror", "-o", "gen_c", "main.c", "-lm"]));
+    (run(&mut Command::new(dir.join("gen_c"))), expected)
+}
+
+fn run_python(dir: &Path, setup: &str, f: &str, wrt: &str) -> (String, Vec<f64>) {
+    let (code, values, expected) = generate(dir, "python", setup, f, wrt, "gen.py");
+    let sig = signature(&code);
+    let args: Vec<String> = sig.inputs.iter().map(|(n, _)| format!("[{}]", list(input(&values, n)))).collect();
+    let main = format!(
+        "import numpy as np\nfrom gen import compute\nr = compute({})\nfor part in r:\n    for x in np.ravel(part):\n        print(repr(float(x)))\n",
+        args.join(", ")
+    );
+    std::fs::write(dir.join("main.py"), main).expect("main.py");
+    (run(Command::new("python3").current_dir(dir).arg("main.py")), expected)
 }
 
 fn compare(lang: &str, got: &str, expected: &[f64]) {
@@ -88,62 +191,64 @@ fn list(v: &[f64]) -> String {
     v.iter().map(|x| format!("{x:?}")).collect::<Vec<_>>().join(", ")
 }
 
-#[test]
-fn rust_code_agrees() {
-    if !have("rustc", "--version") {
-        return println!("skipped: no rustc");
+fn have_numpy() -> bool {
+    Command::new("python3").args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success())
+}
+
+type Runner = fn(&Path, &str, &str, &str) -> (String, Vec<f64>);
+
+/// The toolchains present, each with its runner.
+fn languages() -> Vec<(&'static str, Runner)> {
+    let mut langs: Vec<(&'static str, Runner)> = Vec::new();
+    if have("rustc", "--version") {
+        langs.push(("rust", run_rust));
+    } else {
+        println!("skipped rust: no rustc");
     }
-    let dir = scratch("codegen_rust");
-    let (inputs, expected) = setup(&dir);
-    let mut main = String::from("include!(\"mlp.rs\");\nfn main() {\n");
-    for (n, v) in &inputs {
-        main.push_str(&format!("    let {n}: Vec<f64> = vec![{}];\n", list(v)));
+    if have("gcc", "--version") {
+        langs.push(("c", run_c));
+    } else {
+        println!("skipped c: no gcc");
     }
-    let args: Vec<String> = inputs.iter().map(|(n, _)| format!("&{n}")).collect();
-    main.push_str(&format!("    let r = compute({});\n", args.join(", ")));
-    main.push_str("    println!(\"{:?}\", r.0);\n");
-    main.push_str("    for v in [r.1, r.2, r.3, r.4] { for x in v { println!(\"{x:?}\"); } }\n}\n");
-    std::fs::write(dir.join("main.rs"), main).expect("main.rs");
-    run(Command::new("rustc").current_dir(&dir).args(["--edition", "2021", "-o", "mlp_rs", "main.rs"]));
-    compare("rust", &run(&mut Command::new(dir.join("mlp_rs"))), &expected);
+    if have_numpy() {
+        langs.push(("python", run_python));
+    } else {
+        println!("skipped python: no python3 with numpy");
+    }
+    langs
 }
 
 #[test]
-fn c_code_agrees() {
-    if !have("gcc", "--version") {
-        return println!("skipped: no gcc");
+fn mlp_gradient_agrees_in_every_language() {
+    for (lang, runner) in languages() {
+        let dir = scratch(&format!("codegen_mlp_{lang}"));
+        let (got, expected) = runner(&dir, MLP_SETUP, MLP, "W1, b1, W2, b2");
+        assert_eq!(expected.len(), 1 + 64 + 8 + 64 + 8);
+        compare(lang, &got, &expected);
     }
-    let dir = scratch("codegen_c");
-    let (inputs, expected) = setup(&dir);
-    let mut main = String::from("#include <stdio.h>\n#include \"mlp.c\"\nint main(void) {\n");
-    for (n, v) in &inputs {
-        main.push_str(&format!("    static const double {n}[] = {{{}}};\n", list(v)));
-    }
-    main.push_str("    double value[1], d_W1[64], d_b1[8], d_W2[64], d_b2[8];\n");
-    let args: Vec<&str> = inputs.iter().map(|(n, _)| n.as_str()).collect();
-    main.push_str(&format!("    compute({}, value, d_W1, d_b1, d_W2, d_b2);\n", args.join(", ")));
-    main.push_str("    printf(\"%.17g\\n\", value[0]);\n");
-    for (out, n) in [("d_W1", 64), ("d_b1", 8), ("d_W2", 64), ("d_b2", 8)] {
-        main.push_str(&format!("    for (int i = 0; i < {n}; i++) printf(\"%.17g\\n\", {out}[i]);\n"));
-    }
-    main.push_str("    return 0;\n}\n");
-    std::fs::write(dir.join("main.c"), main).expect("main.c");
-    run(Command::new("gcc").current_dir(&dir).args(["-std=c99", "-Wall", "-Werror", "-o", "mlp_c", "main.c", "-lm"]));
-    compare("c", &run(&mut Command::new(dir.join("mlp_c"))), &expected);
 }
 
+/// Every op family the emitters know, each with its gradient.
+const OPS_SETUP: &str =
+    ":seed 3\n:let A = randn(3, 4), B = randn(4, 2), v = randn(4), u = randn(3), s = 0.7, M = randn(3, 3)";
+const OPS: &[(&str, &str)] = &[
+    ("sum(softmax(A) * A) + logsumexp(v) + norm(B)", "A, v, B"),
+    ("prod(u) + sum(max(A, 0.1) - min(A, -0.2)) + sum(abs(v)*sign(v))", "u, A, v"),
+    ("sum(sigmoid(A) + softplus(A) + relu(A)) + s^2.5 + s^s + sqrt(s) + exp(-s)/log(2 + s)", "A, s"),
+    ("sum(A[1:3, ::2]^2) + A[0, -1]*s + sum(v[::-1]*v) + sum(A[2])", "A, v, s"),
+    ("sum(diag(M) * u) + trace(M @ M) + sum(diag(u) @ M)", "M, u"),
+    ("sum(outer(u, v) * A) + u @ A @ v + sum(v @ B) + sum(A' @ u)", "A, u, v"),
+    ("sum(sum(A^2, 0)) + sum(reshape(A, 2, 6)[1]) + sum([u, 2*u, u^2] @ eye(3))", "A, u"),
+    ("sum(A*[[1, 2, 3, 4]] + v*ones(3, 4) * pi + (u*ones(4, 3))') + sum(atan(v) + asin(v/10) + cosh(v/3))", "A, u, v"),
+];
+
 #[test]
-fn python_code_agrees() {
-    let numpy = Command::new("python3").args(["-c", "import numpy"]).output().is_ok_and(|o| o.status.success());
-    if !numpy {
-        return println!("skipped: no python3 with numpy");
+fn every_op_family_agrees() {
+    for (lang, runner) in languages() {
+        for (k, (f, wrt)) in OPS.iter().enumerate() {
+            let dir = scratch(&format!("codegen_ops_{lang}_{k}"));
+            let (got, expected) = runner(&dir, OPS_SETUP, f, wrt);
+            compare(&format!("{lang}, {f}"), &got, &expected);
+        }
     }
-    let dir = scratch("codegen_python");
-    let (inputs, expected) = setup(&dir);
-    let mut main = String::from("import numpy as np\nfrom mlp import compute\n");
-    let args: Vec<String> = inputs.iter().map(|(_, v)| format!("[{}]", list(v))).collect();
-    main.push_str(&format!("r = compute({})\n", args.join(", ")));
-    main.push_str("for part in r:\n    for x in np.ravel(part):\n        print(repr(float(x)))\n");
-    std::fs::write(dir.join("main.py"), main).expect("main.py");
-    compare("python", &run(Command::new("python3").current_dir(&dir).arg("main.py")), &expected);
 }

@@ -220,6 +220,7 @@ pub fn index_expr(sels: &[Sel], shape: &[usize], out: &[usize], var: &str) -> St
             Some(Sel::At(p)) => p.to_string(),
             Some(Sel::Range { start, step, .. }) => {
                 let d = digit(out, axis, var);
+                let d = if d.contains(' ') && !d.starts_with('(') { format!("({d})") } else { d };
                 axis += 1;
                 match *step {
                     1 if *start == 0 => d,

@@ -64,15 +64,14 @@ fn arg(plan: &Plan, id: NodeId) -> String {
         return format!("np.reshape({}, {})", arg(plan, g.inputs(id)[0]), tuple(plan.shape(id)));
     }
     match &plan.storage[&id] {
-        Storage::Inline(x) => lit(*x),
+        Storage::Inline(x) if plan.shape(id).is_empty() => lit(*x),
+        Storage::Inline(x) => format!("np.full({}, {})", tuple(plan.shape(id)), lit(*x)),
         Storage::Scalar(n) | Storage::Array(n) => n.clone(),
     }
 }
 
 fn result(plan: &Plan, id: NodeId) -> String {
     match &plan.storage[&id] {
-        Storage::Inline(x) if plan.shape(id).is_empty() => lit(*x),
-        Storage::Inline(x) => format!("np.full({}, {})", tuple(plan.shape(id)), lit(*x)),
         Storage::Scalar(_) if !plan.shape(id).is_empty() => {
             format!("np.full({}, {})", tuple(plan.shape(id)), arg(plan, id))
         }
