@@ -59,16 +59,12 @@ fn signature(code: &str) -> Signature {
     Signature { inputs: part("inputs: "), outputs: part("outputs: ") }
 }
 
+/// Bound names with their flat values.
+type Values = Vec<(String, Vec<f64>)>;
+
 /// Generates `f`'s code in `lang` after `setup`, and returns it with the
 /// values of the bound names and the expected outputs (value, gradients).
-fn generate(
-    dir: &Path,
-    lang: &str,
-    setup: &str,
-    f: &str,
-    wrt: &str,
-    file: &str,
-) -> (String, Vec<(String, Vec<f64>)>, Vec<f64>) {
+fn generate(dir: &Path, lang: &str, setup: &str, f: &str, wrt: &str, file: &str) -> (String, Values, Vec<f64>) {
     let script = format!("{setup}\n:eval {f}\n:grad {f} wrt {wrt}\n:codegen {lang} {f} wrt {wrt} > {file}\n");
     let items = symgrad_json(dir, &script);
     let mut values = Vec::new();

@@ -98,7 +98,7 @@ impl Emitter<'_> {
         self.line(1, update);
         self.line(0, "}".into());
         if *op == Op::Norm {
-            let root = self.d.call("sqrt", &[name.clone()]);
+            let root = self.d.call("sqrt", std::slice::from_ref(&name));
             self.line(0, format!("{name} = {root};"));
         }
     }

@@ -33,14 +33,14 @@ pub trait Dialect {
 }
 
 /// The source of `plan` in a flat-array language.
-pub fn emit(plan: &Plan, d: &dyn Dialect) -> Result<String, String> {
+pub fn emit(plan: &Plan, d: &dyn Dialect) -> String {
     let mut body = Vec::new();
     for &id in &plan.steps {
         let mut e = Emitter { plan, d, out: Vec::new() };
-        e.step(id)?;
+        e.step(id);
         body.extend(e.out);
     }
-    Ok(d.wrap(plan, body))
+    d.wrap(plan, body)
 }
 
 pub(super) struct Emitter<'a> {
@@ -72,7 +72,7 @@ impl Emitter<'_> {
         self.at(id, &bcast_index(shape, out, var))
     }
 
-    fn step(&mut self, id: NodeId) -> Result<(), String> {
+    fn step(&mut self, id: NodeId) {
         let plan = self.plan;
         let g = plan.graph;
         let ins = g.inputs(id).to_vec();
@@ -96,22 +96,21 @@ impl Emitter<'_> {
             }
             Op::Index(sels) => self.at(ins[0], &index_expr(sels, plan.shape(ins[0]), &out, v)),
             Op::Eye => self.d.cond(&format!("_i % {} == 0", out[0] + 1), "1.0", "0.0"),
-            Op::MatMul => return Ok(self.matmul(id, ins[0], ins[1])),
-            Op::Sum(axes) => return Ok(self.sum(id, ins[0], axes)),
-            Op::Prod | Op::Norm | Op::Trace => return Ok(self.fold(id, &op, ins[0])),
-            Op::LogSumExp => return Ok(self.logsumexp(id, ins[0])),
-            Op::Softmax => return Ok(self.softmax(id, ins[0])),
-            Op::Diag => return Ok(self.diag(id, ins[0])),
-            Op::Stack => return Ok(self.stack(id, &ins)),
+            Op::MatMul => return self.matmul(id, ins[0], ins[1]),
+            Op::Sum(axes) => return self.sum(id, ins[0], axes),
+            Op::Prod | Op::Norm | Op::Trace => return self.fold(id, &op, ins[0]),
+            Op::LogSumExp => return self.logsumexp(id, ins[0]),
+            Op::Softmax => return self.softmax(id, ins[0]),
+            Op::Diag => return self.diag(id, ins[0]),
+            Op::Stack => return self.stack(id, &ins),
             Op::Data(_) => {
                 let s = self.d.consts(plan.name(id), &super::data(g, id));
                 self.line(0, s);
-                return Ok(());
+                return;
             }
-            Op::Reshape | Op::Var(_) | Op::Num(_) | Op::Pi => return Ok(()),
+            Op::Reshape | Op::Var(_) | Op::Num(_) | Op::Pi => return,
         };
         self.fill(id, &e);
-        Ok(())
     }
 
     /// Declares `id` and sets each element `_i` to `e` (a scalar to `e`).

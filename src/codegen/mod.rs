@@ -80,13 +80,7 @@ pub struct Plan<'g> {
 
 /// The generated source for `lang`: a function named `func` computing
 /// `value` (the expression `f`) and one derivative per `(name, node)`.
-pub fn generate(
-    lang: Lang,
-    graph: &Graph,
-    func: &str,
-    f: NodeId,
-    grads: &[(String, NodeId)],
-) -> Result<String, String> {
+pub fn generate(lang: Lang, graph: &Graph, func: &str, f: NodeId, grads: &[(String, NodeId)]) -> String {
     let mut outputs = vec![Output { name: "value".into(), node: f }];
     outputs.extend(grads.iter().map(|(v, d)| Output { name: format!("d_{}", ident(v)), node: *d }));
     let plan = Plan::new(graph, lang, func, outputs);

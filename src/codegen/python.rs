@@ -27,7 +27,7 @@ const HELPERS: &[(&str, &str)] = &[
     ),
 ];
 
-pub fn emit(plan: &Plan) -> Result<String, String> {
+pub fn emit(plan: &Plan) -> String {
     let mut body = Vec::new();
     for &id in &plan.steps {
         body.push(format!("{} = {}", plan.name(id), expr(plan, id)));
@@ -53,7 +53,7 @@ pub fn emit(plan: &Plan) -> Result<String, String> {
     out.extend(body.into_iter().map(|l| format!("    {l}")));
     let results: Vec<String> = plan.outputs.iter().map(|o| result(plan, o.node)).collect();
     out.push(format!("    return {}", results.join(", ")));
-    Ok(out.join("\n") + "\n")
+    out.join("\n") + "\n"
 }
 
 /// A node as an operand: its name or literal; a reshape shares its input's

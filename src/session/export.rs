@@ -135,8 +135,7 @@ impl Session {
             let d = self.with_lower(src, |lw| lw.grad(f, v))?;
             grads.push((v.name.clone(), d));
         }
-        let text = codegen::generate(which, &self.graph, CODEGEN_FN, f, &grads)
-            .map_err(|m| Error::usage(e.span, format!("cannot generate {}: {m}", lang.name)))?;
+        let text = codegen::generate(which, &self.graph, CODEGEN_FN, f, &grads);
         self.emit(text, out, &lang.name)
     }
 
