@@ -58,7 +58,8 @@ pub enum Storage {
     Array(String),
 }
 
-/// One requested output: `value`, or the derivative with respect to a name.
+/// One requested output: `value`, or `d_V`, the derivative with respect to
+/// `V` (`Plan::new` turns the variable's name into `d_` and its parameter).
 #[derive(Clone, Debug)]
 pub struct Output {
     pub name: String,
@@ -82,7 +83,7 @@ pub struct Plan<'g> {
 /// `value` (the expression `f`) and one derivative per `(name, node)`.
 pub fn generate(lang: Lang, graph: &Graph, func: &str, f: NodeId, grads: &[(String, NodeId)]) -> String {
     let mut outputs = vec![Output { name: "value".into(), node: f }];
-    outputs.extend(grads.iter().map(|(v, d)| Output { name: format!("d_{}", ident(v)), node: *d }));
+    outputs.extend(grads.iter().map(|(v, d)| Output { name: v.clone(), node: *d }));
     let plan = Plan::new(graph, lang, func, outputs);
     match lang {
         Lang::Rust => loops::emit(&plan, &rust::Rust),
@@ -110,6 +111,11 @@ impl<'g> Plan<'g> {
         // Parameters by name, so the signature does not depend on the
         // order the graph happened to be built in.
         plan.params.sort_by(|a, b| a.1.cmp(&b.1));
+        // A derivative is named after its variable's parameter: `d_W1`.
+        for o in plan.outputs.iter_mut().skip(1) {
+            let param = plan.params.iter().find(|(id, _)| matches!(graph.op(*id), Op::Var(n) if **n == *o.name));
+            o.name = format!("d_{}", param.map_or_else(|| ident(&o.name), |(_, p)| p.clone()));
+        }
         plan
     }
 
@@ -118,7 +124,11 @@ impl<'g> Plan<'g> {
         let scalar = g.shape(id).is_empty();
         match g.op(id) {
             Op::Var(name) => {
-                let n = ident(name);
+                // Two names may spell the same identifier (`λ` and `u3bb`).
+                let mut n = ident(name);
+                while self.params.iter().any(|(_, p)| *p == n) {
+                    n.push('_');
+                }
                 self.params.push((id, n.clone()));
                 if scalar { Storage::Scalar(n) } else { Storage::Array(n) }
             }

@@ -102,7 +102,8 @@ impl Session {
                 let ids: Vec<NodeId> = vars.iter().map(|(_, id)| *id).collect();
                 let one = self.graph.int(1);
                 let bp = crate::diff::backprop(&mut self.graph, f, &ids, one)?;
-                grads = bp.steps.iter().map(|s| (s.node, s.grad)).collect();
+                // The seed grad_table[z] = 1 is left out, as in the book's figure.
+                grads = bp.steps.iter().filter(|s| s.node != f).map(|s| (s.node, s.grad)).collect();
             } else {
                 for (v, (_, id)) in wrt.iter().zip(&vars) {
                     let d = self.with_lower(src, |lw| lw.grad(f, v))?;
