@@ -1,12 +1,17 @@
 //! The C dialect of the flat-array emitter: one function taking `const
 //! double *` arrays (scalars as `double`) and writing the value and the
 //! derivatives through `double *` outputs the caller allocates, with
-//! `static` helpers before it; it needs only `<math.h>` (link with `-lm`).
+//! `static` helpers before it; it needs `<math.h>` (link with `-lm`), and
+//! `<stdlib.h>` when a temporary is too large for the stack.
 
 use super::loops::Dialect;
 use super::{Plan, Storage};
 
 pub struct C;
+
+/// Largest temporary kept on the stack (elements); larger ones are
+/// allocated with `calloc` and freed at the end.
+const MAX_STACK_ARRAY: usize = 4096;
 
 /// Helpers with the evaluator's conventions at kinks and for NaN.
 const HELPERS: &[(&str, &str)] = &[
@@ -30,7 +35,13 @@ impl Dialect for C {
         format!("for (long {var} = 0; {var} < {n}; {var}++) {{")
     }
     fn array(&self, name: &str, n: usize) -> String {
-        format!("double {name}[{n}] = {{0}};")
+        // Large temporaries go to the heap: a few of them would overflow
+        // a thread's stack. `wrap` frees them.
+        if n > MAX_STACK_ARRAY {
+            format!("double *{name} = calloc({n}, sizeof(double));")
+        } else {
+            format!("double {name}[{n}] = {{0}};")
+        }
     }
     fn consts(&self, name: &str, data: &[f64]) -> String {
         let items: Vec<String> = data.iter().map(|&x| self.lit(x)).collect();
@@ -55,7 +66,16 @@ impl Dialect for C {
     }
     fn wrap(&self, plan: &Plan, body: Vec<String>) -> String {
         let mut out: Vec<String> = plan.signature_doc().iter().map(|l| format!("// {l}")).collect();
+        let heap: Vec<String> = body
+            .iter()
+            .filter_map(|l| {
+                l.trim_start().strip_prefix("double *")?.split_once(" = calloc").map(|(n, _)| n.to_string())
+            })
+            .collect();
         out.push("#include <math.h>".into());
+        if !heap.is_empty() {
+            out.push("#include <stdlib.h>".into());
+        }
         out.push(String::new());
         for (name, text) in HELPERS {
             if body.iter().any(|l| l.contains(&format!("{name}("))) {
@@ -80,6 +100,9 @@ impl Dialect for C {
                 let src = element(plan, o.node, "_i");
                 out.push(format!("    for (long _i = 0; _i < {n}; _i++) {{ {}[_i] = {src}; }}", o.name));
             }
+        }
+        for l in &heap {
+            out.push(format!("    free({l});"));
         }
         out.push("}".into());
         out.join("\n") + "\n"

@@ -45,7 +45,8 @@ impl Dialect for Rust {
     }
     fn consts(&self, name: &str, data: &[f64]) -> String {
         let items: Vec<String> = data.iter().map(|&x| self.lit(x)).collect();
-        format!("let {name}: [f64; {}] = [{}];", data.len(), items.join(", "))
+        // A `static`, so a large constant is not copied onto the stack.
+        format!("static {name}: [f64; {}] = [{}];", data.len(), items.join(", "))
     }
     fn mut_scalar(&self, name: &str, init: &str) -> String {
         format!("let mut {name}: f64 = {init};")
@@ -74,7 +75,7 @@ impl Dialect for Rust {
             .collect();
         let kinds: Vec<&str> =
             plan.outputs.iter().map(|o| if plan.shape(o.node).is_empty() { "f64" } else { "Vec<f64>" }).collect();
-        out.push("#[allow(non_snake_case, unused_mut, unused_parens, clippy::all)]".into());
+        out.push("#[allow(non_snake_case, non_upper_case_globals, unused_mut, unused_parens, clippy::all)]".into());
         // A one-element tuple needs its comma.
         let comma = if kinds.len() == 1 { "," } else { "" };
         out.push(format!("pub fn {}({}) -> ({}{comma}) {{", plan.func, params.join(", "), kinds.join(", ")));
