@@ -40,26 +40,7 @@ pub fn dot(graph: &Graph, z: NodeId, grads: &[(NodeId, NodeId)]) -> String {
     out.push_str("  rankdir=BT;\n  node [fontname=\"Helvetica\", fontsize=11, shape=ellipse];\n");
     out.push_str("  edge [arrowsize=0.6, fontname=\"Helvetica\", fontsize=10];\n");
     for &id in &all {
-        let is_grad = !forward.contains(&id);
-        let mut lines = Vec::new();
-        if let Some(h) = holds.get(&id) {
-            lines.push(h.join(" = "));
-        }
-        lines.push(node_text(graph, id, names.get(&id), is_grad));
-        if !graph.shape(id).is_empty() && !matches!(graph.op(id), Op::Var(_) | Op::Data(_)) {
-            lines.push(crate::graph::shape::show(graph.shape(id)));
-        }
-        let label = escape(&lines.join("\n"));
-        let style = if is_grad {
-            format!(", shape=box, style=\"rounded,filled\", color=\"{GRAD_COLOR}\", fillcolor=\"{GRAD_FILL}\"")
-        } else if holds.contains_key(&id) {
-            format!(", color=\"{GRAD_COLOR}\", penwidth=2")
-        } else if graph.op(id).is_leaf() {
-            ", shape=plaintext".to_string()
-        } else {
-            String::new()
-        };
-        let _ = writeln!(out, "  n{} [label=\"{label}\"{style}];", id.0);
+        let _ = writeln!(out, "  n{} [{}];", id.0, node_attrs(graph, id, &names, &holds, !forward.contains(&id)));
     }
     for &id in &all {
         let is_grad = !forward.contains(&id);
@@ -77,6 +58,34 @@ pub fn dot(graph: &Graph, z: NodeId, grads: &[(NodeId, NodeId)]) -> String {
     }
     out.push_str("}\n");
     out
+}
+
+/// The label and style of one node.
+fn node_attrs(
+    graph: &Graph,
+    id: NodeId,
+    names: &HashMap<NodeId, String>,
+    holds: &HashMap<NodeId, Vec<String>>,
+    is_grad: bool,
+) -> String {
+    let mut lines = Vec::new();
+    if let Some(h) = holds.get(&id) {
+        lines.push(h.join(" = "));
+    }
+    lines.push(node_text(graph, id, names.get(&id), is_grad));
+    if !graph.shape(id).is_empty() && !matches!(graph.op(id), Op::Var(_) | Op::Data(_)) {
+        lines.push(crate::graph::shape::show(graph.shape(id)));
+    }
+    let style = if is_grad {
+        format!(", shape=box, style=\"rounded,filled\", color=\"{GRAD_COLOR}\", fillcolor=\"{GRAD_FILL}\"")
+    } else if holds.contains_key(&id) {
+        format!(", color=\"{GRAD_COLOR}\", penwidth=2")
+    } else if graph.op(id).is_leaf() {
+        ", shape=plaintext".to_string()
+    } else {
+        String::new()
+    };
+    format!("label=\"{}\"{style}", escape(&lines.join("\n")))
 }
 
 /// `z` for the output, variable names, `u1, u2, ...` for the other

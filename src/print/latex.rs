@@ -31,8 +31,8 @@ const MAX_LITERAL: usize = 36;
 pub fn latex(graph: &Graph, root: NodeId) -> String {
     let p = Latex::new(graph, root);
     let mut lines = vec![p.render(root, 0)];
-    for (id, name) in &p.order {
-        lines.push(format!("\\text{{where }} {} = {}", sub_name(name), p.node(*id).0));
+    for (id, t) in &p.order {
+        lines.push(format!("\\text{{where }} {} = {}", name(t), p.node(*id).0));
     }
     lines.join(" \\\\\n")
 }
@@ -67,11 +67,6 @@ pub fn name(n: &str) -> String {
         Some(s) if !s.is_empty() => format!("{base}_{{{}}}", s.replace('_', "\\_")),
         _ => base,
     }
-}
-
-/// `t1` → `t_{1}`.
-fn sub_name(n: &str) -> String {
-    name(n)
 }
 
 fn greek(c: char) -> String {
@@ -120,7 +115,7 @@ impl<'g> Latex<'g> {
 
     fn render(&self, id: NodeId, min: u8) -> String {
         if let Some(n) = self.names.get(&id) {
-            return sub_name(n);
+            return name(n);
         }
         let (s, prec) = self.node(id);
         if prec < min { format!("\\left({s}\\right)") } else { s }

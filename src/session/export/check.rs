@@ -55,19 +55,7 @@ pub(super) fn compare(s: &Session, f: NodeId, var: NodeId, v: &str, sym: &Value,
     let max_err = errors.get(worst).copied().unwrap_or(0.0);
     let passed = max_err <= TOLERANCE;
     let name = |k: usize| element_name(v, &fshape, s.graph.shape(var), k);
-    let mut lines = vec![format!("{:<16} {:>20} {:>20} {:>10}", "element", "symbolic", "numeric", "rel. error")];
-    let mut rows: Vec<usize> = (0..errors.len()).collect();
-    if rows.len() > MAX_ROWS {
-        rows.sort_by(|&i, &k| errors[k].total_cmp(&errors[i]).then(i.cmp(&k)));
-        rows.truncate(WORST_ROWS);
-        rows.sort_unstable();
-    }
-    for &k in &rows {
-        lines.push(format!("{:<16} {:>20} {:>20} {:>10.1e}", name(k), num(a[k]), num(fd[k]), errors[k]));
-    }
-    if rows.len() < errors.len() {
-        lines.push(format!("... {} more elements ({} shown: the worst)", errors.len() - rows.len(), rows.len()));
-    }
+    let mut lines = table(&a, &fd, &errors, &name);
     let verdict = if passed { "ok" } else { "MISMATCH" };
     lines.push(format!(
         "{verdict}: ∂f/∂{v}, worst relative error {max_err:.1e} at {} (tolerance {TOLERANCE:.0e})",
@@ -82,6 +70,24 @@ pub(super) fn compare(s: &Session, f: NodeId, var: NodeId, v: &str, sym: &Value,
     item.worst = Some(name(worst));
     item.passed = Some(passed);
     Ok(item)
+}
+
+/// The side-by-side rows: all of them when few, else the worst ones.
+fn table(a: &[f64], fd: &[f64], errors: &[f64], name: &dyn Fn(usize) -> String) -> Vec<String> {
+    let mut lines = vec![format!("{:<16} {:>20} {:>20} {:>10}", "element", "symbolic", "numeric", "rel. error")];
+    let mut rows: Vec<usize> = (0..errors.len()).collect();
+    if rows.len() > MAX_ROWS {
+        rows.sort_by(|&i, &k| errors[k].total_cmp(&errors[i]).then(i.cmp(&k)));
+        rows.truncate(WORST_ROWS);
+        rows.sort_unstable();
+    }
+    for &k in &rows {
+        lines.push(format!("{:<16} {:>20} {:>20} {:>10.1e}", name(k), num(a[k]), num(fd[k]), errors[k]));
+    }
+    if rows.len() < errors.len() {
+        lines.push(format!("... {} more elements ({} shown: the worst)", errors.len() - rows.len(), rows.len()));
+    }
+    lines
 }
 
 /// The values of `f` (flattened) with element `j` of `v` set to `x`.
