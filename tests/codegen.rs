@@ -235,6 +235,8 @@ const OPS: &[(&str, &str)] = &[
     ("sum(diag(M) * u) + trace(M @ M) + sum(diag(u) @ M)", "M, u"),
     ("sum(outer(u, v) * A) + u @ A @ v + sum(v @ B) + sum(A' @ u)", "A, u, v"),
     ("sum(sum(A^2, 0)) + sum(reshape(A, 2, 6)[1]) + sum([u, 2*u, u^2] @ eye(3))", "A, u"),
+    ("softmax(v) * s", "v, s"),
+    ("tanh(A @ v)", "A, v"),
     ("sum(A*[[1, 2, 3, 4]] + v*ones(3, 4) * pi + (u*ones(4, 3))') + sum(atan(v) + asin(v/10) + cosh(v/3))", "A, u, v"),
 ];
 
