@@ -2,6 +2,7 @@
 //! symbol-to-symbol differentiator (general back-propagation) adds their
 //! derivatives to the same graph. See ARCHITECTURE.md for the code map.
 
+pub mod codegen;
 pub mod diag;
 pub mod diff;
 pub mod error;

@@ -37,6 +37,15 @@ pub struct Item {
     /// `:show`: the pane's model, for a front end with a terminal to open
     /// (shared, so cloning an item stays cheap).
     pub show: Option<std::rc::Rc<crate::tui::model::Pane>>,
+    /// `:check`: the finite-difference derivative (`value` is the symbolic
+    /// one), the largest relative error, the element where it is, and
+    /// whether it is within the tolerance.
+    pub numeric: Option<Value>,
+    pub max_rel_error: Option<f64>,
+    pub worst: Option<String>,
+    pub passed: Option<bool>,
+    /// `:dot`/`:codegen ... > FILE`: the file written.
+    pub file: Option<String>,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -170,6 +179,21 @@ pub fn render_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
     }
     if !item.warnings.is_empty() {
         m.insert("warnings".into(), json!(item.warnings));
+    }
+    if let Some(v) = &item.numeric {
+        m.insert("numeric".into(), crate::eval::format::value_json(v));
+    }
+    if let Some(e) = item.max_rel_error {
+        m.insert("max_rel_error".into(), crate::eval::format::value_json(&Value::float_scalar(e)));
+    }
+    if let Some(w) = &item.worst {
+        m.insert("worst".into(), json!(w));
+    }
+    if let Some(p) = item.passed {
+        m.insert("passed".into(), json!(p));
+    }
+    if let Some(f) = &item.file {
+        m.insert("file".into(), json!(f));
     }
     m
 }

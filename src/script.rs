@@ -136,6 +136,9 @@ pub fn run_text(
     for stmt in statements(text) {
         let result = session.run(&stmt.text);
         let origin = crate::diag::Origin { name, source: text, offset: stmt.offset };
+        if opts.echo && !opts.json && writeln!(out, "» {}", stmt.text.replace('\n', "\n… ")).is_err() {
+            return false;
+        }
         let written = match &result {
             Ok(items) => write_items(items, &stmt, opts, out),
             Err(e) => write_error(e, &stmt, &origin, opts, out, err),

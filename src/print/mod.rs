@@ -1,6 +1,9 @@
 //! Views of an expression: the plain re-parseable form and its Unicode
-//! preset (`text`); LaTeX and DOT build on the same naming of shared nodes.
+//! preset (`text`); LaTeX (`latex`) and DOT (`dot`) build on the same naming
+//! of shared nodes.
 
+pub mod dot;
+pub mod latex;
 pub mod text;
 
 pub use text::{Style, print};
