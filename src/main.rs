@@ -56,7 +56,10 @@ fn run(cli: Cli) -> u8 {
         err_color,
         echo: cli.echo,
     };
-    let mut session = Session::new();
+    // The session lives until the process ends; dropping a large graph
+    // only to exit would cost time for nothing.
+    let mut session = std::mem::ManuallyDrop::new(Session::new());
+    session.unicode = opts.render.unicode;
     let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
     if !cli.files.is_empty() || !cli.exec.is_empty() {
         let mut ok = true;

@@ -37,7 +37,9 @@ pub struct Node {
 #[derive(Default)]
 pub struct Graph {
     nodes: Vec<Node>,
-    interned: HashMap<Node, NodeId>,
+    /// foldhash rather than SipHash: interning hashes every node made, and
+    /// no input here is adversarial to a hash table.
+    interned: HashMap<Node, NodeId, foldhash::fast::FixedState>,
     data: Vec<Value>,
     data_ids: HashMap<u64, Vec<u32>>,
     /// The variables each node depends on (`None`: more than `MAX_VARS`),

@@ -195,7 +195,7 @@ impl Session {
             name: Some("ans".into()),
             number: Some(self.env.results.len()),
             expr: Some(print(&self.graph, id, Style::Plain)),
-            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            pretty: self.pretty(id),
             shape: Some(self.graph.shape(id).to_vec()),
             value: values.pop(),
             warnings,
@@ -323,7 +323,7 @@ impl Session {
         Ok(vec![Item {
             number: Some(number),
             expr: Some(print(&self.graph, id, Style::Plain)),
-            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            pretty: self.pretty(id),
             shape: Some(self.graph.shape(id).to_vec()),
             ..Item::default()
         }])

@@ -89,7 +89,7 @@ impl Session {
         let t = Instant::now();
         let item = Item {
             expr: Some(print(&self.graph, id, Style::Plain)),
-            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            pretty: self.pretty(id),
             shape: Some(self.graph.shape(id).to_vec()),
             ..Item::default()
         };

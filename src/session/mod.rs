@@ -37,6 +37,9 @@ pub struct Session {
     last_closed: bool,
     /// Who refers to each name or result (a superset: stale entries stay).
     rdeps: std::collections::HashMap<crate::lower::names::Ref, Vec<crate::lower::names::Ref>>,
+    /// Whether items carry the Unicode form too (a terminal front end
+    /// shows it; scripts and JSON never do, so they skip printing it).
+    pub unicode: bool,
     /// Seconds spent per phase since the last reset (for `:time`).
     pub(crate) phases: time::Phases,
 }
@@ -59,6 +62,7 @@ impl Session {
             load_depth: 0,
             last_closed: false,
             rdeps: Default::default(),
+            unicode: false,
             phases: Default::default(),
         }
     }
@@ -95,7 +99,9 @@ impl Session {
             Vars => Ok(vec![self.vars()]),
             Unlet(names) => self.unlet(names),
             Reset => {
+                let unicode = self.unicode;
                 *self = Session::new();
+                self.unicode = unicode;
                 Ok(vec![Item::text("session reset")])
             }
             Seed(e) => self.seed(e, src),
@@ -160,12 +166,17 @@ impl Session {
         }
     }
 
+    /// The Unicode form of `id`, when the front end shows it.
+    fn pretty(&self, id: NodeId) -> Option<String> {
+        self.unicode.then(|| print(&self.graph, id, Style::Unicode))
+    }
+
     /// A result item for `id`: its forms, shape, and value when closed.
     fn describe(&self, id: NodeId, span: Span) -> Result<Item> {
         let t = std::time::Instant::now();
         let mut item = Item {
             expr: Some(print(&self.graph, id, Style::Plain)),
-            pretty: Some(print(&self.graph, id, Style::Unicode)),
+            pretty: self.pretty(id),
             shape: Some(self.graph.shape(id).to_vec()),
             ..Item::default()
         };
