@@ -191,7 +191,8 @@ pub fn value_json(v: &Value) -> serde_json::Value {
     let cells: Vec<serde_json::Value> = t
         .data
         .iter()
-        .map(|&x| serde_json::Number::from_f64(x).map_or_else(|| format_f64(x).into(), serde_json::Value::Number))
+        // `x + 0.0` turns -0 into 0, which never shows as -0 (SPEC §4).
+        .map(|&x| serde_json::Number::from_f64(x + 0.0).map_or_else(|| format_f64(x).into(), serde_json::Value::Number))
         .collect();
     nest(&t.shape, &cells)
 }

@@ -5,7 +5,7 @@
 use super::{Op, one, two};
 use crate::error::{Error, Result, Span};
 use crate::eval::value::Value;
-use crate::graph::shape::show;
+use crate::graph::shape::{show, Sel};
 use crate::graph::{Graph, NodeId};
 
 fn shape_err(msg: String) -> Error {
@@ -40,6 +40,16 @@ impl Graph {
         }
         if *self.op(a) == Op::Eye {
             return Ok(self.broadcast_to(b, shape));
+        }
+        // Products with a one-hot `eye(n)[k]` select: `A @ e_k` is column k
+        // of `A`, `e_k @ B` row k of `B` (Jacobian rows are built this way).
+        if let Some(k) = self.one_hot(b) {
+            let all = Sel::Range { start: 0, step: 1, len: sa.first().copied().unwrap_or(0) };
+            let sels = if sa.len() == 2 { vec![all, Sel::At(k)] } else { vec![Sel::At(k)] };
+            return self.index(a, sels);
+        }
+        if let Some(k) = self.one_hot(a) {
+            return self.index(b, vec![Sel::At(k)]);
         }
         if *self.op(b) == Op::Eye {
             return Ok(self.broadcast_to(a, shape));
@@ -102,6 +112,17 @@ impl Graph {
                 Ok(self.intern(Op::Trace, vec![a], vec![]))
             }
             _ => Err(shape_err(format!("trace needs a square matrix, got shape {}", show(&s)))),
+        }
+    }
+
+    /// `k` when `id` is `eye(n)[k]`, the k-th unit vector.
+    fn one_hot(&self, id: NodeId) -> Option<usize> {
+        match self.op(id) {
+            Op::Index(sels) if *self.op(self.inputs(id)[0]) == Op::Eye => match sels.as_ref() {
+                [Sel::At(k)] => Some(*k),
+                _ => None,
+            },
+            _ => None,
         }
     }
 

@@ -95,7 +95,9 @@ impl Session {
         let begin = Instant::now();
         while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
             let t = Instant::now();
-            eval(&self.graph, ids, &lookup, &stop).map_err(|e| Error::math(Span::default(), e.message))?;
+            eval(&self.graph, ids, &lookup, &stop).map_err(|e| {
+                if stop() { crate::interrupt::error() } else { Error::math(Span::default(), e.message) }
+            })?;
             samples.push(t.elapsed().as_secs_f64());
             if stop() {
                 return Err(Error::new(crate::error::ErrorKind::Interrupted, Span::default(), "interrupted"));
