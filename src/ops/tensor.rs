@@ -28,6 +28,15 @@ impl Graph {
         let out = selected_shape(&shape, &sels);
         match self.op(a).clone() {
             Op::Num(r) => return Ok(self.filled(r, out)),
+            // Column k of A' is row k of A.
+            Op::Transpose if shape.len() == 2 => {
+                if let [Sel::Range { start: 0, step: 1, len }, Sel::At(k)] = sels.as_slice()
+                    && Some(len) == shape.first()
+                {
+                    let inner = self.inputs(a)[0];
+                    return self.index(inner, vec![Sel::At(*k)]);
+                }
+            }
             Op::Stack => {
                 if let Some(Sel::At(i)) = sels.first() {
                     let item = self.inputs(a)[*i];
@@ -66,7 +75,23 @@ impl Graph {
         if let Some(v) = self.constant_stack(items) {
             return Ok(self.data(v));
         }
+        if let Some(whole) = self.all_rows_of(items) {
+            return Ok(whole);
+        }
         Ok(self.intern(Op::Stack, items.to_vec(), shape))
+    }
+
+    /// `A` when the items are `A[0], A[1], …` (every row, in order).
+    fn all_rows_of(&self, items: &[NodeId]) -> Option<NodeId> {
+        let first = items.first()?;
+        let whole = *self.inputs(*first).first()?;
+        if self.shape(whole).first() != Some(&items.len()) {
+            return None;
+        }
+        let is_row = |(k, &i): (usize, &NodeId)| {
+            matches!(self.op(i), Op::Index(s) if s.as_ref() == [Sel::At(k)]) && self.inputs(i).first() == Some(&whole)
+        };
+        items.iter().enumerate().all(is_row).then_some(whole)
     }
 
     /// The value of a stack of constants, when every item is one.
