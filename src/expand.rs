@@ -1,6 +1,6 @@
 //! Expansion into a sum of monomials over atoms (anything that is not a
 //! sum or a product: `tanh(x)`, `exp(sin(x))`, `A @ x`), kept only when it
-//! makes the expression smaller.
+//! prints shorter.
 //!
 //! Repeated reverse mode multiplies sums by sums at every order; without a
 //! normal form the k-th derivative of `tanh(x)` grows about 3× per order,
@@ -44,7 +44,12 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     let shape = graph.shape(id).to_vec();
     let rebuilt = rebuild(graph, &poly)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
-    Ok(if graph.count(rebuilt) < before { rebuilt } else { id })
+    // Smaller as printed: fewer nodes can still read longer when the
+    // expansion repeats a shared factor in every term.
+    let size = |g: &Graph, n: NodeId| crate::print::print(g, n, crate::print::Style::Plain).len();
+    // Clearly shorter only: the factored form of a derivative (`s*(1 - s)`)
+    // reads as the rule that made it.
+    Ok(if 10 * size(graph, rebuilt) < 9 * size(graph, id) { rebuilt } else { id })
 }
 
 fn poly(graph: &Graph, id: NodeId, memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {

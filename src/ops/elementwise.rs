@@ -21,6 +21,8 @@ impl Graph {
         match (f, self.op(a)) {
             (Func::Sqrt, _) => return self.powr(a, Rat::new(1.into(), 2.into())),
             (Func::Log, Op::Fn(Func::Exp)) => return Ok(self.inputs(a)[0]),
+            // Where log(x) is defined (x > 0), exp(log(x)) is x.
+            (Func::Exp, Op::Fn(Func::Log)) => return Ok(self.inputs(a)[0]),
             (Func::Float, Op::Fn(Func::Float)) => return Ok(a),
             (Func::Abs | Func::Relu | Func::Step | Func::Sign, Op::Fn(g)) if *g == f => {
                 return Ok(a);
