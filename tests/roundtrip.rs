@@ -1,0 +1,87 @@
+//! Printing is the inverse of parsing: a printed expression reads back to
+//! the same node, so printing it again gives the same text; and equal
+//! expressions, however written, are one node.
+
+use proptest::prelude::*;
+use symgrad::session::Session;
+
+fn atom() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("x".to_string()),
+        Just("y".to_string()),
+        Just("λ".to_string()),
+        Just("pi".to_string()),
+        (0u32..20).prop_map(|n| n.to_string()),
+        (1u32..9, 1u32..9).prop_map(|(p, q)| format!("{p}.{q}")),
+        Just("v".to_string()),
+        Just("A".to_string()),
+    ]
+}
+
+fn expr() -> impl Strategy<Value = String> {
+    atom().prop_recursive(4, 32, 3, |e| {
+        prop_oneof![
+            (e.clone(), e.clone(), prop_oneof![Just("+"), Just("-"), Just("*"), Just("/")])
+                .prop_map(|(a, b, op)| format!("({a} {op} {b})")),
+            (e.clone(), -3i32..5).prop_map(|(a, n)| format!("({a})^{n}")),
+            (e.clone(), e.clone()).prop_map(|(a, b)| format!("({a})^({b})")),
+            e.clone().prop_map(|a| format!("-({a})")),
+            (e.clone(), prop_oneof![Just("sin"), Just("exp"), Just("tanh"), Just("sqrt"), Just("relu"), Just("abs")])
+                .prop_map(|(a, f)| format!("{f}({a})")),
+            (e.clone(), e.clone()).prop_map(|(a, b)| format!("max({a}, {b})")),
+            e.clone().prop_map(|a| format!("sum({a})")),
+            e.clone().prop_map(|a| format!("(A @ ({a}))")),
+            e.clone().prop_map(|a| format!("({a})'")),
+            e.prop_map(|a| format!("(v*{a})[1:3]")),
+        ]
+    })
+}
+
+/// The node an expression lowers to in the session's graph.
+fn node_of(s: &mut Session, text: &str) -> Option<symgrad::graph::NodeId> {
+    let e = symgrad::syntax::parse_expr(text).ok()?;
+    let mut memo = symgrad::lower::Memo::default();
+    let mut rng = symgrad::eval::data::Rng::new(0);
+    symgrad::lower::Lower::new(&mut s.graph, &s.env, &mut memo, &mut rng, text).expr(&e).ok()
+}
+
+fn printed(s: &mut Session, text: &str) -> Option<String> {
+    let items = s.run(text).ok()?;
+    items.last()?.expr.clone()
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 400, ..ProptestConfig::default() })]
+
+    #[test]
+    fn print_then_parse_is_the_same_node(e in expr()) {
+        let mut s = Session::new();
+        s.run(":var v[4], A[4, 4]").expect("declare");
+        // Some random expressions are errors (shapes, 0^-1): nothing to check.
+        let Some(first) = printed(&mut s, &e) else { return Ok(()) };
+        let again = printed(&mut s, &first).expect("a printed expression parses");
+        prop_assert_eq!(&again, &first, "print(parse(print(e))) differs for {}", e);
+        prop_assert_eq!(node_of(&mut s, &e), node_of(&mut s, &first), "`{}` is not the node of `{}`", first, e);
+    }
+}
+
+#[test]
+fn commutative_operands_are_one_node() {
+    let mut s = Session::new();
+    s.run("x*w + b").expect("first");
+    let n = s.graph.len();
+    for text in ["w*x + b", "b + x*w", "b + w*x", "x*w + b"] {
+        s.run(text).expect("same");
+        assert_eq!(s.graph.len(), n, "`{text}` made new nodes");
+    }
+}
+
+#[test]
+fn a_printed_derivative_with_where_reads_back() {
+    let mut s = Session::new();
+    let items = s.run(":grad sin(sin(sin(x)+x)+cos(sin(x)+x)) wrt x").expect("grad");
+    let text = items[0].expr.clone().expect("expr");
+    assert_eq!(printed(&mut s, &text).as_deref(), Some(text.as_str()));
+    let d = node_of(&mut s, "grad(sin(sin(sin(x)+x)+cos(sin(x)+x)), x)");
+    assert_eq!(node_of(&mut s, &text), d, "the printed derivative is the same node");
+}
