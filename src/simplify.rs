@@ -114,18 +114,24 @@ impl Graph {
         if c.is_zero() {
             return Ok(());
         }
-        match self.op(t).clone() {
+        // Read the op in place: cloning it (coefficients and all) for every
+        // operand of every node made was a large share of building time.
+        match self.op(t) {
             // The sum broadcasts by itself; the shape is already in `acc`.
-            Op::Broadcast => self.collect_term(self.inputs(t)[0], c, acc)?,
+            Op::Broadcast => {
+                let inner = self.inputs(t)[0];
+                self.collect_term(inner, c, acc)?
+            }
             Op::Num(r) => acc.constant += c * r,
             Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
-                for (u, k) in self.inputs(t).to_vec().into_iter().zip(coeffs.iter()) {
-                    *acc.map.entry(u).or_insert_with(Rat::zero) += c * k;
+                for (u, k) in self.inputs(t).iter().zip(coeffs.iter()) {
+                    *acc.map.entry(*u).or_insert_with(Rat::zero) += c * k;
                 }
                 acc.constant += c * constant;
             }
             Op::Mul { coeff, exps } if !coeff.is_one() => {
-                let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps.to_vec(), self.shape(t).to_vec());
+                let (coeff, exps) = (coeff.clone(), exps.to_vec());
+                let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps, self.shape(t).to_vec());
                 *acc.map.entry(rest).or_insert_with(Rat::zero) += c * coeff;
             }
             _ => *acc.map.entry(t).or_insert_with(Rat::zero) += c,
@@ -164,19 +170,22 @@ impl Graph {
         if e.is_zero() {
             return Ok(());
         }
-        match self.op(f).clone() {
-            Op::Broadcast if e.is_integer() => self.collect_factor(self.inputs(f)[0], e, acc)?,
-            Op::Num(r) => match exact_pow(&r, e)? {
+        match self.op(f) {
+            Op::Broadcast if e.is_integer() => {
+                let inner = self.inputs(f)[0];
+                self.collect_factor(inner, e, acc)?
+            }
+            Op::Num(r) => match exact_pow(r, e)? {
                 Some(v) => acc.coeff *= v,
                 None => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
             },
             Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
-                match exact_pow(&coeff, e)? {
+                match exact_pow(coeff, e)? {
                     Some(v) => acc.coeff *= v,
                     None => return Err(Error::math(Span::default(), "division by zero")),
                 }
-                for (u, x) in self.inputs(f).to_vec().into_iter().zip(exps.iter()) {
-                    *acc.map.entry(u).or_insert_with(Rat::zero) += x * e;
+                for (u, x) in self.inputs(f).iter().zip(exps.iter()) {
+                    *acc.map.entry(*u).or_insert_with(Rat::zero) += x * e;
                 }
             }
             _ => *acc.map.entry(f).or_insert_with(Rat::zero) += e,

@@ -59,11 +59,13 @@ impl Session {
         let id = self.lower_expr(e, src)?;
         let (mut values, warnings) = self.evaluate(&[id], e.span)?;
         let value = values.pop().ok_or_else(|| Error::math(e.span, "no value"))?;
+        // The shape the name had: a value's, a declaration's, or a free
+        // name's scalar. A value of the same shape changes no node.
         let was_formula = self.env.formulas.remove(&name.name).is_some();
-        let was_declared = self.env.decls.remove(&name.name).is_some();
+        let declared = self.env.decls.remove(&name.name);
         let old = self.env.values.insert(name.name.clone(), value.clone());
-        // A new value of the same shape changes no node: nothing to redo.
-        if was_formula || was_declared || old.is_none_or(|o| o.shape() != value.shape()) {
+        let old_shape = old.map(|o| o.shape().to_vec()).or(declared).unwrap_or_default();
+        if was_formula || old_shape != value.shape() {
             self.invalidate(&name.name);
         }
         Ok(Item {
