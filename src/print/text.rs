@@ -100,11 +100,18 @@ impl<'g> Printer<'g> {
 
     /// `id` as an operand needing at least precedence `min`.
     fn render(&self, id: NodeId, min: u8) -> String {
-        if let Some(name) = self.names.get(&id) {
-            return name.clone();
+        wrap(self.rendered(id), min)
+    }
+
+    /// `id`'s text and precedence (its `where` name when it has one).
+    /// Callers that need the text twice (a sort key and a body) call this
+    /// once and `wrap` it: rendering a child twice per level is exponential
+    /// in the depth of a chain.
+    fn rendered(&self, id: NodeId) -> (String, u8) {
+        match self.names.get(&id) {
+            Some(name) => (name.clone(), ATOM),
+            None => self.node(id),
         }
-        let (s, prec) = self.node(id);
-        if prec < min { format!("({s})") } else { s }
     }
 
     fn render_def(&self, id: NodeId) -> String {
@@ -211,7 +218,10 @@ impl<'g> Printer<'g> {
         let mut terms: Vec<(bool, String, String)> = ins
             .iter()
             .zip(coeffs)
-            .map(|(&t, c)| (c.is_negative(), self.render(t, 0), self.scaled(t, &c.abs())))
+            .map(|(&t, c)| {
+                let r = self.rendered(t);
+                (c.is_negative(), r.0.clone(), self.scaled(t, r, &c.abs()))
+            })
             .collect();
         terms.sort();
         let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
@@ -237,14 +247,14 @@ impl<'g> Printer<'g> {
     }
 
     /// `|c|·t` as a term of a sum.
-    fn scaled(&self, t: NodeId, c: &Rat) -> String {
+    fn scaled(&self, t: NodeId, r: (String, u8), c: &Rat) -> String {
         if c.is_one() {
-            return self.render(t, MUL);
+            return wrap(r, MUL);
         }
         let (n, d) = (c.numer(), c.denom());
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
         let min = if *self.graph.op(t) == Op::MatMul { MUL + 1 } else { MUL };
-        let body = self.render(t, min);
+        let body = wrap(r, min);
         let mut s = if n.is_one() { body } else { format!("{n}{}{body}", self.times()) };
         if !d.is_one() {
             s = format!("{s}/{d}");
@@ -264,18 +274,18 @@ impl<'g> Printer<'g> {
         if !c.denom().is_one() {
             den.push((c.denom().to_string(), ATOM));
         }
-        let mut factors: Vec<(bool, u8, String, NodeId, &Rat)> = ins
+        let mut factors: Vec<(bool, u8, (String, u8), &Rat)> = ins
             .iter()
             .zip(exps)
             .map(|(&f, e)| {
                 let class = u8::from(!matches!(g.op(f), Op::Var(_) | Op::Pi));
-                (e.is_negative(), class, self.render(f, 0), f, e)
+                (e.is_negative(), class, self.rendered(f), e)
             })
             .collect();
-        factors.sort_by(|a, b| (a.0, a.1, &a.2).cmp(&(b.0, b.1, &b.2)));
-        for (neg, _, _, f, e) in factors {
+        factors.sort_by(|a, b| (a.0, a.1, &a.2.0).cmp(&(b.0, b.1, &b.2.0)));
+        for (neg, _, r, e) in factors {
             let side = if neg { &mut den } else { &mut num };
-            side.push(self.power(f, &e.abs()));
+            side.push(self.power(r, &e.abs()));
         }
         let factor_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         if factor_shape.as_deref() != Some(g.shape(id)) {
@@ -305,18 +315,17 @@ impl<'g> Printer<'g> {
     }
 
     /// `f^e` for a positive exponent.
-    fn power(&self, f: NodeId, e: &Rat) -> (String, u8) {
+    fn power(&self, r: (String, u8), e: &Rat) -> (String, u8) {
         if e.is_one() {
-            let (s, p) = self.names.get(&f).map_or_else(|| self.node(f), |n| (n.clone(), ATOM));
-            return (s, p);
+            return r;
         }
         if *e == Rat::new(1.into(), 2.into()) {
             if self.uni() {
-                return (format!("√{}", self.render(f, POSTFIX)), POW);
+                return (format!("√{}", wrap(r, POSTFIX)), POW);
             }
-            return (format!("sqrt({})", self.render(f, 0)), ATOM);
+            return (format!("sqrt({})", r.0), ATOM);
         }
-        let base = self.render(f, POSTFIX);
+        let base = wrap(r, POSTFIX);
         if self.uni() && e.is_integer() {
             return (format!("{base}{}", superscript(&e.to_string())), POW);
         }
@@ -324,6 +333,11 @@ impl<'g> Printer<'g> {
         let es = if ep < ATOM { format!("({es})") } else { es };
         (format!("{base}^{es}"), POW)
     }
+}
+
+/// Text of precedence `prec`, bracketed when an operand needs at least `min`.
+fn wrap((s, prec): (String, u8), min: u8) -> String {
+    if prec < min { format!("({s})") } else { s }
 }
 
 fn push_term(out: &mut String, first: bool, negative: bool, body: &str) {
