@@ -221,6 +221,18 @@ pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) 
     // Cheap next to the product, and what makes the call below sound.
     assert!(a.data.len() > (m - 1) * a.rs + (k - 1) * a.cs);
     assert!(b.data.len() > (k - 1) * b.rs + (n - 1) * b.cs);
+    // Matrix times vector: `dgemm` would pack the whole matrix for one
+    // column; two plain loops read it once, in memory order.
+    if n == 1 {
+        gemv(m, k, a, b.data, b.rs, &mut c);
+        return c;
+    }
+    if m == 1 {
+        // c' = b' a': the same with the roles swapped.
+        let bt = MatRef::new(b.data, b.cs, b.rs);
+        gemv(n, k, bt, a.data, a.cs, &mut c);
+        return c;
+    }
     // SAFETY: the operands cover every strided position read (asserted
     // above), and `c` is an `m x n` row-major buffer written with strides
     // `(n, 1)`.
@@ -245,6 +257,39 @@ pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) 
     c
 }
 
+/// `c = A x` for an `m x k` strided `A` and a strided `x`: dot products of
+/// rows when rows are contiguous, else a sum of scaled columns.
+fn gemv(m: usize, k: usize, a: MatRef<f64>, x: &[f64], xs: usize, c: &mut [f64]) {
+    let xv: Vec<f64> = if xs == 1 { x[..k].to_vec() } else { (0..k).map(|p| x[p * xs]).collect() };
+    if a.cs == 1 {
+        for (i, ci) in c.iter_mut().enumerate().take(m) {
+            *ci = dot(&a.data[i * a.rs..i * a.rs + k], &xv);
+        }
+    } else if a.rs == 1 {
+        for (p, &xp) in xv.iter().enumerate() {
+            let col = &a.data[p * a.cs..p * a.cs + m];
+            c.iter_mut().zip(col).for_each(|(ci, &v)| *ci += v * xp);
+        }
+    } else {
+        for (i, ci) in c.iter_mut().enumerate().take(m) {
+            *ci = (0..k).map(|p| a.data[i * a.rs + p * a.cs] * xv[p]).sum();
+        }
+    }
+}
+
+/// Dot product with eight accumulators (vectorisable).
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
+    let rest: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();
+    for (x, y) in ca.zip(cb) {
+        for j in 0..8 {
+            acc[j] += x[j] * y[j];
+        }
+    }
+    acc.iter().sum::<f64>() + rest
+}
+
 /// The same product for any ring-like element type, with plain loops.
 pub fn matmul_generic<T: Clone>(
     (m, k, n): (usize, usize, usize),
@@ -263,6 +308,19 @@ pub fn matmul_generic<T: Clone>(
         }
     }
     c
+}
+
+/// `Σ x·0`: NaN exactly when some element is NaN or infinite.
+pub fn sum_f64_scaled_zero(xs: &[f64]) -> f64 {
+    let mut acc = [0.0; 8];
+    let chunks = xs.chunks_exact(8);
+    let rest: f64 = chunks.remainder().iter().map(|x| x * 0.0).sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x * 0.0;
+        }
+    }
+    acc.iter().sum::<f64>() + rest
 }
 
 /// Sum of f64s with eight accumulators (vectorisable, and more accurate

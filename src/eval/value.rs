@@ -292,6 +292,13 @@ impl Value {
 
     /// Outer product (NumPy: both flattened) → a `[len(a), len(b)]` matrix.
     pub fn outer(&self, other: &Value) -> Result<Value, String> {
+        if let (Value::Float(a), Value::Float(b)) = (self, other) {
+            let mut d = Vec::with_capacity(a.data.len() * b.data.len());
+            for &x in &a.data {
+                d.extend(b.data.iter().map(|&y| x * y));
+            }
+            return Ok(Value::from_f64(&[a.data.len(), b.data.len()], d));
+        }
         let a = self.reshape(&[self.len(), 1])?;
         let b = other.reshape(&[other.len()])?;
         a.zip(&b, |x, y| Ok(Some(x * y)), |x, y| x * y)

@@ -91,7 +91,64 @@ fn exact_pow_value(x: &Rat, y: &Rat) -> Result<Option<Rat>, String> {
     exact_pow(x, y).map_err(|e| e.message)
 }
 
+/// Operands of a fused f64 pass: every one f64, of the output's shape or
+/// a single element (the common case: no broadcasting strides).
+fn fusable<'v>(shape: &[usize], args: &[&'v Value]) -> Option<Vec<(&'v [f64], bool)>> {
+    let n = crate::graph::shape::numel(shape);
+    args.iter()
+        .map(|v| match v {
+            Value::Float(t) if t.shape == shape => Some((&t.data[..], true)),
+            Value::Float(t) if t.data.len() == 1 && n != 1 => Some((&t.data[..], false)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `x ^ e` for the exponents sums and products use most, without `powf`.
+fn pow_f64(x: f64, e: f64) -> f64 {
+    match e {
+        1.0 => x,
+        2.0 => x * x,
+        3.0 => x * x * x,
+        -1.0 => 1.0 / x,
+        -2.0 => 1.0 / (x * x),
+        0.5 => x.sqrt(),
+        _ if e == e.trunc() && e.abs() < 1024.0 => x.powi(e as i32),
+        _ => x.powf(e),
+    }
+}
+
 fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) -> Result<Value, String> {
+    if let Some(ops) = fusable(shape, args) {
+        // One output buffer, each operand added into it in one pass.
+        let n = crate::graph::shape::numel(shape);
+        let k = constant.to_f64().unwrap_or(f64::NAN);
+        let first = ops.iter().zip(coeffs).position(|(o, _)| o.1);
+        // The first full operand starts the buffer (no separate fill pass).
+        let mut out = match first {
+            Some(j) => {
+                let c = coeffs[j].to_f64().unwrap_or(f64::NAN);
+                ops[j].0.iter().map(|x| k + c * x).collect()
+            }
+            None => vec![k; n],
+        };
+        for (j, ((x, full), c)) in ops.iter().zip(coeffs).enumerate() {
+            if Some(j) == first {
+                continue;
+            }
+            let c = c.to_f64().unwrap_or(f64::NAN);
+            match (*full, c) {
+                (true, 1.0) => out.iter_mut().zip(*x).for_each(|(o, x)| *o += x),
+                (true, -1.0) => out.iter_mut().zip(*x).for_each(|(o, x)| *o -= x),
+                (true, _) => out.iter_mut().zip(*x).for_each(|(o, x)| *o += c * x),
+                (false, _) => {
+                    let y = c * x[0];
+                    out.iter_mut().for_each(|o| *o += y);
+                }
+            }
+        }
+        return Ok(Value::from_f64(shape, out));
+    }
     let mut acc = Value::filled(constant, &[]);
     for (v, c) in args.iter().zip(coeffs) {
         acc = if c.is_one() {
@@ -100,13 +157,40 @@ fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) ->
             acc.zip(v, |x, y| Ok(Some(x - y)), |x, y| x - y)?
         } else {
             let cf = c.to_f64().unwrap_or(f64::NAN);
-            acc.zip(v, |x, y| Ok(Some(x + c * y)), |x, y| cf.mul_add(y, x))?
+            acc.zip(v, |x, y| Ok(Some(x + c * y)), |x, y| x + cf * y)?
         };
     }
     acc.broadcast_to(shape)
 }
 
 fn eval_product(coeff: &Rat, exps: &[Rat], shape: &[usize], args: &[&Value]) -> Result<Value, String> {
+    if let Some(ops) = fusable(shape, args) {
+        // One output buffer, each factor multiplied into it in one pass.
+        let n = crate::graph::shape::numel(shape);
+        let k = coeff.to_f64().unwrap_or(f64::NAN);
+        let first = ops.iter().position(|o| o.1);
+        // The first full factor starts the buffer (no separate fill pass).
+        let mut out = match first {
+            Some(j) => {
+                let e = exps[j].to_f64().unwrap_or(f64::NAN);
+                ops[j].0.iter().map(|&x| k * pow_f64(x, e)).collect()
+            }
+            None => vec![k; n],
+        };
+        for (j, ((x, full), e)) in ops.iter().zip(exps).enumerate() {
+            if Some(j) == first {
+                continue;
+            }
+            let e = e.to_f64().unwrap_or(f64::NAN);
+            if *full {
+                out.iter_mut().zip(*x).for_each(|(o, &x)| *o *= pow_f64(x, e));
+            } else {
+                let y = pow_f64(x[0], e);
+                out.iter_mut().for_each(|o| *o *= y);
+            }
+        }
+        return Ok(Value::from_f64(shape, out));
+    }
     let mut acc = Value::filled(coeff, &[]);
     for (v, e) in args.iter().zip(exps) {
         let powered;

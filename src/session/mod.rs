@@ -144,7 +144,7 @@ impl Session {
 
     /// Values of `roots` (all closed), with overflow warnings.
     fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<(Vec<Value>, Vec<String>)> {
-        let lookup = |n: &str| self.env.values.get(n).cloned();
+        let lookup = |n: &str| self.env.values.get(n);
         let stop = crate::interrupt::requested;
         let t = std::time::Instant::now();
         let r = eval(&self.graph, roots, &lookup, &stop);

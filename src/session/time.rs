@@ -89,7 +89,7 @@ impl Session {
     /// Sorted wall times of evaluating `ids` together, repeated for about
     /// `TIMEIT_BUDGET`.
     fn sample_eval(&self, ids: &[NodeId]) -> Result<Vec<f64>> {
-        let lookup = |n: &str| self.env.values.get(n).cloned();
+        let lookup = |n: &str| self.env.values.get(n);
         let stop = crate::interrupt::requested;
         let mut samples = Vec::new();
         let begin = Instant::now();
