@@ -5,7 +5,7 @@
 use super::{Op, one, two};
 use crate::error::{Error, Result, Span};
 use crate::eval::value::Value;
-use crate::graph::shape::{show, Sel};
+use crate::graph::shape::{Sel, show};
 use crate::graph::{Graph, NodeId};
 
 fn shape_err(msg: String) -> Error {

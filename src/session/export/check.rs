@@ -96,7 +96,7 @@ fn at(s: &Session, f: NodeId, v: &str, x0: &[f64], j: usize, x: f64, span: Span)
     data[j] = x;
     let shape = s.graph.shape(f).to_vec();
     let moved = Value::from_f64(s.env.values.get(v).map(Value::shape).unwrap_or(&[]), data);
-    let lookup = |n: &str| if n == v { Some(moved.clone()) } else { s.env.values.get(n).cloned() };
+    let lookup = |n: &str| if n == v { Some(&moved) } else { s.env.values.get(n) };
     let (values, _) = crate::eval::run::eval(&s.graph, &[f], &lookup, &crate::interrupt::requested).map_err(|e| {
         if e.message == "interrupted" {
             Error::new(ErrorKind::Interrupted, span, "interrupted")
