@@ -164,9 +164,8 @@ fn slices(sels: &[Sel]) -> String {
         .iter()
         .map(|s| match *s {
             Sel::At(i) => i.to_string(),
-            Sel::Range { start, step, len } => {
-                let stop = start as isize + step * len as isize;
-                let stop = if stop < 0 { "None".to_string() } else { stop.to_string() };
+            Sel::Range { start, step, .. } => {
+                let stop = s.stop().map_or("None".to_string(), |e| e.to_string());
                 format!("{start}:{stop}:{step}")
             }
         })

@@ -72,6 +72,16 @@ impl Sel {
         }
     }
 
+    /// The exclusive end of a range as a slice writes it, `None` when a
+    /// backwards range runs past 0 (written with the stop left out, as
+    /// `x[2::-1]`: a stop of -1 would mean the last element).
+    pub fn stop(&self) -> Option<usize> {
+        match *self {
+            Sel::At(i) => Some(i + 1),
+            Sel::Range { start, step, len } => usize::try_from(start as isize + step * len as isize).ok(),
+        }
+    }
+
     /// Resolves `i` (negative counts from the end) on an axis of length `n`.
     pub fn at(i: i64, n: usize) -> Option<Sel> {
         let j = if i < 0 { i + n as i64 } else { i };

@@ -300,8 +300,8 @@ fn sels_text(sels: &[Sel]) -> String {
         .iter()
         .map(|s| match *s {
             Sel::At(i) => i.to_string(),
-            Sel::Range { start, step, len } => {
-                let stop = start as isize + step * len as isize;
+            Sel::Range { start, step, .. } => {
+                let stop = s.stop().map_or(String::new(), |e| e.to_string());
                 if step == 1 { format!("{start}:{stop}") } else { format!("{start}:{stop}:{step}") }
             }
         })

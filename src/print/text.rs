@@ -198,9 +198,8 @@ impl<'g> Printer<'g> {
             .map(|(s, &n)| match *s {
                 Sel::At(i) => i.to_string(),
                 Sel::Range { start: 0, step: 1, len } if len == n => ":".to_string(),
-                Sel::Range { start, step, len } => {
-                    let stop = start as isize + step * len as isize;
-                    let stop = if stop < 0 { String::new() } else { stop.to_string() };
+                Sel::Range { start, step, .. } => {
+                    let stop = s.stop().map_or(String::new(), |e| e.to_string());
                     let step = if step == 1 { String::new() } else { format!(":{step}") };
                     format!("{start}:{stop}{step}")
                 }
