@@ -22,6 +22,12 @@ type Mono = Vec<(NodeId, Rat)>;
 /// A sum of monomials with their coefficients.
 type Poly = BTreeMap<Mono, Rat>;
 
+/// Polynomials made so far, and the most terms one may have.
+struct Memo {
+    polys: HashMap<NodeId, Option<Poly>>,
+    max_terms: usize,
+}
+
 /// Most terms any intermediate polynomial may have.
 const MAX_TERMS: usize = 2000;
 /// Most term-by-term products one multiplication may take.
@@ -39,7 +45,8 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     if before > MAX_NODES {
         return Ok(id);
     }
-    let mut memo = HashMap::new();
+    // More terms than a few per node cannot print shorter: give up early.
+    let mut memo = Memo { polys: HashMap::new(), max_terms: MAX_TERMS.min(4 * before + 16) };
     let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
     let shape = graph.shape(id).to_vec();
     let rebuilt = rebuild(graph, &poly)?;
@@ -52,8 +59,8 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     Ok(if 10 * size(graph, rebuilt) < 9 * size(graph, id) { rebuilt } else { id })
 }
 
-fn poly(graph: &Graph, id: NodeId, memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {
-    if let Some(p) = memo.get(&id) {
+fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Poly> {
+    if let Some(p) = memo.polys.get(&id) {
         return p.clone();
     }
     let p = match graph.op(id) {
@@ -62,7 +69,7 @@ fn poly(graph: &Graph, id: NodeId, memo: &mut HashMap<NodeId, Option<Poly>>) -> 
         Op::Mul { coeff, exps } => product(graph, id, coeff, exps, memo),
         _ => Some(atom(id, rat(1))),
     };
-    memo.insert(id, p.clone());
+    memo.polys.insert(id, p.clone());
     p
 }
 
@@ -78,7 +85,7 @@ fn atom(id: NodeId, e: Rat) -> Poly {
     Poly::from([(vec![(id, e)], rat(1))])
 }
 
-fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut HashMap<NodeId, Option<Poly>>) -> Option<Poly> {
+fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut Memo) -> Option<Poly> {
     let mut acc = constant(c.clone());
     for (&t, k) in graph.inputs(id).iter().zip(coeffs) {
         for (m, v) in poly(graph, t, memo)? {
@@ -86,7 +93,7 @@ fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut HashMap<No
             *slot += v * k;
         }
         acc.retain(|_, v| !v.is_zero());
-        if acc.len() > MAX_TERMS {
+        if acc.len() > memo.max_terms {
             return None;
         }
     }
@@ -98,7 +105,7 @@ fn product(
     id: NodeId,
     coeff: &Rat,
     exps: &[Rat],
-    memo: &mut HashMap<NodeId, Option<Poly>>,
+    memo: &mut Memo,
 ) -> Option<Poly> {
     let mut acc = constant(coeff.clone());
     for (&f, e) in graph.inputs(id).iter().zip(exps) {
@@ -106,25 +113,25 @@ fn product(
         let factor = match graph.op(f) {
             Op::Add { .. } | Op::Mul { .. } if small_power => {
                 let base = poly(graph, f, memo)?;
-                power(&base, e.to_u32()?)?
+                power(&base, e.to_u32()?, memo.max_terms)?
             }
             // A sum to a negative or fractional power stays one atom.
             _ => atom(f, e.clone()),
         };
-        acc = multiply(&acc, &factor)?;
+        acc = multiply(&acc, &factor, memo.max_terms)?;
     }
     Some(acc)
 }
 
-fn power(base: &Poly, n: u32) -> Option<Poly> {
+fn power(base: &Poly, n: u32, max_terms: usize) -> Option<Poly> {
     let mut acc = constant(rat(1));
     for _ in 0..n {
-        acc = multiply(&acc, base)?;
+        acc = multiply(&acc, base, max_terms)?;
     }
     Some(acc)
 }
 
-fn multiply(a: &Poly, b: &Poly) -> Option<Poly> {
+fn multiply(a: &Poly, b: &Poly, max_terms: usize) -> Option<Poly> {
     if a.len().saturating_mul(b.len()) > MAX_WORK {
         return None;
     }
@@ -136,7 +143,7 @@ fn multiply(a: &Poly, b: &Poly) -> Option<Poly> {
         }
     }
     out.retain(|_, v| !v.is_zero());
-    (out.len() <= MAX_TERMS).then_some(out)
+    (out.len() <= max_terms).then_some(out)
 }
 
 fn merge(a: &Mono, b: &Mono) -> Mono {
