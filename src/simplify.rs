@@ -199,6 +199,14 @@ impl Graph {
             return Ok(self.filled(coeff, shape));
         }
         let factors: Vec<(NodeId, Rat)> = map.into_iter().filter(|(_, e)| !e.is_zero()).collect();
+        // `(x^-1)^1.5` kept `x^-1` whole; squared, its exponent is now an
+        // integer and it must flatten like any other, or `(1/x)^3` and
+        // `1/x^3` would be two nodes.
+        if factors.iter().any(|(f, e)| e.is_integer() && matches!(self.op(*f), Op::Mul { exps, .. } if exps.len() <= FLAT)) {
+            let mut again = self.product(coeff, &factors)?;
+            again = self.broadcast_to(again, shape);
+            return Ok(again);
+        }
         match factors.as_slice() {
             [] => Ok(self.filled(coeff, shape)),
             [(f, e)] if e.is_one() && coeff.is_one() => Ok(self.broadcast_to(*f, shape)),
