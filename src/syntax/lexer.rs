@@ -16,6 +16,13 @@ use std::fmt;
 /// larger is a typo or an attack, and computing it would hang the session.
 pub const MAX_EXPONENT: u64 = 100_000;
 
+/// A character for a message: in backticks when it can be seen, as its
+/// code point when it is a control or invisible character.
+fn show_char(c: char) -> String {
+    let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}');
+    if c.is_control() || invisible { format!("U+{:04X}", u32::from(c)) } else { format!("`{c}`") }
+}
+
 /// What went wrong inside a logos callback. Logos needs a `Default` error for
 /// text that matches no pattern; the wrapper gives that one its character.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -23,6 +30,7 @@ pub enum LexError {
     #[default]
     Unexpected,
     ExponentTooLarge,
+    TooManyDigits,
     ResultTooLarge,
     UnterminatedString,
 }
@@ -220,6 +228,10 @@ pub fn parse_numeral(text: &str) -> Result<BigRational, LexError> {
     if significant.is_empty() {
         return Ok(BigRational::zero());
     }
+    // Reading a decimal numeral takes time quadratic in its length.
+    if significant.len() as u64 > MAX_EXPONENT {
+        return Err(LexError::TooManyDigits);
+    }
     // Exponent as written, refused beyond the cap before any arithmetic
     // (zero is zero whatever its exponent).
     let (negative_exp, exp_digits) = match exp_text.as_bytes().first() {
@@ -331,7 +343,7 @@ impl<'a> Lexer<'a> {
                 match ch {
                     Some(c) => {
                         let at = Span::new(at.start, at.start + c.len_utf8());
-                        let err = Error::syntax(at, format!("unexpected character `{c}`"));
+                        let err = Error::syntax(at, format!("unexpected character {}", show_char(c)));
                         match c {
                             '×' | '·' => err.with_help("use `*` for products"),
                             '−' | '–' => err.with_help("use `-` for minus"),
@@ -343,6 +355,9 @@ impl<'a> Lexer<'a> {
             }
             LexError::ExponentTooLarge => {
                 Error::limit(at, format!("number too large or too small: its decimal exponent exceeds {MAX_EXPONENT}"))
+            }
+            LexError::TooManyDigits => {
+                Error::limit(at, format!("number too long: more than {MAX_EXPONENT} significant digits"))
             }
             LexError::ResultTooLarge => Error::syntax(at, "result number too large"),
             LexError::UnterminatedString => {
