@@ -59,7 +59,15 @@ pub fn read_script(path: &str) -> Result<String, String> {
             meta.len()
         ));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    // Devices and pipes report no length (`/dev/zero` never ends): read at
+    // most one byte past the limit, whatever the metadata said.
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SCRIPT_BYTES + 1), &mut bytes)
+        .map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
+        return Err(format!("`{path}` is too large for a script (more than {MAX_SCRIPT_BYTES} bytes)"));
+    }
     if bytes.contains(&0) {
         return Err(format!("`{path}` is not a text file"));
     }
