@@ -422,7 +422,7 @@ impl Session {
         let mut text = self.history.join("\n");
         text.push('\n');
         std::fs::write(&path.path, text)
-            .map_err(|e| Error::io(path.span, format!("cannot write `{}`: {e}", path.path)))?;
+            .map_err(|e| Error::io(path.span, format!("cannot write `{}`: {}", path.path, crate::script::io_reason(&e))))?;
         Ok(vec![Item::text(format!("saved {} statements to {}", self.history.len(), path.path))])
     }
 }
