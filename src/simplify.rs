@@ -285,7 +285,11 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
     if bits > MAX_EXACT_BITS as f64 {
         return Err(Error::limit(
             Span::default(),
-            format!("exact result too large (about {bits:.0} bits); use float(...) for an approximate value"),
+            if bits.is_finite() {
+                format!("exact result too large (about {bits:.0} bits); use float(...) for an approximate value")
+            } else {
+                "exact result far too large; use float(...) for an approximate value".to_string()
+            },
         ));
     }
     let n = p.abs().to_i32().unwrap_or(i32::MAX);
