@@ -52,7 +52,7 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         let user = user.clone();
         arity(f, args, user.params.len())?;
         let ids = args.iter().map(|a| lw.expr(a)).collect::<Result<Vec<_>>>()?;
-        return lw.call_user(&user, ids).map_err(|err| if err.span == Span::default() { err.at(span) } else { err });
+        return lw.call_user(f, &user, ids).map_err(|err| if err.span == Span::default() { err.at(span) } else { err });
     }
     if let Some(func) = Func::from_name(&f.name) {
         arity(f, args, 1)?;
@@ -70,6 +70,10 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         "eye" => {
             let shape = dims(lw, args, f)?;
             match shape.as_slice() {
+                [n] if n.checked_mul(*n).is_none_or(|nn| nn > MAX_ELEMENTS) => Err(Error::limit(
+                    f.span,
+                    format!("eye({n}) has {n}² elements, over the limit of {MAX_ELEMENTS}"),
+                )),
                 [n] => Ok(lw.graph.eye(*n)),
                 _ => Err(Error::usage(span, "eye takes one size: eye(n)")),
             }

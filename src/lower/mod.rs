@@ -107,6 +107,8 @@ pub struct Lower<'a> {
     pub src: &'a str,
     scopes: Vec<Scope>,
     depth: usize,
+    /// User functions being expanded, outermost first (to refuse recursion).
+    calling: Vec<String>,
 }
 
 impl<'a> Lower<'a> {
@@ -117,7 +119,7 @@ impl<'a> Lower<'a> {
         rng: &'a mut Rng,
         src: &'a str,
     ) -> Lower<'a> {
-        Lower { graph, env, memo, rng, src, scopes: Vec::new(), depth: 0 }
+        Lower { graph, env, memo, rng, src, scopes: Vec::new(), depth: 0, calling: Vec::new() }
     }
 
     pub fn expr(&mut self, e: &Expr) -> Result<NodeId> {
@@ -336,13 +338,24 @@ impl<'a> Lower<'a> {
     }
 
     /// The body of a user function with its parameters bound.
-    fn call_user(&mut self, f: &UserFn, args: Vec<NodeId>) -> Result<NodeId> {
+    fn call_user(&mut self, name: &Ident, f: &UserFn, args: Vec<NodeId>) -> Result<NodeId> {
+        // Without conditionals, a function that calls itself never ends.
+        if let Some(k) = self.calling.iter().position(|c| *c == name.name) {
+            let mut chain: Vec<&str> = self.calling.iter().skip(k).map(String::as_str).collect();
+            chain.push(&name.name);
+            return Err(Error::name(
+                name.span,
+                format!("`{}` calls itself ({}); recursion is not supported", name.name, chain.join(" → ")),
+            ));
+        }
         let params = f.params.iter().cloned().zip(args).collect();
+        self.calling.push(name.name.clone());
         self.scopes.push(Scope::Barrier);
         self.scopes.push(Scope::Params(params));
         let r = self.expr(&f.body);
         self.scopes.pop();
         self.scopes.pop();
+        self.calling.pop();
         r
     }
 }
