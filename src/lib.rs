@@ -9,6 +9,7 @@ pub mod eval;
 pub mod expand;
 pub mod graph;
 pub mod interrupt;
+pub mod limits;
 pub mod lower;
 pub mod ops;
 pub mod output;

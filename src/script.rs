@@ -53,20 +53,18 @@ pub fn read_script(path: &str) -> Result<String, String> {
     if meta.is_dir() {
         return Err(format!("cannot read `{path}`: it is a directory"));
     }
-    if meta.len() > MAX_SCRIPT_BYTES {
-        return Err(format!(
-            "`{path}` is too large for a script ({} bytes; the limit is {MAX_SCRIPT_BYTES})",
-            meta.len()
-        ));
+    let max = crate::limits::get().script_bytes;
+    if meta.len() > max {
+        return Err(format!("`{path}` is too large for a script ({} bytes; the limit is {max})", meta.len()));
     }
     // Devices and pipes report no length (`/dev/zero` never ends): read at
     // most one byte past the limit, whatever the metadata said.
     let mut bytes = Vec::new();
     let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
-    std::io::Read::read_to_end(&mut std::io::Read::take(file, MAX_SCRIPT_BYTES + 1), &mut bytes)
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max.saturating_add(1)), &mut bytes)
         .map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
-    if bytes.len() as u64 > MAX_SCRIPT_BYTES {
-        return Err(format!("`{path}` is too large for a script (more than {MAX_SCRIPT_BYTES} bytes)"));
+    if bytes.len() as u64 > max {
+        return Err(format!("`{path}` is too large for a script (more than {max} bytes)"));
     }
     if bytes.contains(&0) {
         return Err(format!("`{path}` is not a text file"));

@@ -282,7 +282,7 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
         return Ok(None);
     };
     let bits = (root.numer().bits().max(root.denom().bits())) as f64 * p.to_f64().unwrap_or(f64::INFINITY).abs();
-    if bits > MAX_EXACT_BITS as f64 {
+    if bits > crate::limits::get().exact_bits as f64 {
         return Err(Error::limit(
             Span::default(),
             if bits.is_finite() {

@@ -7,9 +7,6 @@ use crate::graph::shape::Shape;
 use crate::ops::{Func, Op};
 use crate::syntax::ast::{Expr, ExprKind, Ident};
 
-/// Largest tensor a constructor (`zeros`, `randn`, ...) makes.
-pub const MAX_ELEMENTS: usize = 1 << 26;
-
 /// Every built-in name besides the elementwise `Func`s.
 pub const OTHERS: [&str; 22] = [
     "max",
@@ -70,9 +67,9 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         "eye" => {
             let shape = dims(lw, args, f)?;
             match shape.as_slice() {
-                [n] if n.checked_mul(*n).is_none_or(|nn| nn > MAX_ELEMENTS) => Err(Error::limit(
+                [n] if n.checked_mul(*n).is_none_or(|nn| nn > crate::limits::get().elements) => Err(Error::limit(
                     f.span,
-                    format!("eye({n}) has {n}² elements, over the limit of {MAX_ELEMENTS}"),
+                    format!("eye({n}) has {n}² elements, over the limit of {}", crate::limits::get().elements),
                 )),
                 [n] => Ok(lw.graph.eye(*n)),
                 _ => Err(Error::usage(span, "eye takes one size: eye(n)")),
@@ -162,8 +159,9 @@ fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
         shape.push(d as usize);
     }
     let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).unwrap_or(usize::MAX);
-    if n > MAX_ELEMENTS {
-        return Err(Error::limit(f.span, format!("{n} elements is over the limit of {MAX_ELEMENTS}")));
+    let max = crate::limits::get().elements;
+    if n > max {
+        return Err(Error::limit(f.span, format!("{n} elements is over the limit of {max}")));
     }
     Ok(shape)
 }
@@ -212,8 +210,14 @@ fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
         };
         return Err(Error::usage(args[1].span, format!("grad(f, v) needs a variable name as v, not {what}")));
     };
-    let body = lw.expr(&args[0])?;
-    lw.grad(body, &Ident { name: v.clone(), span: args[1].span })
+    let max = crate::limits::get().grad_order;
+    if lw.grad_depth >= max {
+        return Err(Error::limit(f.span, format!("grad(...) nested more than {max} deep (grad_order)")));
+    }
+    lw.grad_depth += 1;
+    let body = lw.expr(&args[0]);
+    lw.grad_depth -= 1;
+    lw.grad(body?, &Ident { name: v.clone(), span: args[1].span })
 }
 
 fn unknown(lw: &Lower, f: &Ident) -> Error {

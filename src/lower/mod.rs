@@ -109,6 +109,10 @@ pub struct Lower<'a> {
     depth: usize,
     /// User functions being expanded, outermost first (to refuse recursion).
     calling: Vec<String>,
+    /// Nesting of `grad(...)` being lowered.
+    pub(crate) grad_depth: usize,
+    /// The expansion limit, read once.
+    max_depth: usize,
 }
 
 impl<'a> Lower<'a> {
@@ -119,15 +123,27 @@ impl<'a> Lower<'a> {
         rng: &'a mut Rng,
         src: &'a str,
     ) -> Lower<'a> {
-        Lower { graph, env, memo, rng, src, scopes: Vec::new(), depth: 0, calling: Vec::new() }
+        Lower {
+            graph,
+            env,
+            memo,
+            rng,
+            src,
+            scopes: Vec::new(),
+            depth: 0,
+            calling: Vec::new(),
+            grad_depth: 0,
+            max_depth: crate::limits::get().expansion,
+        }
     }
 
     pub fn expr(&mut self, e: &Expr) -> Result<NodeId> {
         crate::interrupt::check()?;
+        self.graph.check_budget().map_err(|err| err.at(e.span))?;
         self.depth += 1;
-        if self.depth > MAX_EXPANSION {
+        if self.depth > self.max_depth {
             self.depth -= 1;
-            return Err(Error::limit(e.span, format!("expansion nested deeper than {MAX_EXPANSION} levels")));
+            return Err(Error::limit(e.span, format!("expansion nested deeper than {} levels", self.max_depth)));
         }
         let r = self.expr_inner(e);
         self.depth -= 1;
