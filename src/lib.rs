@@ -2,6 +2,8 @@
 //! symbol-to-symbol differentiator (general back-propagation) adds their
 //! derivatives to the same graph. See ARCHITECTURE.md for the code map.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod diag;
 pub mod diff;
 pub mod error;
