@@ -1,6 +1,9 @@
 //! Scripts: splitting a file into statements (a statement is one line, or
 //! several while a bracket is open), reading files safely, and positions.
 
+// Input-facing: no indexing that could panic (see src/lib.rs).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 /// One statement of a script and the line it starts on (1-based).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
@@ -202,8 +205,10 @@ fn write_error(
     if opts.json {
         let (line, column) = line_col(origin.source, origin.offset + e.span.start);
         let mut error = serde_json::json!({"message": e.message, "line": line, "column": column});
-        if let Some(h) = &e.help {
-            error["help"] = h.clone().into();
+        if let Some(h) = &e.help
+            && let Some(obj) = error.as_object_mut()
+        {
+            obj.insert("help".into(), h.clone().into());
         }
         let obj = serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": false, "error": error});
         return writeln!(out, "{obj}");

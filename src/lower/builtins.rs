@@ -44,6 +44,11 @@ pub fn names() -> Vec<&'static str> {
     v
 }
 
+/// Argument `k` of a call (its count was checked; this keeps it so).
+fn nth<'e>(args: &'e [Expr], k: usize, f: &Ident) -> Result<&'e Expr> {
+    args.get(k).ok_or_else(|| Error::usage(f.span, format!("`{}` needs more arguments", f.name)))
+}
+
 pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
     if let Some(user) = lw.env.funcs.get(&f.name) {
         let user = user.clone();
@@ -53,7 +58,7 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
     }
     if let Some(func) = Func::from_name(&f.name) {
         arity(f, args, 1)?;
-        let a = lw.expr(&args[0])?;
+        let a = lw.expr(nth(args, 0, f)?)?;
         return lw.graph.func(func, a).map_err(|e| e.at(span));
     }
     let r = match f.name.as_str() {
@@ -93,7 +98,7 @@ fn arity(f: &Ident, args: &[Expr], n: usize) -> Result<()> {
 
 fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 2)?;
-    let (a, b) = (lw.expr(&args[0])?, lw.expr(&args[1])?);
+    let (a, b) = (lw.expr(nth(args, 0, f)?)?, lw.expr(nth(args, 1, f)?)?);
     let g = &mut *lw.graph;
     match f.name.as_str() {
         "max" => g.max(a, b),
@@ -106,7 +111,7 @@ fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
 
 fn unary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 1)?;
-    let a = lw.expr(&args[0])?;
+    let a = lw.expr(nth(args, 0, f)?)?;
     let g = &mut *lw.graph;
     match f.name.as_str() {
         "mean" => g.mean(a),
@@ -193,31 +198,32 @@ fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
 
 fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 1)?;
-    let ExprKind::Str(path) = &args[0].kind else {
-        return Err(Error::usage(args[0].span, "load takes a file name in quotes: load(\"data.npy\")"));
+    let arg = nth(args, 0, f)?;
+    let ExprKind::Str(path) = &arg.kind else {
+        return Err(Error::usage(arg.span, "load takes a file name in quotes: load(\"data.npy\")"));
     };
-    let v = crate::eval::data::load(std::path::Path::new(path)).map_err(|m| Error::io(args[0].span, m))?;
+    let v = crate::eval::data::load(std::path::Path::new(path)).map_err(|m| Error::io(arg.span, m))?;
     Ok(lw.graph.data(v))
 }
 
 fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 2)?;
-    let ExprKind::Name(v) = &args[1].kind else {
-        let what = match &args[1].kind {
+    let ExprKind::Name(v) = &nth(args, 1, f)?.kind else {
+        let what = match &nth(args, 1, f)?.kind {
             ExprKind::Num(_) => "a number",
             ExprKind::Call(..) => "a function call",
             _ => "an expression",
         };
-        return Err(Error::usage(args[1].span, format!("grad(f, v) needs a variable name as v, not {what}")));
+        return Err(Error::usage(nth(args, 1, f)?.span, format!("grad(f, v) needs a variable name as v, not {what}")));
     };
     let max = crate::limits::get().grad_order;
     if lw.grad_depth >= max {
         return Err(Error::limit(f.span, format!("grad(...) nested more than {max} deep (grad_order)")));
     }
     lw.grad_depth += 1;
-    let body = lw.expr(&args[0]);
+    let body = lw.expr(nth(args, 0, f)?);
     lw.grad_depth -= 1;
-    lw.grad(body?, &Ident { name: v.clone(), span: args[1].span })
+    lw.grad(body?, &Ident { name: v.clone(), span: nth(args, 1, f)?.span })
 }
 
 fn unknown(lw: &Lower, f: &Ident) -> Error {
@@ -242,6 +248,8 @@ pub fn nearest(name: &str, known: &[String]) -> Option<String> {
 
 /// Edit distance counting a swap of neighbours as one edit (`sni` is one
 /// edit from `sin`), as typos usually are.
+// Every index is within the tables, which are sized from `a` and `b`.
+#[allow(clippy::indexing_slicing)]
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -4,6 +4,9 @@
 //! linear time, and shares its nodes. `where` clauses and user-function
 //! parameters are local scopes.
 
+// Input-facing: no indexing that could panic (see src/lib.rs).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod builtins;
 pub use builtins::{is_builtin, names as builtin_names, nearest};
 mod index;
@@ -318,14 +321,14 @@ impl<'a> Lower<'a> {
     /// A name bound in an enclosing `where` or parameter scope.
     fn local(&mut self, name: &str, span: Span) -> Result<Option<NodeId>> {
         for k in (0..self.scopes.len()).rev() {
-            match &mut self.scopes[k] {
-                Scope::Barrier => return Ok(None),
-                Scope::Params(p) => {
+            match self.scopes.get_mut(k) {
+                None | Some(Scope::Barrier) => return Ok(None),
+                Some(Scope::Params(p)) => {
                     if let Some(&id) = p.get(name) {
                         return Ok(Some(id));
                     }
                 }
-                Scope::Where { defs, done, busy } => {
+                Some(Scope::Where { defs, done, busy }) => {
                     if let Some(&id) = done.get(name) {
                         return Ok(Some(id));
                     }
@@ -340,7 +343,7 @@ impl<'a> Lower<'a> {
                     let rest = self.scopes.split_off(k + 1);
                     let r = self.expr(&e);
                     self.scopes.extend(rest);
-                    if let Scope::Where { done, busy, .. } = &mut self.scopes[k] {
+                    if let Some(Scope::Where { done, busy, .. }) = self.scopes.get_mut(k) {
                         busy.remove(name);
                         if let Ok(id) = r {
                             done.insert(name.to_string(), id);

@@ -300,7 +300,7 @@ impl Session {
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             let them = if missing.len() == 1 { "it a value" } else { "them values" };
-            let help = format!("give {them} with :let, e.g. :let {} = 1", missing[0]);
+            let help = format!("give {them} with :let, e.g. :let {} = 1", missing.first().map_or("x", String::as_str));
             return Err(Error::name(span, format!("no value for {}", list.join(", "))).with_help(help));
         }
         let mut item = self.describe(id, span)?;

@@ -3,10 +3,17 @@
 //! `--json`, the pane) drives it through `run`, which executes one
 //! statement and returns output items; it never prints.
 
+// Input-facing: no indexing that could panic (see src/lib.rs).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod commands;
 mod derive;
+// TODO(robust): indexing not yet reviewed (being edited elsewhere).
+#[allow(clippy::indexing_slicing)]
 mod export;
 mod help;
+// TODO(robust): indexing not yet reviewed (being edited elsewhere).
+#[allow(clippy::indexing_slicing)]
 mod show;
 mod time;
 

@@ -19,7 +19,8 @@ pub const MAX_EXPONENT: u64 = 100_000;
 /// A character for a message: in backticks when it can be seen, as its
 /// code point when it is a control or invisible character.
 fn show_char(c: char) -> String {
-    let invisible = matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}');
+    let invisible =
+        matches!(c, '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2064}' | '\u{feff}');
     if c.is_control() || invisible { format!("U+{:04X}", u32::from(c)) } else { format!("`{c}`") }
 }
 
@@ -292,6 +293,8 @@ pub fn nearest_command(word: &str) -> Option<&'static str> {
 }
 
 /// Levenshtein distance with adjacent transpositions, over chars.
+// Every index is within the tables, which are sized from `a` and `b`.
+#[allow(clippy::indexing_slicing)]
 fn edit_distance(a: &str, b: &str) -> usize {
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
