@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 const FLAT: usize = 12;
 
 /// Largest exact power computed while simplifying or evaluating, in bits.
-pub const MAX_EXACT_BITS: u64 = 1 << 20;
+/// Past about 2^15 bits, each exact operation (its gcd is quadratic in the
+/// length) takes long enough to notice.
+pub const MAX_EXACT_BITS: u64 = 1 << 14;
 
 pub fn rat(n: i64) -> Rat {
     Rat::from_integer(BigInt::from(n))
@@ -167,12 +169,18 @@ impl Graph {
         match self.op(f).clone() {
             Op::Broadcast if e.is_integer() => self.collect_factor(self.inputs(f)[0], e, acc)?,
             Op::Num(r) => match exact_pow(&r, e)? {
-                Some(v) => acc.coeff *= v,
+                Some(v) => {
+                    acc.coeff *= v;
+                    check_bits(&acc.coeff)?;
+                }
                 None => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
             },
             Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
                 match exact_pow(&coeff, e)? {
-                    Some(v) => acc.coeff *= v,
+                    Some(v) => {
+                        acc.coeff *= v;
+                        check_bits(&acc.coeff)?;
+                    }
                     None => return Err(Error::math(Span::default(), "division by zero")),
                 }
                 for (u, x) in self.inputs(f).to_vec().into_iter().zip(exps.iter()) {
@@ -295,6 +303,21 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
     let n = p.abs().to_i32().unwrap_or(i32::MAX);
     let v = num_traits::pow::Pow::pow(&root, n as u32);
     Ok(Some(if p.is_negative() { v.recip() } else { v }))
+}
+
+/// A `Limit` error when an exact product has grown past the limit.
+fn check_bits(r: &Rat) -> Result<()> {
+    let bits = r.numer().bits().max(r.denom().bits());
+    let max = crate::limits::get().exact_bits;
+    if bits > max {
+        return Err(Error::limit(
+            Span::default(),
+            format!(
+                "exact result too large ({bits} bits, the limit is {max}); use float(...) for an approximate value"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The exact `q`-th root of a positive rational, if it is one.
