@@ -243,3 +243,19 @@ fn file_errors_in_statements_exit_1_with_position() {
     assert!(text.contains("-e:1:2: error: division by zero") && text.contains("4"), "{text}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn limits_are_configurable_from_the_command_line() {
+    let (code, text) = symgrad(&["--limit", "list"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("grad_order=64") && text.contains("exact_bits=16384"), "{text}");
+    let (code, text) = symgrad(&["--limit", "grad_order=1", "-e", "grad(grad(x^3, x), x)"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("-e:1:6: error: grad(...) nested more than 1 deep (grad_order)"), "{text}");
+    let (code, text) = symgrad(&["--limit", "statement_bytes=5", "-e", "1 + 2 + 3"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("statement too long: 9 bytes, the limit is 5"), "{text}");
+    let (code, text) = symgrad(&["--limit", "nope=3", "-e", "1"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("unknown limit `nope`"), "{text}");
+}
