@@ -196,7 +196,8 @@ impl Session {
     /// known to be f64 (data, or a variable bound to floats).
     fn check_eval_memory(&self, roots: &[NodeId], span: Span) -> Result<()> {
         use crate::ops::Op;
-        let limit = crate::limits::get().eval_bytes;
+        let limits = crate::limits::get();
+        let limit = limits.eval_bytes;
         let order = self.graph.ancestors(roots);
         let mut float = std::collections::HashSet::new();
         let mut bytes: usize = 0;
@@ -210,6 +211,16 @@ impl Session {
                 float.insert(id);
             }
             let n = self.graph.shape(id).iter().fold(1usize, |a, &d| a.saturating_mul(d));
+            if n > limits.elements {
+                return Err(Error::limit(
+                    span,
+                    format!(
+                        "a value of shape {} has {n} elements, over the limit of {} (elements)",
+                        crate::graph::shape::show(self.graph.shape(id)),
+                        limits.elements
+                    ),
+                ));
+            }
             bytes = bytes.saturating_add(n.saturating_mul(if is_float { 8 } else { 128 }));
         }
         if bytes > limit {
