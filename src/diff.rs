@@ -78,6 +78,7 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
     }
     for &u in pruned.iter().rev().filter(|&&u| u != z) {
         crate::interrupt::check()?;
+        graph.check_budget()?;
         let mut contributions = Vec::new();
         for &(c, k) in consumers.get(&u).map(Vec::as_slice).unwrap_or(&[]) {
             if let Some(&gc) = grad_table.get(&c) {
@@ -220,17 +221,18 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
 fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     let fshape = graph.shape(f).to_vec();
     let n = numel(&fshape);
-    if n > MAX_JACOBIAN_ROWS {
+    let max = crate::limits::get().jacobian_rows;
+    if n > max {
         return Err(Error::limit(
             Span::default(),
-            format!(
-                "a Jacobian with {n} rows is over the limit of {MAX_JACOBIAN_ROWS}; differentiate sum(f) or a single element"
-            ),
+            format!("a Jacobian with {n} rows is over the limit of {max}; differentiate sum(f) or a single element"),
         ));
     }
     let eye = graph.eye(n);
     let mut rows = Vec::with_capacity(n);
     for k in 0..n {
+        crate::interrupt::check()?;
+        graph.check_budget()?;
         let onehot = graph.index(eye, vec![crate::graph::shape::Sel::At(k)])?;
         let seed = graph.reshape(onehot, fshape.clone())?;
         rows.push(backprop(graph, f, &[v], seed)?.grads[0]);

@@ -100,13 +100,7 @@ fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut Memo) -> O
     Some(acc)
 }
 
-fn product(
-    graph: &Graph,
-    id: NodeId,
-    coeff: &Rat,
-    exps: &[Rat],
-    memo: &mut Memo,
-) -> Option<Poly> {
+fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut Memo) -> Option<Poly> {
     let mut acc = constant(coeff.clone());
     for (&f, e) in graph.inputs(id).iter().zip(exps) {
         let small_power = e.is_integer() && e.is_positive() && e.to_u32().is_some_and(|n| n <= 64);

@@ -2,6 +2,8 @@
 //! symbol-to-symbol differentiator (general back-propagation) adds their
 //! derivatives to the same graph. See ARCHITECTURE.md for the code map.
 
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod codegen;
 pub mod diag;
 pub mod diff;
@@ -10,6 +12,7 @@ pub mod eval;
 pub mod expand;
 pub mod graph;
 pub mod interrupt;
+pub mod limits;
 pub mod lower;
 pub mod ops;
 pub mod output;

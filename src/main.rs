@@ -33,6 +33,10 @@ struct Cli {
     /// Write each statement before its output, errors included (a transcript).
     #[arg(long)]
     echo: bool,
+    /// Change a limit, e.g. `--limit eval_bytes=2000000000` (repeatable;
+    /// `--limit list` shows them all).
+    #[arg(long = "limit", value_name = "NAME=VALUE")]
+    limits: Vec<String>,
 }
 
 const STACK: usize = 1 << 30;
@@ -47,6 +51,20 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> u8 {
+    let mut limits = symgrad::limits::get();
+    for spec in &cli.limits {
+        if spec == "list" {
+            for (name, value) in limits.entries() {
+                println!("{name}={value}");
+            }
+            return 0;
+        }
+        if let Err(m) = limits.set_text(spec) {
+            eprintln!("symgrad: --limit {m}");
+            return 2;
+        }
+    }
+    symgrad::limits::set(limits);
     let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let err_color = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let opts = Options {

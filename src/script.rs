@@ -1,6 +1,9 @@
 //! Scripts: splitting a file into statements (a statement is one line, or
 //! several while a bracket is open), reading files safely, and positions.
 
+// Input-facing: no indexing that could panic (see src/lib.rs).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 /// One statement of a script and the line it starts on (1-based).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Statement {
@@ -53,13 +56,19 @@ pub fn read_script(path: &str) -> Result<String, String> {
     if meta.is_dir() {
         return Err(format!("cannot read `{path}`: it is a directory"));
     }
-    if meta.len() > MAX_SCRIPT_BYTES {
-        return Err(format!(
-            "`{path}` is too large for a script ({} bytes; the limit is {MAX_SCRIPT_BYTES})",
-            meta.len()
-        ));
+    let max = crate::limits::get().script_bytes;
+    if meta.len() > max {
+        return Err(format!("`{path}` is too large for a script ({} bytes; the limit is {max})", meta.len()));
     }
-    let bytes = std::fs::read(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    // Devices and pipes report no length (`/dev/zero` never ends): read at
+    // most one byte past the limit, whatever the metadata said.
+    let mut bytes = Vec::new();
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    std::io::Read::read_to_end(&mut std::io::Read::take(file, max.saturating_add(1)), &mut bytes)
+        .map_err(|e| format!("cannot read `{path}`: {}", io_reason(&e)))?;
+    if bytes.len() as u64 > max {
+        return Err(format!("`{path}` is too large for a script (more than {max} bytes)"));
+    }
     if bytes.contains(&0) {
         return Err(format!("`{path}` is not a text file"));
     }
@@ -199,8 +208,10 @@ fn write_error(
     if opts.json {
         let (line, column) = line_col(origin.source, origin.offset + e.span.start);
         let mut error = serde_json::json!({"message": e.message, "line": line, "column": column});
-        if let Some(h) = &e.help {
-            error["help"] = h.clone().into();
+        if let Some(h) = &e.help
+            && let Some(obj) = error.as_object_mut()
+        {
+            obj.insert("help".into(), h.clone().into());
         }
         let obj = serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": false, "error": error});
         return writeln!(out, "{obj}");

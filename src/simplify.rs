@@ -25,7 +25,9 @@ use std::collections::BTreeMap;
 const FLAT: usize = 12;
 
 /// Largest exact power computed while simplifying or evaluating, in bits.
-pub const MAX_EXACT_BITS: u64 = 1 << 20;
+/// Past about 2^15 bits, each exact operation (its gcd is quadratic in the
+/// length) takes long enough to notice.
+pub const MAX_EXACT_BITS: u64 = 1 << 14;
 
 pub fn rat(n: i64) -> Rat {
     Rat::from_integer(BigInt::from(n))
@@ -176,12 +178,18 @@ impl Graph {
                 self.collect_factor(inner, e, acc)?
             }
             Op::Num(r) => match exact_pow(r, e)? {
-                Some(v) => acc.coeff *= v,
+                Some(v) => {
+                    acc.coeff *= v;
+                    check_bits(&acc.coeff)?;
+                }
                 None => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
             },
             Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
                 match exact_pow(coeff, e)? {
-                    Some(v) => acc.coeff *= v,
+                    Some(v) => {
+                        acc.coeff *= v;
+                        check_bits(&acc.coeff)?;
+                    }
                     None => return Err(Error::math(Span::default(), "division by zero")),
                 }
                 for (u, x) in self.inputs(f).iter().zip(exps.iter()) {
@@ -202,7 +210,10 @@ impl Graph {
         // `(x^-1)^1.5` kept `x^-1` whole; squared, its exponent is now an
         // integer and it must flatten like any other, or `(1/x)^3` and
         // `1/x^3` would be two nodes.
-        if factors.iter().any(|(f, e)| e.is_integer() && matches!(self.op(*f), Op::Mul { exps, .. } if exps.len() <= FLAT)) {
+        if factors
+            .iter()
+            .any(|(f, e)| e.is_integer() && matches!(self.op(*f), Op::Mul { exps, .. } if exps.len() <= FLAT))
+        {
             let mut again = self.product(coeff, &factors)?;
             again = self.broadcast_to(again, shape);
             return Ok(again);
@@ -299,15 +310,34 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
         return Ok(None);
     };
     let bits = (root.numer().bits().max(root.denom().bits())) as f64 * p.to_f64().unwrap_or(f64::INFINITY).abs();
-    if bits > MAX_EXACT_BITS as f64 {
+    if bits > crate::limits::get().exact_bits as f64 {
         return Err(Error::limit(
             Span::default(),
-            format!("exact result too large (about {bits:.0} bits); use float(...) for an approximate value"),
+            if bits.is_finite() {
+                format!("exact result too large (about {bits:.0} bits); use float(...) for an approximate value")
+            } else {
+                "exact result far too large; use float(...) for an approximate value".to_string()
+            },
         ));
     }
     let n = p.abs().to_i32().unwrap_or(i32::MAX);
     let v = num_traits::pow::Pow::pow(&root, n as u32);
     Ok(Some(if p.is_negative() { v.recip() } else { v }))
+}
+
+/// A `Limit` error when an exact product has grown past the limit.
+fn check_bits(r: &Rat) -> Result<()> {
+    let bits = r.numer().bits().max(r.denom().bits());
+    let max = crate::limits::get().exact_bits;
+    if bits > max {
+        return Err(Error::limit(
+            Span::default(),
+            format!(
+                "exact result too large ({bits} bits, the limit is {max}); use float(...) for an approximate value"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// The exact `q`-th root of a positive rational, if it is one.

@@ -45,6 +45,9 @@ pub struct Graph {
     /// The variables each node depends on (`None`: more than `MAX_VARS`),
     /// so "does this expression have a value?" costs little.
     vars: Vec<Option<Box<[NodeId]>>>,
+    /// The size the graph may reach during the current statement (`None`:
+    /// no limit); long computations call [`Graph::check_budget`].
+    budget: Option<usize>,
 }
 
 /// Most variables tracked per node before `free_vars` gives up.
@@ -53,6 +56,25 @@ const MAX_VARS: usize = 32;
 impl Graph {
     pub fn new() -> Graph {
         Graph::default()
+    }
+
+    /// Allows `extra` more nodes from now on (`None`: any number).
+    pub fn set_budget(&mut self, extra: Option<usize>) {
+        self.budget = extra.map(|n| self.nodes.len().saturating_add(n));
+    }
+
+    /// A `Limit` error once the graph has grown past its budget.
+    pub fn check_budget(&self) -> crate::error::Result<()> {
+        match self.budget {
+            Some(b) if self.nodes.len() > b => Err(crate::error::Error::limit(
+                crate::error::Span::default(),
+                format!(
+                    "this statement would add more than {} graph nodes (limit graph_nodes)",
+                    crate::limits::get().graph_nodes
+                ),
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// The node with this op, inputs and shape: the existing one if any.

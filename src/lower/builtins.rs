@@ -7,9 +7,6 @@ use crate::graph::shape::Shape;
 use crate::ops::{Func, Op};
 use crate::syntax::ast::{Expr, ExprKind, Ident};
 
-/// Largest tensor a constructor (`zeros`, `randn`, ...) makes.
-pub const MAX_ELEMENTS: usize = 1 << 26;
-
 /// Every built-in name besides the elementwise `Func`s.
 pub const OTHERS: [&str; 22] = [
     "max",
@@ -47,16 +44,21 @@ pub fn names() -> Vec<&'static str> {
     v
 }
 
+/// Argument `k` of a call (its count was checked; this keeps it so).
+fn nth<'e>(args: &'e [Expr], k: usize, f: &Ident) -> Result<&'e Expr> {
+    args.get(k).ok_or_else(|| Error::usage(f.span, format!("`{}` needs more arguments", f.name)))
+}
+
 pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
     if let Some(user) = lw.env.funcs.get(&f.name) {
         let user = user.clone();
         arity(f, args, user.params.len())?;
         let ids = args.iter().map(|a| lw.expr(a)).collect::<Result<Vec<_>>>()?;
-        return lw.call_user(&user, ids).map_err(|err| if err.span == Span::default() { err.at(span) } else { err });
+        return lw.call_user(f, &user, ids).map_err(|err| if err.span == Span::default() { err.at(span) } else { err });
     }
     if let Some(func) = Func::from_name(&f.name) {
         arity(f, args, 1)?;
-        let a = lw.expr(&args[0])?;
+        let a = lw.expr(nth(args, 0, f)?)?;
         return lw.graph.func(func, a).map_err(|e| e.at(span));
     }
     let r = match f.name.as_str() {
@@ -70,6 +72,10 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         "eye" => {
             let shape = dims(lw, args, f)?;
             match shape.as_slice() {
+                [n] if n.checked_mul(*n).is_none_or(|nn| nn > crate::limits::get().elements) => Err(Error::limit(
+                    f.span,
+                    format!("eye({n}) has {n}² elements, over the limit of {}", crate::limits::get().elements),
+                )),
                 [n] => Ok(lw.graph.eye(*n)),
                 _ => Err(Error::usage(span, "eye takes one size: eye(n)")),
             }
@@ -92,7 +98,7 @@ fn arity(f: &Ident, args: &[Expr], n: usize) -> Result<()> {
 
 fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 2)?;
-    let (a, b) = (lw.expr(&args[0])?, lw.expr(&args[1])?);
+    let (a, b) = (lw.expr(nth(args, 0, f)?)?, lw.expr(nth(args, 1, f)?)?);
     let g = &mut *lw.graph;
     match f.name.as_str() {
         "max" => g.max(a, b),
@@ -105,7 +111,7 @@ fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
 
 fn unary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 1)?;
-    let a = lw.expr(&args[0])?;
+    let a = lw.expr(nth(args, 0, f)?)?;
     let g = &mut *lw.graph;
     match f.name.as_str() {
         "mean" => g.mean(a),
@@ -158,8 +164,9 @@ fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
         shape.push(d as usize);
     }
     let n = shape.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).unwrap_or(usize::MAX);
-    if n > MAX_ELEMENTS {
-        return Err(Error::limit(f.span, format!("{n} elements is over the limit of {MAX_ELEMENTS}")));
+    let max = crate::limits::get().elements;
+    if n > max {
+        return Err(Error::limit(f.span, format!("{n} elements is over the limit of {max}")));
     }
     Ok(shape)
 }
@@ -191,25 +198,32 @@ fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
 
 fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 1)?;
-    let ExprKind::Str(path) = &args[0].kind else {
-        return Err(Error::usage(args[0].span, "load takes a file name in quotes: load(\"data.npy\")"));
+    let arg = nth(args, 0, f)?;
+    let ExprKind::Str(path) = &arg.kind else {
+        return Err(Error::usage(arg.span, "load takes a file name in quotes: load(\"data.npy\")"));
     };
-    let v = crate::eval::data::load(std::path::Path::new(path)).map_err(|m| Error::io(args[0].span, m))?;
+    let v = crate::eval::data::load(std::path::Path::new(path)).map_err(|m| Error::io(arg.span, m))?;
     Ok(lw.graph.data(v))
 }
 
 fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     arity(f, args, 2)?;
-    let ExprKind::Name(v) = &args[1].kind else {
-        let what = match &args[1].kind {
+    let ExprKind::Name(v) = &nth(args, 1, f)?.kind else {
+        let what = match &nth(args, 1, f)?.kind {
             ExprKind::Num(_) => "a number",
             ExprKind::Call(..) => "a function call",
             _ => "an expression",
         };
-        return Err(Error::usage(args[1].span, format!("grad(f, v) needs a variable name as v, not {what}")));
+        return Err(Error::usage(nth(args, 1, f)?.span, format!("grad(f, v) needs a variable name as v, not {what}")));
     };
-    let body = lw.expr(&args[0])?;
-    lw.grad(body, &Ident { name: v.clone(), span: args[1].span })
+    let max = crate::limits::get().grad_order;
+    if lw.grad_depth >= max {
+        return Err(Error::limit(f.span, format!("grad(...) nested more than {max} deep (grad_order)")));
+    }
+    lw.grad_depth += 1;
+    let body = lw.expr(nth(args, 0, f)?);
+    lw.grad_depth -= 1;
+    lw.grad(body?, &Ident { name: v.clone(), span: nth(args, 1, f)?.span })
 }
 
 fn unknown(lw: &Lower, f: &Ident) -> Error {
@@ -234,6 +248,8 @@ pub fn nearest(name: &str, known: &[String]) -> Option<String> {
 
 /// Edit distance counting a swap of neighbours as one edit (`sni` is one
 /// edit from `sin`), as typos usually are.
+// Every index is within the tables, which are sized from `a` and `b`.
+#[allow(clippy::indexing_slicing)]
 fn edit_distance(a: &str, b: &str) -> usize {
     let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
     let mut d = vec![vec![0usize; b.len() + 1]; a.len() + 1];

@@ -23,7 +23,7 @@ pub fn lower(lw: &mut Lower, a: &Expr, items: &[IndexItem], span: Span) -> Resul
     }
     let mut sels = Vec::new();
     for (axis, item) in items.iter().enumerate() {
-        let n = shape[axis];
+        let Some(&n) = shape.get(axis) else { break };
         let sel = match item {
             IndexItem::At(e) => {
                 let i = int(lw, e)?;

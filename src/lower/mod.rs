@@ -4,6 +4,9 @@
 //! linear time, and shares its nodes. `where` clauses and user-function
 //! parameters are local scopes.
 
+// Input-facing: no indexing that could panic (see src/lib.rs).
+#![cfg_attr(not(test), deny(clippy::indexing_slicing))]
+
 mod builtins;
 pub use builtins::{is_builtin, names as builtin_names, nearest};
 mod index;
@@ -107,6 +110,12 @@ pub struct Lower<'a> {
     pub src: &'a str,
     scopes: Vec<Scope>,
     depth: usize,
+    /// User functions being expanded, outermost first (to refuse recursion).
+    calling: Vec<String>,
+    /// Nesting of `grad(...)` being lowered.
+    pub(crate) grad_depth: usize,
+    /// The expansion limit, read once.
+    max_depth: usize,
 }
 
 impl<'a> Lower<'a> {
@@ -117,15 +126,27 @@ impl<'a> Lower<'a> {
         rng: &'a mut Rng,
         src: &'a str,
     ) -> Lower<'a> {
-        Lower { graph, env, memo, rng, src, scopes: Vec::new(), depth: 0 }
+        Lower {
+            graph,
+            env,
+            memo,
+            rng,
+            src,
+            scopes: Vec::new(),
+            depth: 0,
+            calling: Vec::new(),
+            grad_depth: 0,
+            max_depth: crate::limits::get().expansion,
+        }
     }
 
     pub fn expr(&mut self, e: &Expr) -> Result<NodeId> {
         crate::interrupt::check()?;
+        self.graph.check_budget().map_err(|err| err.at(e.span))?;
         self.depth += 1;
-        if self.depth > MAX_EXPANSION {
+        if self.depth > self.max_depth {
             self.depth -= 1;
-            return Err(Error::limit(e.span, format!("expansion nested deeper than {MAX_EXPANSION} levels")));
+            return Err(Error::limit(e.span, format!("expansion nested deeper than {} levels", self.max_depth)));
         }
         let r = self.expr_inner(e);
         self.depth -= 1;
@@ -300,14 +321,14 @@ impl<'a> Lower<'a> {
     /// A name bound in an enclosing `where` or parameter scope.
     fn local(&mut self, name: &str, span: Span) -> Result<Option<NodeId>> {
         for k in (0..self.scopes.len()).rev() {
-            match &mut self.scopes[k] {
-                Scope::Barrier => return Ok(None),
-                Scope::Params(p) => {
+            match self.scopes.get_mut(k) {
+                None | Some(Scope::Barrier) => return Ok(None),
+                Some(Scope::Params(p)) => {
                     if let Some(&id) = p.get(name) {
                         return Ok(Some(id));
                     }
                 }
-                Scope::Where { defs, done, busy } => {
+                Some(Scope::Where { defs, done, busy }) => {
                     if let Some(&id) = done.get(name) {
                         return Ok(Some(id));
                     }
@@ -322,7 +343,7 @@ impl<'a> Lower<'a> {
                     let rest = self.scopes.split_off(k + 1);
                     let r = self.expr(&e);
                     self.scopes.extend(rest);
-                    if let Scope::Where { done, busy, .. } = &mut self.scopes[k] {
+                    if let Some(Scope::Where { done, busy, .. }) = self.scopes.get_mut(k) {
                         busy.remove(name);
                         if let Ok(id) = r {
                             done.insert(name.to_string(), id);
@@ -336,13 +357,24 @@ impl<'a> Lower<'a> {
     }
 
     /// The body of a user function with its parameters bound.
-    fn call_user(&mut self, f: &UserFn, args: Vec<NodeId>) -> Result<NodeId> {
+    fn call_user(&mut self, name: &Ident, f: &UserFn, args: Vec<NodeId>) -> Result<NodeId> {
+        // Without conditionals, a function that calls itself never ends.
+        if let Some(k) = self.calling.iter().position(|c| *c == name.name) {
+            let mut chain: Vec<&str> = self.calling.iter().skip(k).map(String::as_str).collect();
+            chain.push(&name.name);
+            return Err(Error::name(
+                name.span,
+                format!("`{}` calls itself ({}); recursion is not supported", name.name, chain.join(" → ")),
+            ));
+        }
         let params = f.params.iter().cloned().zip(args).collect();
+        self.calling.push(name.name.clone());
         self.scopes.push(Scope::Barrier);
         self.scopes.push(Scope::Params(params));
         let r = self.expr(&f.body);
         self.scopes.pop();
         self.scopes.pop();
+        self.calling.pop();
         r
     }
 }

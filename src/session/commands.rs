@@ -12,9 +12,6 @@ use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Ident, PathArg, VarDecl};
 use std::collections::HashSet;
 
-/// Largest nesting of `:load` (a script that loads itself stops here).
-pub const MAX_LOAD_DEPTH: usize = 16;
-
 /// Largest nesting of user-function calls while expanding.
 impl Session {
     pub(super) fn expression(&mut self, e: &Expr, src: &str) -> Result<Item> {
@@ -305,7 +302,7 @@ impl Session {
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             let them = if missing.len() == 1 { "it a value" } else { "them values" };
-            let help = format!("give {them} with :let, e.g. :let {} = 1", missing[0]);
+            let help = format!("give {them} with :let, e.g. :let {} = 1", missing.first().map_or("x", String::as_str));
             return Err(Error::name(span, format!("no value for {}", list.join(", "))).with_help(help));
         }
         let mut item = self.describe(id, span)?;
@@ -392,10 +389,11 @@ impl Session {
     }
 
     pub(super) fn load(&mut self, path: &PathArg) -> Result<Vec<Item>> {
-        if self.load_depth >= MAX_LOAD_DEPTH {
+        let max = crate::limits::get().load_depth;
+        if self.load_depth >= max {
             return Err(Error::limit(
                 path.span,
-                format!(":load nested deeper than {MAX_LOAD_DEPTH} (does the script load itself?)"),
+                format!(":load nested deeper than {max} (does the script load itself?)"),
             ));
         }
         let text = crate::script::read_script(&path.path).map_err(|m| Error::io(path.span, m))?;
@@ -423,8 +421,9 @@ impl Session {
     pub(super) fn save(&mut self, path: &PathArg) -> Result<Vec<Item>> {
         let mut text = self.history.join("\n");
         text.push('\n');
-        std::fs::write(&path.path, text)
-            .map_err(|e| Error::io(path.span, format!("cannot write `{}`: {e}", path.path)))?;
+        std::fs::write(&path.path, text).map_err(|e| {
+            Error::io(path.span, format!("cannot write `{}`: {}", path.path, crate::script::io_reason(&e)))
+        })?;
         Ok(vec![Item::text(format!("saved {} statements to {}", self.history.len(), path.path))])
     }
 }

@@ -25,8 +25,10 @@ impl Phases {
     }
 
     pub fn add(&self, phase: &str, since: Instant) {
-        if let Some(k) = PHASES.iter().position(|p| *p == phase) {
-            self.secs[k].set(self.secs[k].get() + since.elapsed().as_secs_f64());
+        if let Some(k) = PHASES.iter().position(|p| *p == phase)
+            && let Some(c) = self.secs.get(k)
+        {
+            c.set(c.get() + since.elapsed().as_secs_f64());
         }
     }
 
@@ -78,8 +80,8 @@ impl Session {
             ));
         }
         let samples = self.sample_eval(&ids)?;
-        let median = samples[samples.len() / 2];
-        let min = samples[0];
+        let median = samples.get(samples.len() / 2).copied().unwrap_or(0.0);
+        let min = samples.first().copied().unwrap_or(0.0);
         let seconds = vec![("eval", median), ("eval_min", min), ("runs", samples.len() as f64)];
         let text = format!("{} per evaluation (median of {} runs; min {})", human(median), samples.len(), human(min));
         items.push(Item { kind: crate::output::ItemKind::Text, text: Some(text), seconds, ..Item::default() });

@@ -210,6 +210,7 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
             self.extra + self.ops + self.child
         }
     }
+    let max = crate::limits::get().depth;
     let mut frames = vec![Frame::default()];
     // Whether the previous token ends an operand, so that `[` indexes it.
     let mut after_operand = false;
@@ -252,11 +253,11 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
         }
         after_operand = ends_operand;
         if let Some(top) = frames.last()
-            && top.base + top.item() > MAX_DEPTH
+            && top.base + top.item() > max
         {
             return Err(Error::limit(
                 Span::new(start, end),
-                format!("expression nested too deeply (more than {MAX_DEPTH} levels)"),
+                format!("expression nested too deeply (more than {max} levels)"),
             )
             .with_help("brackets and chained operators each add a level; split the expression with `:let`"));
         }

@@ -1,0 +1,114 @@
+//! Every limit in one place. The defaults never get in the way of real use
+//! (a 16-layer MLP of width 1024 is fine) and keep hostile input from
+//! hanging the session or eating the machine's memory (SPEC §8). Each is
+//! checked before the work it guards, and a refusal is an
+//! `ErrorKind::Limit` error that names the limit.
+//!
+//! The limits are process-wide: [`set`] changes them for every session (the
+//! command line's `--limit NAME=VALUE` does), [`get`] reads them.
+
+use std::sync::RwLock;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Nesting of one expression, counted on tokens (1,000 always work).
+    pub depth: usize,
+    /// Bytes in one statement.
+    pub statement_bytes: usize,
+    /// Graph nodes one statement may add (lowering and differentiation).
+    pub graph_nodes: usize,
+    /// Bits of an exact number, checked before it is computed.
+    pub exact_bits: u64,
+    /// Elements of one tensor value.
+    pub elements: usize,
+    /// Estimated bytes of all the values one evaluation keeps.
+    pub eval_bytes: usize,
+    /// Nesting of `grad(...)` inside `grad(...)`.
+    pub grad_order: usize,
+    /// Nesting of formula and function expansion.
+    pub expansion: usize,
+    /// Rows of a Jacobian (elements of a non-scalar `f`).
+    pub jacobian_rows: usize,
+    /// Nesting of `:load`.
+    pub load_depth: usize,
+    /// Bytes of a script file.
+    pub script_bytes: u64,
+}
+
+impl Limits {
+    pub const DEFAULT: Limits = Limits {
+        depth: crate::syntax::MAX_DEPTH,
+        statement_bytes: 1 << 20,
+        graph_nodes: 5_000_000,
+        exact_bits: crate::simplify::MAX_EXACT_BITS,
+        elements: 1 << 26,
+        eval_bytes: 512 << 20,
+        grad_order: 64,
+        expansion: crate::lower::MAX_EXPANSION,
+        jacobian_rows: crate::diff::MAX_JACOBIAN_ROWS,
+        load_depth: 16,
+        script_bytes: crate::script::MAX_SCRIPT_BYTES,
+    };
+
+    /// The names `--limit NAME=VALUE` accepts, with their current values.
+    pub fn entries(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("depth", self.depth as u64),
+            ("statement_bytes", self.statement_bytes as u64),
+            ("graph_nodes", self.graph_nodes as u64),
+            ("exact_bits", self.exact_bits),
+            ("elements", self.elements as u64),
+            ("eval_bytes", self.eval_bytes as u64),
+            ("grad_order", self.grad_order as u64),
+            ("expansion", self.expansion as u64),
+            ("jacobian_rows", self.jacobian_rows as u64),
+            ("load_depth", self.load_depth as u64),
+            ("script_bytes", self.script_bytes),
+        ]
+    }
+
+    /// Sets one limit from `NAME=VALUE` text.
+    pub fn set_text(&mut self, spec: &str) -> Result<(), String> {
+        let (name, value) = spec.split_once('=').ok_or_else(|| format!("`{spec}`: expected NAME=VALUE"))?;
+        let v: u64 = value.trim().replace('_', "").parse().map_err(|_| format!("`{value}` is not a whole number"))?;
+        let n = usize::try_from(v).map_err(|_| format!("`{value}` is too large"))?;
+        match name.trim() {
+            "depth" => self.depth = n,
+            "statement_bytes" => self.statement_bytes = n,
+            "graph_nodes" => self.graph_nodes = n,
+            "exact_bits" => self.exact_bits = v,
+            "elements" => self.elements = n,
+            "eval_bytes" => self.eval_bytes = n,
+            "grad_order" => self.grad_order = n,
+            "expansion" => self.expansion = n,
+            "jacobian_rows" => self.jacobian_rows = n,
+            "load_depth" => self.load_depth = n,
+            "script_bytes" => self.script_bytes = v,
+            other => {
+                let names: Vec<&str> = self.entries().into_iter().map(|(n, _)| n).collect();
+                return Err(format!("unknown limit `{other}` (known: {})", names.join(", ")));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits::DEFAULT
+    }
+}
+
+static CURRENT: RwLock<Limits> = RwLock::new(Limits::DEFAULT);
+
+/// The limits in force.
+pub fn get() -> Limits {
+    CURRENT.read().map(|l| *l).unwrap_or(Limits::DEFAULT)
+}
+
+/// Changes the limits for every session of this process.
+pub fn set(limits: Limits) {
+    if let Ok(mut l) = CURRENT.write() {
+        *l = limits;
+    }
+}

@@ -1,0 +1,261 @@
+//! The bad-input corpus (SPEC §8): every case in `tests/bad_input.txt` runs
+//! in a fresh session that already holds a binding; the case must give its
+//! expected answer (an error of a kind, at a column, with a message; or a
+//! success, perhaps with a warning) within the time limit, and afterwards
+//! the binding must still be there and the next statement must work.
+//!
+//! Format of `bad_input.txt`, one case a line (`#` lines are comments):
+//!
+//! ```text
+//! INPUT  ⟹  KIND COLUMN MESSAGE      an error (KIND as in `ErrorKind`)
+//! INPUT  ⟹  ok                       a success
+//! INPUT  ⟹  warn MESSAGE             a success with a warning
+//! ```
+//!
+//! `INPUT` may hold several statements separated by ` ;; `: all but the last
+//! are set-up and must succeed. Escapes in `INPUT`: `\n \r \t \0 \s` (space)
+//! `\\`, `\u{HEX}`, and `\*{N}{TEXT}` for `TEXT` repeated `N` times (so that
+//! 1 MB lines stay readable here). `COLUMN` is 1-based, in characters, of
+//! the error's start in the last statement (`LINE:COLUMN` when it spans
+//! lines).
+//!
+//! `BAD_INPUT=print cargo test --test bad_input` prints what each case gives.
+
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+use symgrad::session::Session;
+
+/// Each case, with its set-up and the checks after it, must end within this.
+const TIMEOUT: Duration = Duration::from_secs(10);
+/// The binary's worker thread has 1 GiB; a quarter of it is plenty here.
+const STACK: usize = 256 << 20;
+
+#[derive(Debug)]
+struct Case {
+    line: usize,
+    source: String,
+    input: String,
+    expect: String,
+}
+
+fn unescape(s: &str, line: usize) -> String {
+    let mut out = String::new();
+    let mut chars = s.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let braced = |chars: &mut std::iter::Peekable<std::str::Chars>| -> String {
+            assert_eq!(chars.next(), Some('{'), "line {line}: `{{` expected after escape");
+            let mut depth = 1;
+            let mut inner = String::new();
+            for c in chars.by_ref() {
+                match c {
+                    '{' => depth += 1,
+                    '}' => depth -= 1,
+                    _ => {}
+                }
+                if depth == 0 {
+                    return inner;
+                }
+                inner.push(c);
+            }
+            panic!("line {line}: unclosed `{{`");
+        };
+        match chars.next() {
+            Some('n') => out.push('\n'),
+            Some('r') => out.push('\r'),
+            Some('t') => out.push('\t'),
+            Some('0') => out.push('\0'),
+            Some('s') => out.push(' '),
+            Some('\\') => out.push('\\'),
+            Some('u') => {
+                let hex = braced(&mut chars);
+                let n = u32::from_str_radix(&hex, 16).unwrap_or_else(|_| panic!("line {line}: bad \\u{{{hex}}}"));
+                out.push(char::from_u32(n).unwrap_or_else(|| panic!("line {line}: bad char {n:x}")));
+            }
+            Some('*') => {
+                let n: usize = braced(&mut chars).parse().unwrap_or_else(|_| panic!("line {line}: bad count"));
+                let text = unescape(&braced(&mut chars), line);
+                out.push_str(&text.repeat(n));
+            }
+            other => panic!("line {line}: unknown escape \\{other:?}"),
+        }
+    }
+    out
+}
+
+fn cases() -> Vec<Case> {
+    let text = include_str!("bad_input.txt");
+    let mut out = Vec::new();
+    for (k, raw) in text.lines().enumerate() {
+        let t = raw.trim();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        let (input, expect) = t.rsplit_once('⟹').unwrap_or_else(|| panic!("line {}: no `⟹`", k + 1));
+        out.push(Case {
+            line: k + 1,
+            source: input.trim().to_string(),
+            input: unescape(input.trim(), k + 1),
+            expect: expect.trim().to_string(),
+        });
+    }
+    out
+}
+
+/// What a statement gave, in the corpus's own notation.
+fn outcome(session: &mut Session, stmt: &str) -> String {
+    match session.run(stmt) {
+        Ok(items) => match items.iter().flat_map(|i| i.warnings.iter()).next() {
+            Some(w) => format!("warn {w}"),
+            None => "ok".to_string(),
+        },
+        Err(e) => {
+            let (line, col) = symgrad::script::line_col(stmt, e.span.start);
+            let pos = if line > 1 { format!("{line}:{col}") } else { col.to_string() };
+            format!("{:?} {pos} {}", e.kind, e.message)
+        }
+    }
+}
+
+fn matches(expect: &str, got: &str) -> bool {
+    if expect == "ok" {
+        return got == "ok";
+    }
+    if let Some(w) = expect.strip_prefix("warn ") {
+        return got.strip_prefix("warn ").is_some_and(|g| g.contains(w));
+    }
+    let mut e = expect.splitn(3, ' ');
+    let mut g = got.splitn(3, ' ');
+    e.next() == g.next() && e.next() == g.next() && g.next().unwrap_or("").contains(e.next().unwrap_or(""))
+}
+
+/// Runs one case on its own thread; `Err` describes a failure.
+fn run_case(case: &Case) -> Result<String, String> {
+    let (tx, rx) = mpsc::channel();
+    let input = case.input.clone();
+    let spawned = std::thread::Builder::new().stack_size(STACK).spawn(move || {
+        let mut s = Session::new();
+        let kept = s.run(":let kept = 41");
+        let mut stmts: Vec<&str> = input.split(" ;; ").collect();
+        let last = stmts.pop().unwrap_or("");
+        for setup in stmts {
+            if let Err(e) = s.run(setup) {
+                let _ = tx.send(Err(format!("set-up `{setup}` failed: {}", e.message)));
+                return;
+            }
+        }
+        let got = outcome(&mut s, last);
+        let after =
+            s.run("kept + 1").map(|items| items.first().and_then(|i| i.value.as_ref()).map(|v| format!("{v:?}")));
+        let _ = tx.send(Ok((kept.is_ok(), got, after.map_err(|e| e.message))));
+    });
+    spawned.map_err(|e| format!("cannot spawn: {e}"))?;
+    let start = Instant::now();
+    match rx.recv_timeout(TIMEOUT) {
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(format!("no answer within {TIMEOUT:?}")),
+        Err(mpsc::RecvTimeoutError::Disconnected) => Err("the session panicked".to_string()),
+        Ok(Err(m)) => Err(m),
+        Ok(Ok((kept, got, after))) => {
+            if !kept {
+                return Err("`:let kept = 41` failed".into());
+            }
+            match after {
+                Ok(Some(v)) if v.contains("42") => {}
+                other => return Err(format!("{got}; then `kept + 1` gave {other:?}")),
+            }
+            let _ = start;
+            Ok(got)
+        }
+    }
+}
+
+#[test]
+fn bad_input_corpus() {
+    let cases = cases();
+    let print = std::env::var("BAD_INPUT").is_ok_and(|v| v == "print");
+    let mut failures = Vec::new();
+    for case in &cases {
+        match run_case(case) {
+            Ok(got) if print => println!("{}  ⟹  {}", case.source, got.replace('\n', "\\n")),
+            Ok(got) if matches(&case.expect, &got) => {}
+            Ok(got) => failures
+                .push(format!("line {}: `{}`\n  expected {}\n  got      {got}", case.line, case.source, case.expect)),
+            Err(m) => failures.push(format!("line {}: `{}`: {m}", case.line, case.source)),
+        }
+    }
+    assert!(cases.len() >= 150, "the corpus has {} cases, fewer than 150", cases.len());
+    assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+}
+
+/// Runs the binary; returns the exit code and stdout + stderr.
+fn symgrad(args: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_symgrad"))
+        .env("NO_COLOR", "1")
+        .args(args)
+        .output()
+        .expect("symgrad runs");
+    let mut text = String::from_utf8_lossy(&out.stdout).into_owned();
+    text.push_str(&String::from_utf8_lossy(&out.stderr));
+    (out.status.code().unwrap_or(-1), text)
+}
+
+#[test]
+fn unreadable_scripts_exit_2() {
+    let dir = std::env::temp_dir().join(format!("symgrad-bad-input-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let binary = dir.join("binary.sd");
+    std::fs::write(&binary, b"x + 1\n\0\x01\x02").expect("written");
+    let latin1 = dir.join("latin1.sd");
+    std::fs::write(&latin1, b"x + \xe9\n").expect("written");
+    let cases: [(&str, &str); 5] = [
+        ("/nonexistent/file.sd", "cannot read `/nonexistent/file.sd`: no such file or directory"),
+        ("/", "cannot read `/`: it is a directory"),
+        ("/dev/zero", "is too large for a script"),
+        (binary.to_str().expect("utf-8"), "is not a text file"),
+        (latin1.to_str().expect("utf-8"), "is not UTF-8 text"),
+    ];
+    for (path, message) in cases {
+        let (code, text) = symgrad(&[path]);
+        assert_eq!(code, 2, "{path}: {text}");
+        assert!(text.contains(message), "{path}: {text}");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn file_errors_in_statements_exit_1_with_position() {
+    let dir = std::env::temp_dir().join(format!("symgrad-bad-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("a temporary folder");
+    let me = dir.join("me.sd");
+    std::fs::write(&me, format!("x + 1\n:load {}\n", me.display())).expect("written");
+    let (code, text) = symgrad(&[me.to_str().expect("utf-8")]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains(":load nested deeper than 16 (does the script load itself?)"), "{text}");
+    assert!(text.contains("me.sd:2:7: error:"), "{text}");
+    let (code, text) = symgrad(&["-e", ":let a = 1", "-e", ":save /proc/nope/x.sd", "-e", "a"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("-e:2:7: error: cannot write `/proc/nope/x.sd`: no such file or directory"), "{text}");
+    let (code, text) = symgrad(&["--keep-going", "-e", "1/0", "-e", "2 + 2"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("-e:1:2: error: division by zero") && text.contains("4"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn limits_are_configurable_from_the_command_line() {
+    let (code, text) = symgrad(&["--limit", "list"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("grad_order=64") && text.contains("exact_bits=16384"), "{text}");
+    let (code, text) = symgrad(&["--limit", "grad_order=1", "-e", "grad(grad(x^3, x), x)"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("-e:1:6: error: grad(...) nested more than 1 deep (grad_order)"), "{text}");
+    let (code, text) = symgrad(&["--limit", "statement_bytes=5", "-e", "1 + 2 + 3"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("statement too long: 9 bytes, the limit is 5"), "{text}");
+    let (code, text) = symgrad(&["--limit", "nope=3", "-e", "1"]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("unknown limit `nope`"), "{text}");
+}
