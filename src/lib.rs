@@ -1,6 +1,16 @@
 //! symgrad: typed expressions become one hash-consed graph; a simplifying
 //! symbol-to-symbol differentiator (general back-propagation) adds their
 //! derivatives to the same graph. See ARCHITECTURE.md for the code map.
+//!
+//! Every front end drives a [`session::Session`], one statement at a time:
+//!
+//! ```
+//! let mut session = symgrad::session::Session::new();
+//! let items = session.run(":grad sin(x)*x^2 wrt x").expect("a derivative");
+//! assert_eq!(items[0].expr.as_deref(), Some("2*x*sin(x) + x^2*cos(x)"));
+//! let items = session.run(":let x = 0").expect("a value");
+//! assert_eq!(items.last().and_then(|i| i.name.as_deref()), Some("ans"));
+//! ```
 
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
