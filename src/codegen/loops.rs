@@ -240,24 +240,13 @@ pub fn index_expr(sels: &[Sel], shape: &[usize], out: &[usize], var: &str) -> St
 /// The math-function name the dialects map (`sg_` ones are helpers).
 fn func_name(f: Func) -> &'static str {
     match f {
-        Func::Exp => "exp",
-        Func::Log => "log",
-        Func::Sqrt => "sqrt",
-        Func::Abs => "abs",
         Func::Sign => "sg_sign",
         Func::Step => "sg_step",
-        Func::Sin => "sin",
-        Func::Cos => "cos",
-        Func::Tan => "tan",
-        Func::Asin => "asin",
-        Func::Acos => "acos",
-        Func::Atan => "atan",
-        Func::Sinh => "sinh",
-        Func::Cosh => "cosh",
-        Func::Tanh => "tanh",
         Func::Sigmoid => "sg_sigmoid",
         Func::Relu => "sg_relu",
         Func::Softplus => "sg_softplus",
         Func::Float => "",
+        // The rest have the C and Rust math library's own names.
+        f => f.name(),
     }
 }

@@ -17,11 +17,7 @@ use crate::ops::{Func, Op};
 use num_traits::{One, Signed, Zero};
 use std::collections::HashMap;
 
-const ADD: u8 = 1;
-const MUL: u8 = 2;
-const NEG: u8 = 3;
-const POW: u8 = 4;
-const ATOM: u8 = 6;
+use super::text::{ADD, ATOM, MUL, NEG, POW};
 
 /// Largest constant tensor written out element by element.
 const MAX_LITERAL: usize = 36;

@@ -20,13 +20,13 @@ pub enum Style {
     Unicode,
 }
 
-// Precedence levels, loosest first.
-const ADD: u8 = 1;
-const MUL: u8 = 2;
-const NEG: u8 = 3;
-const POW: u8 = 4;
+// Precedence levels, loosest first (shared with the LaTeX printer).
+pub(crate) const ADD: u8 = 1;
+pub(crate) const MUL: u8 = 2;
+pub(crate) const NEG: u8 = 3;
+pub(crate) const POW: u8 = 4;
 const POSTFIX: u8 = 5;
-const ATOM: u8 = 6;
+pub(crate) const ATOM: u8 = 6;
 
 /// Smallest size (in tree nodes) of a shared node that gets a `where` name.
 const SHARE_SIZE: usize = 8;
