@@ -47,6 +47,8 @@ pub struct Session {
     /// Whether items carry the Unicode form too (a terminal front end
     /// shows it; scripts and JSON never do, so they skip printing it).
     pub unicode: bool,
+    /// Seconds the last statement took to parse (`:time` reports it).
+    parse_secs: f64,
     /// Seconds spent per phase since the last reset (for `:time`).
     pub(crate) phases: time::Phases,
 }
@@ -70,6 +72,7 @@ impl Session {
             last_closed: false,
             rdeps: Default::default(),
             unicode: false,
+            parse_secs: 0.0,
             phases: Default::default(),
         }
     }
@@ -95,7 +98,9 @@ impl Session {
                 ),
             ));
         }
+        let t = std::time::Instant::now();
         let stmt = crate::syntax::parse_statement(text)?;
+        self.parse_secs = t.elapsed().as_secs_f64();
         // The budget of the outermost statement covers the scripts it loads.
         if self.load_depth == 0 {
             self.graph.set_budget(Some(limits.graph_nodes));

@@ -24,6 +24,12 @@ impl Phases {
         self.secs.iter().for_each(|c| c.set(0.0));
     }
 
+    pub fn set(&self, phase: &str, secs: f64) {
+        if let Some(c) = PHASES.iter().position(|p| *p == phase).and_then(|k| self.secs.get(k)) {
+            c.set(secs);
+        }
+    }
+
     pub fn add(&self, phase: &str, since: Instant) {
         if let Some(k) = PHASES.iter().position(|p| *p == phase)
             && let Some(c) = self.secs.get(k)
@@ -46,6 +52,7 @@ impl Session {
     pub(super) fn time(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
         let start = Instant::now();
         self.phases.reset();
+        self.phases.set("parse", self.parse_secs);
         let inner_src = src;
         let mut items = self.exec(inner, inner_src)?;
         // Printing is done by the front end; time the same printing here.
@@ -54,7 +61,7 @@ impl Session {
             let _ = crate::output::render_human(item, crate::output::Render::PLAIN);
         }
         self.phases.add("print", t);
-        let seconds = self.phases.report(start.elapsed().as_secs_f64());
+        let seconds = self.phases.report(start.elapsed().as_secs_f64() + self.parse_secs);
         items.push(Item {
             kind: crate::output::ItemKind::Text,
             text: Some(format_phases(&seconds)),
