@@ -40,14 +40,7 @@ impl Session {
     }
 
     pub(super) fn hessian(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
-        let e = pin_ans(expr, self.env.results.len());
-        let f = self.lower_expr(&e, src)?;
-        if !self.graph.shape(f).is_empty() {
-            return Err(Error::shape(
-                e.span,
-                format!(":hessian needs a scalar expression, this one has shape {}", show(self.graph.shape(f))),
-            ));
-        }
+        let (e, f) = self.lower_scalar(expr, src, "hessian")?;
         let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").to_string();
         let mut ids = Vec::new();
         let mut items = Vec::new();
@@ -114,15 +107,22 @@ impl Session {
         Ok(())
     }
 
-    pub(super) fn trace(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
+    /// `expr` lowered, refused unless it is a scalar (`:hessian`, `:trace`).
+    fn lower_scalar(&mut self, expr: &Expr, src: &str, command: &str) -> Result<(Expr, NodeId)> {
         let e = pin_ans(expr, self.env.results.len());
         let f = self.lower_expr(&e, src)?;
         if !self.graph.shape(f).is_empty() {
+            let shape = show(self.graph.shape(f));
             return Err(Error::shape(
                 e.span,
-                format!(":trace needs a scalar expression, this one has shape {}", show(self.graph.shape(f))),
+                format!(":{command} needs a scalar expression, this one has shape {shape}"),
             ));
         }
+        Ok((e, f))
+    }
+
+    pub(super) fn trace(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
+        let (_, f) = self.lower_scalar(expr, src, "trace")?;
         let vars = wrt.iter().map(|v| self.with_lower(src, |lw| lw.variable(v))).collect::<Result<Vec<_>>>()?;
         let one = self.graph.int(1);
         let bp = backprop(&mut self.graph, f, &vars, one)?;
