@@ -14,9 +14,9 @@
 use crate::error::{Error, Result, Span};
 use crate::graph::shape::numel;
 use crate::graph::{Graph, NodeId};
+use crate::graph::{IdMap, IdSet};
 use crate::ops::{Op, bprop};
 use crate::simplify::rat;
-use std::collections::{HashMap, HashSet};
 
 /// Largest number of Jacobian rows built one by one.
 pub const MAX_JACOBIAN_ROWS: usize = 4096;
@@ -45,7 +45,7 @@ pub struct Backprop {
 
 /// Nodes that are ancestors of `z` and descendants of one of `wrt`.
 pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
-    let mut on_path: HashSet<NodeId> = HashSet::new();
+    let mut on_path: IdSet = IdSet::default();
     let mut out = Vec::new();
     for id in graph.ancestors(&[z]) {
         if wrt.contains(&id) || graph.inputs(id).iter().any(|i| on_path.contains(i)) {
@@ -61,8 +61,8 @@ pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
 /// the vector-Jacobian product).
 pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> Result<Backprop> {
     let pruned = prune(graph, z, wrt);
-    let in_pruned: HashSet<NodeId> = pruned.iter().copied().collect();
-    let mut consumers: HashMap<NodeId, Vec<(NodeId, usize)>> = HashMap::new();
+    let in_pruned: IdSet = pruned.iter().copied().collect();
+    let mut consumers: IdMap<Vec<(NodeId, usize)>> = IdMap::default();
     for &c in &pruned {
         for (k, &u) in graph.inputs(c).iter().enumerate() {
             if in_pruned.contains(&u) {
@@ -70,7 +70,7 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
             }
         }
     }
-    let mut grad_table: HashMap<NodeId, NodeId> = HashMap::new();
+    let mut grad_table: IdMap<NodeId> = IdMap::default();
     let mut steps = Vec::new();
     if in_pruned.contains(&z) {
         grad_table.insert(z, seed);

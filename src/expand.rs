@@ -11,11 +11,12 @@
 
 use crate::error::Result;
 use crate::eval::value::Rat;
+use crate::graph::IdMap;
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use crate::simplify::rat;
 use num_traits::{One, Signed, ToPrimitive, Zero};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// A product of atoms with rational exponents, atoms in id order.
 type Mono = Vec<(NodeId, Rat)>;
@@ -24,7 +25,7 @@ type Poly = BTreeMap<Mono, Rat>;
 
 /// Polynomials made so far, and the most terms one may have.
 struct Memo {
-    polys: HashMap<NodeId, Option<Poly>>,
+    polys: IdMap<Option<Poly>>,
     max_terms: usize,
 }
 
@@ -46,7 +47,7 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
         return Ok(id);
     }
     // More terms than a few per node cannot print shorter: give up early.
-    let mut memo = Memo { polys: HashMap::new(), max_terms: MAX_TERMS.min(4 * before + 16) };
+    let mut memo = Memo { polys: IdMap::default(), max_terms: MAX_TERMS.min(4 * before + 16) };
     let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
     let shape = graph.shape(id).to_vec();
     let rebuilt = rebuild(graph, &poly)?;

@@ -9,6 +9,12 @@ use symgrad::output::Render;
 use symgrad::script::{Options, read_script, run_text};
 use symgrad::session::Session;
 
+/// mimalloc: building graphs allocates many small objects (boxed inputs,
+/// big-integer digits); with glibc's malloc that was a quarter of W1's
+/// instructions.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A terminal REPL for symbolic differentiation.
 #[derive(Parser, Debug)]
 #[command(name = "symgrad", version, about, long_about = None)]

@@ -19,7 +19,6 @@ use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use num_bigint::BigInt;
 use num_traits::{One, Signed, ToPrimitive, Zero};
-use std::collections::BTreeMap;
 
 /// Largest sum or product that is flattened into its user.
 const FLAT: usize = 12;
@@ -28,6 +27,33 @@ const FLAT: usize = 12;
 /// Past about 2^15 bits, each exact operation (its gcd is quadratic in the
 /// length) takes long enough to notice.
 pub const MAX_EXACT_BITS: u64 = 1 << 14;
+
+/// `a·b`. num-rational reduces every result by a gcd of big integers;
+/// coefficients and exponents are nearly always small integers, whose
+/// products need no reducing (this was a large share of building time).
+pub fn mul_q(a: &Rat, b: &Rat) -> Rat {
+    if a.is_one() {
+        b.clone()
+    } else if b.is_one() {
+        a.clone()
+    } else if a.is_integer() && b.is_integer() {
+        Rat::from_integer(a.numer() * b.numer())
+    } else {
+        a * b
+    }
+}
+
+/// `acc += x`, without a gcd when both are integers (see `mul_q`).
+pub fn add_to(acc: &mut Rat, x: &Rat) {
+    if x.is_zero() {
+    } else if acc.is_zero() {
+        *acc = x.clone();
+    } else if acc.is_integer() && x.is_integer() {
+        *acc = Rat::from_integer(acc.numer() + x.numer());
+    } else {
+        *acc += x;
+    }
+}
 
 pub fn rat(n: i64) -> Rat {
     Rat::from_integer(BigInt::from(n))
@@ -104,7 +130,7 @@ impl Graph {
 
     /// `Σ cᵢ·tᵢ` in canonical form.
     pub fn sum(&mut self, terms: &[(NodeId, Rat)]) -> Result<NodeId> {
-        let mut acc = Terms { map: BTreeMap::new(), constant: Rat::zero(), shape: vec![] };
+        let mut acc = Terms { map: Collect::default(), constant: Rat::zero(), shape: vec![] };
         for (t, c) in terms {
             self.collect_term(*t, c, &mut acc)?;
         }
@@ -124,26 +150,26 @@ impl Graph {
                 let inner = self.inputs(t)[0];
                 self.collect_term(inner, c, acc)?
             }
-            Op::Num(r) => acc.constant += c * r,
+            Op::Num(r) => add_to(&mut acc.constant, &mul_q(c, r)),
             Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
                 for (u, k) in self.inputs(t).iter().zip(coeffs.iter()) {
-                    *acc.map.entry(*u).or_insert_with(Rat::zero) += c * k;
+                    acc.map.add(*u, mul_q(c, k));
                 }
-                acc.constant += c * constant;
+                add_to(&mut acc.constant, &mul_q(c, constant));
             }
             Op::Mul { coeff, exps } if !coeff.is_one() => {
                 let (coeff, exps) = (coeff.clone(), exps.to_vec());
                 let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps, self.shape(t).to_vec());
-                *acc.map.entry(rest).or_insert_with(Rat::zero) += c * coeff;
+                acc.map.add(rest, mul_q(c, &coeff));
             }
-            _ => *acc.map.entry(t).or_insert_with(Rat::zero) += c,
+            _ => acc.map.add(t, c.clone()),
         }
         Ok(())
     }
 
     fn build_sum(&mut self, acc: Terms) -> Result<NodeId> {
         let Terms { map, constant, shape } = acc;
-        let terms: Vec<(NodeId, Rat)> = map.into_iter().filter(|(_, c)| !c.is_zero()).collect();
+        let terms = map.into_sorted();
         match terms.as_slice() {
             [] => Ok(self.filled(constant, shape)),
             [(t, c)] if constant.is_zero() => {
@@ -160,7 +186,7 @@ impl Graph {
 
     /// `k · Π fᵢ^eᵢ` in canonical form.
     pub fn product(&mut self, k: Rat, factors: &[(NodeId, Rat)]) -> Result<NodeId> {
-        let mut acc = Factors { map: BTreeMap::new(), coeff: k, shape: vec![] };
+        let mut acc = Factors { map: Collect::default(), coeff: k, shape: vec![] };
         for (f, e) in factors {
             self.collect_factor(*f, e, &mut acc)?;
         }
@@ -179,24 +205,24 @@ impl Graph {
             }
             Op::Num(r) => match exact_pow(r, e)? {
                 Some(v) => {
-                    acc.coeff *= v;
+                    acc.coeff = mul_q(&acc.coeff, &v);
                     check_bits(&acc.coeff)?;
                 }
-                None => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
+                None => acc.map.add(f, e.clone()),
             },
             Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
                 match exact_pow(coeff, e)? {
                     Some(v) => {
-                        acc.coeff *= v;
+                        acc.coeff = mul_q(&acc.coeff, &v);
                         check_bits(&acc.coeff)?;
                     }
                     None => return Err(Error::math(Span::default(), "division by zero")),
                 }
                 for (u, x) in self.inputs(f).iter().zip(exps.iter()) {
-                    *acc.map.entry(*u).or_insert_with(Rat::zero) += x * e;
+                    acc.map.add(*u, mul_q(x, e));
                 }
             }
-            _ => *acc.map.entry(f).or_insert_with(Rat::zero) += e,
+            _ => acc.map.add(f, e.clone()),
         }
         Ok(())
     }
@@ -206,7 +232,7 @@ impl Graph {
         if coeff.is_zero() {
             return Ok(self.filled(coeff, shape));
         }
-        let factors: Vec<(NodeId, Rat)> = map.into_iter().filter(|(_, e)| !e.is_zero()).collect();
+        let factors = map.into_sorted();
         // `(x^-1)^1.5` kept `x^-1` whole; squared, its exponent is now an
         // integer and it must flatten like any other, or `(1/x)^3` and
         // `1/x^3` would be two nodes.
@@ -269,14 +295,41 @@ impl Graph {
     }
 }
 
+/// Terms or factors with their coefficients or exponents, collected in
+/// order of arrival; `into_sorted` merges like ones. (A Vec sorted once
+/// costs less than a BTreeMap for the few operands nodes have.)
+#[derive(Default)]
+struct Collect(Vec<(NodeId, Rat)>);
+
+impl Collect {
+    fn add(&mut self, id: NodeId, x: Rat) {
+        self.0.push((id, x));
+    }
+
+    /// By id, like ones summed, zeros dropped.
+    fn into_sorted(self) -> Vec<(NodeId, Rat)> {
+        let mut all = self.0;
+        all.sort_by_key(|(id, _)| *id);
+        let mut out: Vec<(NodeId, Rat)> = Vec::with_capacity(all.len());
+        for (id, x) in all {
+            match out.last_mut() {
+                Some((last, acc)) if *last == id => add_to(acc, &x),
+                _ => out.push((id, x)),
+            }
+        }
+        out.retain(|(_, x)| !x.is_zero());
+        out
+    }
+}
+
 struct Terms {
-    map: BTreeMap<NodeId, Rat>,
+    map: Collect,
     constant: Rat,
     shape: Shape,
 }
 
 struct Factors {
-    map: BTreeMap<NodeId, Rat>,
+    map: Collect,
     coeff: Rat,
     shape: Shape,
 }

@@ -13,6 +13,13 @@ pub mod shape;
 use crate::eval::value::Value;
 use crate::ops::Op;
 use std::collections::HashMap;
+use std::hash::BuildHasher;
+use std::rc::Rc;
+
+/// Maps and sets keyed by node, with foldhash: node ids are not chosen by
+/// an adversary, and SipHash was a visible share of differentiating.
+pub type IdMap<V> = HashMap<NodeId, V, foldhash::fast::FixedState>;
+pub type IdSet = std::collections::HashSet<NodeId, foldhash::fast::FixedState>;
 
 /// Index of a node in its graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -37,14 +44,17 @@ pub struct Node {
 #[derive(Default)]
 pub struct Graph {
     nodes: Vec<Node>,
+    /// The intern table holds ids and hashes of the nodes in the arena, so
+    /// a node is stored once (a map keyed by `Node` cloned every node made).
     /// foldhash rather than SipHash: interning hashes every node made, and
     /// no input here is adversarial to a hash table.
-    interned: HashMap<Node, NodeId, foldhash::fast::FixedState>,
+    interned: hashbrown::HashTable<NodeId>,
+    hasher: foldhash::fast::FixedState,
     data: Vec<Value>,
     data_ids: HashMap<u64, Vec<u32>>,
     /// The variables each node depends on (`None`: more than `MAX_VARS`),
     /// so "does this expression have a value?" costs little.
-    vars: Vec<Option<Box<[NodeId]>>>,
+    vars: Vec<Option<Rc<[NodeId]>>>,
     /// The size the graph may reach during the current statement (`None`:
     /// no limit); long computations call [`Graph::check_budget`].
     budget: Option<usize>,
@@ -80,21 +90,32 @@ impl Graph {
     /// The node with this op, inputs and shape: the existing one if any.
     pub fn intern(&mut self, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>) -> NodeId {
         let node = Node { op, inputs: inputs.into(), shape: shape.into() };
-        if let Some(&id) = self.interned.get(&node) {
+        let hash = self.hasher.hash_one(&node);
+        let nodes = &self.nodes;
+        if let Some(&id) = self.interned.find(hash, |&id| nodes[id.index()] == node) {
             return id;
         }
         let id = NodeId(self.nodes.len() as u32);
         debug_assert!(node.inputs.iter().all(|i| *i < id), "inputs come before users");
         let vars = self.union_vars(id, &node);
         self.vars.push(vars);
-        self.nodes.push(node.clone());
-        self.interned.insert(node, id);
+        self.nodes.push(node);
+        let (nodes, hasher) = (&self.nodes, &self.hasher);
+        self.interned.insert_unique(hash, id, |&id| hasher.hash_one(&nodes[id.index()]));
         id
     }
 
-    fn union_vars(&self, id: NodeId, node: &Node) -> Option<Box<[NodeId]>> {
+    fn union_vars(&self, id: NodeId, node: &Node) -> Option<Rc<[NodeId]>> {
         if matches!(node.op, Op::Var(_)) {
-            return Some(Box::new([id]));
+            return Some(Rc::new([id]));
+        }
+        // Most nodes depend on the same variables as their first input
+        // (`sin(x)*x`): share that set.
+        if let Some((first, rest)) = node.inputs.split_first() {
+            let set = self.vars[first.index()].as_ref()?;
+            if rest.iter().all(|i| self.vars[i.index()].as_deref().is_some_and(|s| s.iter().all(|v| set.contains(v)))) {
+                return Some(Rc::clone(set));
+            }
         }
         let mut all: Vec<NodeId> = Vec::new();
         for i in node.inputs.iter() {

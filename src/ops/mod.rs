@@ -15,11 +15,12 @@ use crate::eval::value::{Rat, Value};
 use crate::graph::shape::Sel;
 use crate::graph::{Graph, NodeId};
 pub use func::Func;
+use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
 /// What a node computes. The inputs are in the node; an op holds only what
 /// is not a node (coefficients, axes, selections, names).
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Op {
     /// An exact constant, every element equal, of the node's shape.
     Num(Rat),
@@ -62,6 +63,37 @@ pub enum Op {
     /// The input stretched (NumPy broadcasting) to the node's shape.
     Broadcast,
     Reshape,
+}
+
+/// By hand for the rationals: num-rational hashes a ratio through its
+/// continued fraction (big-integer divisions) so that unreduced ratios hash
+/// alike; ours are always reduced, so numerator and denominator will do,
+/// and interning hashes every node made.
+impl Hash for Op {
+    fn hash<H: Hasher>(&self, h: &mut H) {
+        fn rat<H: Hasher>(r: &Rat, h: &mut H) {
+            r.numer().hash(h);
+            r.denom().hash(h);
+        }
+        std::mem::discriminant(self).hash(h);
+        match self {
+            Op::Num(r) => rat(r, h),
+            Op::Data(d) => d.hash(h),
+            Op::Var(name) => name.hash(h),
+            Op::Add { coeffs, constant } => {
+                coeffs.iter().for_each(|c| rat(c, h));
+                rat(constant, h);
+            }
+            Op::Mul { coeff, exps } => {
+                rat(coeff, h);
+                exps.iter().for_each(|e| rat(e, h));
+            }
+            Op::Fn(f) => f.hash(h),
+            Op::Sum(axes) => axes.hash(h),
+            Op::Index(sels) => sels.hash(h),
+            _ => {}
+        }
+    }
 }
 
 impl Op {

@@ -2,6 +2,7 @@
 //! preset (`text`); LaTeX (`latex`) and DOT (`dot`) build on the same naming
 //! of shared nodes.
 
+pub mod doc;
 pub mod dot;
 pub mod latex;
 pub mod text;

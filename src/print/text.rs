@@ -6,13 +6,15 @@
 //! a `where` clause (`… where t1 = …, t2 = …`), so output grows with the
 //! graph, not with the tree it unfolds to.
 
+use super::doc::{Doc, cat};
 use crate::eval::format::{format_f64, format_rat};
 use crate::eval::value::{Rat, Value};
+use crate::graph::IdMap;
 use crate::graph::shape::{Sel, broadcast};
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use num_traits::{One, Signed, Zero};
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Style {
@@ -34,12 +36,15 @@ const SHARE_SIZE: usize = 8;
 /// The expression rooted at `root`, shared parts in a `where` clause.
 pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
     let p = Printer::new(graph, root, style);
-    let main = p.render(root, 0);
-    if p.order.is_empty() {
-        return main;
+    let mut out = String::new();
+    p.render(root, 0).write_to(&mut out);
+    for (k, &id) in p.order.iter().enumerate() {
+        out.push_str(if k == 0 { " where " } else { ", " });
+        out.push_str(&p.names[&id]);
+        out.push_str(" = ");
+        p.node(id).0.write_to(&mut out);
     }
-    let defs: Vec<String> = p.order.iter().map(|&id| format!("{} = {}", p.names[&id], p.render_def(id))).collect();
-    format!("{main} where {}", defs.join(", "))
+    out
 }
 
 /// The names `print` gives to shared nodes, in definition order (used by
@@ -52,14 +57,17 @@ pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
 struct Printer<'g> {
     graph: &'g Graph,
     style: Style,
-    names: HashMap<NodeId, String>,
+    names: IdMap<String>,
     order: Vec<NodeId>,
 }
+
+/// Text with its precedence.
+type Piece = (Doc, u8);
 
 impl<'g> Printer<'g> {
     fn new(graph: &'g Graph, root: NodeId, style: Style) -> Printer<'g> {
         let nodes = graph.ancestors(&[root]);
-        let mut uses: HashMap<NodeId, usize> = HashMap::new();
+        let mut uses: IdMap<usize> = IdMap::default();
         let mut taken: HashSet<String> = HashSet::new();
         for &id in &nodes {
             for &i in graph.inputs(id) {
@@ -69,8 +77,8 @@ impl<'g> Printer<'g> {
                 taken.insert(name.to_string());
             }
         }
-        let mut size: HashMap<NodeId, usize> = HashMap::new();
-        let mut names = HashMap::new();
+        let mut size: IdMap<usize> = IdMap::default();
+        let mut names = IdMap::default();
         let mut order = Vec::new();
         let mut next = 1;
         for &id in &nodes {
@@ -99,62 +107,54 @@ impl<'g> Printer<'g> {
     }
 
     /// `id` as an operand needing at least precedence `min`.
-    fn render(&self, id: NodeId, min: u8) -> String {
+    fn render(&self, id: NodeId, min: u8) -> Doc {
         wrap(self.piece(id), min)
     }
 
     /// `id`'s text and precedence: its `where` name, or its own form. Each
     /// node is rendered once per use; rendering twice (say, for a sort key)
     /// would double the work at every level of an unshared chain.
-    fn piece(&self, id: NodeId) -> (String, u8) {
+    fn piece(&self, id: NodeId) -> Piece {
         match self.names.get(&id) {
-            Some(name) => (name.clone(), ATOM),
+            Some(name) => (name.clone().into(), ATOM),
             None => self.node(id),
         }
     }
 
-    fn render_def(&self, id: NodeId) -> String {
-        self.node(id).0
-    }
-
-    fn node(&self, id: NodeId) -> (String, u8) {
+    fn node(&self, id: NodeId) -> Piece {
         let g = self.graph;
         let ins = g.inputs(id);
         let shape = g.shape(id);
         match g.op(id) {
-            Op::Var(name) => (name.to_string(), ATOM),
+            Op::Var(name) => (name.to_string().into(), ATOM),
             Op::Pi => ((if self.uni() { "π" } else { "pi" }).into(), ATOM),
-            Op::Eye => (format!("eye({})", shape.first().copied().unwrap_or(0)), ATOM),
+            Op::Eye => (format!("eye({})", shape.first().copied().unwrap_or(0)).into(), ATOM),
             Op::Num(r) => self.filled(r, shape),
-            Op::Data(d) => (self.literal(g.data_value(*d)), ATOM),
+            Op::Data(d) => (self.literal(g.data_value(*d)).into(), ATOM),
             Op::Add { coeffs, constant } => self.sum(id, coeffs, constant),
             Op::Mul { coeff, exps } => self.product(id, coeff, exps),
-            Op::Pow => (format!("{}^{}", self.render(ins[0], POSTFIX), self.render(ins[1], NEG)), POW),
-            Op::Fn(f) => (format!("{}({})", f.name(), self.render(ins[0], 0)), ATOM),
-            Op::MatMul => (format!("{} @ {}", self.render(ins[0], MUL), self.render(ins[1], NEG)), MUL),
+            Op::Pow => (cat![self.render(ins[0], POSTFIX), "^", self.render(ins[1], NEG)], POW),
+            Op::Fn(f) => (cat![f.name(), "(", self.render(ins[0], 0), ")"], ATOM),
+            Op::MatMul => (cat![self.render(ins[0], MUL), " @ ", self.render(ins[1], NEG)], MUL),
             Op::Transpose => {
                 let t = if self.uni() { "ᵀ" } else { "'" };
-                (format!("{}{t}", self.render(ins[0], POSTFIX)), POSTFIX)
+                (cat![self.render(ins[0], POSTFIX), t], POSTFIX)
             }
             Op::Sum(axes) if axes.len() == g.shape(ins[0]).len() => self.call("sum", ins, &[]),
             Op::Sum(axes) => self.call("sum", ins, axes),
             Op::Reshape => self.call("reshape", ins, shape),
             Op::Index(sels) => {
-                (format!("{}[{}]", self.render(ins[0], POSTFIX), self.sels(sels, g.shape(ins[0]))), POSTFIX)
+                (cat![self.render(ins[0], POSTFIX), "[", self.sels(sels, g.shape(ins[0])), "]"], POSTFIX)
             }
-            Op::Stack => {
-                let items: Vec<String> = ins.iter().map(|&i| self.render(i, 0)).collect();
-                (format!("[{}]", items.join(", ")), ATOM)
-            }
-            Op::Broadcast => (format!("{}{}{}", self.render(ins[0], NEG), self.times(), self.ones(shape)), MUL),
+            Op::Stack => (cat!["[", Doc::join(ins.iter().map(|&i| self.render(i, 0)), ", "), "]"], ATOM),
+            Op::Broadcast => (cat![self.render(ins[0], NEG), self.times(), self.ones(shape)], MUL),
             op => self.call(&op.label(), ins, &[]),
         }
     }
 
-    fn call(&self, name: &str, ins: &[NodeId], extra: &[usize]) -> (String, u8) {
-        let mut args: Vec<String> = ins.iter().map(|&i| self.render(i, 0)).collect();
-        args.extend(extra.iter().map(|d| d.to_string()));
-        (format!("{name}({})", args.join(", ")), ATOM)
+    fn call(&self, name: &str, ins: &[NodeId], extra: &[usize]) -> Piece {
+        let args = ins.iter().map(|&i| self.render(i, 0)).chain(extra.iter().map(|d| Doc::from(d.to_string())));
+        (cat![name.to_string(), "(", Doc::join(args, ", "), ")"], ATOM)
     }
 
     fn times(&self) -> &'static str {
@@ -166,20 +166,19 @@ impl<'g> Printer<'g> {
         format!("ones({})", dims.join(", "))
     }
 
-    fn filled(&self, r: &Rat, shape: &[usize]) -> (String, u8) {
+    fn filled(&self, r: &Rat, shape: &[usize]) -> Piece {
         if shape.is_empty() {
             return number(r);
         }
         let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
         let dims = dims.join(", ");
         if r.is_zero() {
-            (format!("zeros({dims})"), ATOM)
+            (format!("zeros({dims})").into(), ATOM)
         } else if r.is_one() {
-            (format!("ones({dims})"), ATOM)
+            (format!("ones({dims})").into(), ATOM)
         } else {
-            let (n, p) = number(r);
-            let n = if p < NEG { format!("({n})") } else { n };
-            (format!("{n}{}ones({dims})", self.times()), MUL)
+            let n = wrap(number(r), NEG);
+            (cat![n, self.times(), format!("ones({dims})")], MUL)
         }
     }
 
@@ -210,10 +209,10 @@ impl<'g> Printer<'g> {
 
     /// Terms print in a fixed order (positive before negative, then by
     /// text), so the output does not depend on the order nodes were made.
-    fn sum(&self, id: NodeId, coeffs: &[Rat], constant: &Rat) -> (String, u8) {
+    fn sum(&self, id: NodeId, coeffs: &[Rat], constant: &Rat) -> Piece {
         let g = self.graph;
         let ins = g.inputs(id);
-        let mut terms: Vec<(bool, String, String)> = ins
+        let mut terms: Vec<(bool, Doc, Doc)> = ins
             .iter()
             .zip(coeffs)
             .map(|(&t, c)| {
@@ -224,28 +223,23 @@ impl<'g> Printer<'g> {
         terms.sort();
         let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         let stretched = term_shape.as_deref() != Some(g.shape(id));
-        let mut out = String::new();
-        let mut first = true;
-        let mut push = |neg: bool, body: &str| {
-            push_term(&mut out, first, neg, body);
-            first = false;
-        };
+        let mut out = Vec::new();
         if !stretched && constant.is_positive() {
-            push(false, &number(constant).0);
+            push_term(&mut out, false, number(constant).0);
         }
-        for (neg, _, body) in &terms {
-            push(*neg, body);
+        for (neg, _, body) in terms {
+            push_term(&mut out, neg, body);
         }
         if stretched {
-            push(false, &self.filled(constant, g.shape(id)).0);
+            push_term(&mut out, false, self.filled(constant, g.shape(id)).0);
         } else if constant.is_negative() {
-            push(true, &number(&constant.abs()).0);
+            push_term(&mut out, true, number(&constant.abs()).0);
         }
-        (out, ADD)
+        (Doc::cat(out), ADD)
     }
 
     /// `|c|·t` as a term of a sum.
-    fn scaled(&self, t: NodeId, piece: (String, u8), c: &Rat) -> String {
+    fn scaled(&self, t: NodeId, piece: Piece, c: &Rat) -> Doc {
         if c.is_one() {
             return wrap(piece, MUL);
         }
@@ -253,26 +247,23 @@ impl<'g> Printer<'g> {
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
         let min = if *self.graph.op(t) == Op::MatMul && !self.names.contains_key(&t) { MUL + 1 } else { MUL };
         let body = wrap(piece, min);
-        let mut s = if n.is_one() { body } else { format!("{n}{}{body}", self.times()) };
-        if !d.is_one() {
-            s = format!("{s}/{d}");
-        }
-        s
+        let s = if n.is_one() { body } else { cat![n.to_string(), self.times(), body] };
+        if d.is_one() { s } else { cat![s, "/", d.to_string()] }
     }
 
-    fn product(&self, id: NodeId, coeff: &Rat, exps: &[Rat]) -> (String, u8) {
+    fn product(&self, id: NodeId, coeff: &Rat, exps: &[Rat]) -> Piece {
         let g = self.graph;
         let ins = g.inputs(id);
-        let mut num: Vec<(String, u8)> = Vec::new();
-        let mut den: Vec<(String, u8)> = Vec::new();
+        let mut num: Vec<Piece> = Vec::new();
+        let mut den: Vec<Piece> = Vec::new();
         let c = coeff.abs();
         if !c.numer().is_one() {
-            num.push((c.numer().to_string(), ATOM));
+            num.push((c.numer().to_string().into(), ATOM));
         }
         if !c.denom().is_one() {
-            den.push((c.denom().to_string(), ATOM));
+            den.push((c.denom().to_string().into(), ATOM));
         }
-        let mut factors: Vec<(bool, u8, (String, u8), &Rat)> = ins
+        let mut factors: Vec<(bool, u8, Piece, &Rat)> = ins
             .iter()
             .zip(exps)
             .map(|(&f, e)| {
@@ -287,77 +278,66 @@ impl<'g> Printer<'g> {
         }
         let factor_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         if factor_shape.as_deref() != Some(g.shape(id)) {
-            num.push((self.ones(g.shape(id)), ATOM));
+            num.push((self.ones(g.shape(id)).into(), ATOM));
         }
         let single = num.len() == 1 && den.is_empty();
         let mut prec = if single { num[0].1 } else { MUL };
-        let mut s = self.join(&num);
-        if num.is_empty() {
-            s = "1".into();
-        }
+        let mut s = if num.is_empty() { Doc::from("1") } else { self.join(num) };
         if !den.is_empty() {
-            let d = self.join(&den);
-            s = if den.len() == 1 { format!("{s}/{d}") } else { format!("{s}/({d})") };
+            let many = den.len() > 1;
+            let d = self.join(den);
+            s = if many { cat![s, "/", d.parens()] } else { cat![s, "/", d] };
         }
         if coeff.is_negative() {
-            s = format!("-{s}");
+            s = cat!["-", s];
             prec = prec.min(NEG);
         }
         (s, prec)
     }
 
-    fn join(&self, factors: &[(String, u8)]) -> String {
-        let parts: Vec<String> =
-            factors.iter().map(|(s, p)| if *p <= MUL { format!("({s})") } else { s.clone() }).collect();
-        parts.join(self.times())
+    fn join(&self, factors: Vec<Piece>) -> Doc {
+        Doc::join(factors.into_iter().map(|(s, p)| if p <= MUL { s.parens() } else { s }), self.times())
     }
 
     /// `f^e` for a positive exponent.
-    fn power(&self, piece: (String, u8), e: &Rat) -> (String, u8) {
+    fn power(&self, piece: Piece, e: &Rat) -> Piece {
         if e.is_one() {
             return piece;
         }
         if *e == Rat::new(1.into(), 2.into()) {
             if self.uni() {
-                return (format!("√{}", wrap(piece, POSTFIX)), POW);
+                return (cat!["√", wrap(piece, POSTFIX)], POW);
             }
-            return (format!("sqrt({})", piece.0), ATOM);
+            return (cat!["sqrt(", piece.0, ")"], ATOM);
         }
         let base = wrap(piece, POSTFIX);
         if self.uni() && e.is_integer() {
-            return (format!("{base}{}", superscript(&e.to_string())), POW);
+            return (cat![base, superscript(&e.to_string())], POW);
         }
-        let (es, ep) = number(e);
-        let es = if ep < ATOM { format!("({es})") } else { es };
-        (format!("{base}^{es}"), POW)
+        let es = wrap(number(e), ATOM);
+        (cat![base, "^", es], POW)
     }
 }
 
 /// A piece as an operand needing at least precedence `min`.
-fn wrap((s, prec): (String, u8), min: u8) -> String {
-    if prec < min { format!("({s})") } else { s }
+fn wrap((s, prec): Piece, min: u8) -> Doc {
+    if prec < min { s.parens() } else { s }
 }
 
-fn push_term(out: &mut String, first: bool, negative: bool, body: &str) {
-    match (first, negative) {
-        (true, false) => out.push_str(body),
-        (true, true) => {
-            out.push('-');
-            out.push_str(body);
-        }
-        (false, false) => {
-            out.push_str(" + ");
-            out.push_str(body);
-        }
-        (false, true) => {
-            out.push_str(" - ");
-            out.push_str(body);
-        }
-    }
+/// Appends a term of a sum: `body`, `-body`, ` + body` or ` - body`.
+fn push_term(out: &mut Vec<Doc>, negative: bool, body: Doc) {
+    let sign = match (out.is_empty(), negative) {
+        (true, false) => "",
+        (true, true) => "-",
+        (false, false) => " + ",
+        (false, true) => " - ",
+    };
+    out.push(sign.into());
+    out.push(body);
 }
 
 /// An exact number as the language writes it, with its precedence.
-fn number(r: &Rat) -> (String, u8) {
+fn number(r: &Rat) -> Piece {
     let s = format_rat(r);
     let prec = if r.is_negative() {
         NEG
@@ -366,7 +346,7 @@ fn number(r: &Rat) -> (String, u8) {
     } else {
         ATOM
     };
-    (s, prec)
+    (s.into(), prec)
 }
 
 /// An f64 inside a literal, in a form the lexer reads back to the same f64.
