@@ -9,12 +9,12 @@ PYTHON=${PYTHON:-python3}
 VENV=bench/.venv
 if [ ! -x "$VENV/bin/python" ]; then
     "$PYTHON" -m venv "$VENV"
-    "$VENV/bin/pip" install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q --upgrade pip
 fi
 # One at a time, so that a package that fails to install is only missing
 # from the tables ("not installed").
 for pkg in numpy sympy symengine casadi "jax[cpu]"; do
-    "$VENV/bin/pip" install -q "$pkg" || echo "compare.sh: could not install $pkg; carrying on" >&2
+    "$VENV/bin/python" -m pip install -q "$pkg" || echo "compare.sh: could not install $pkg; carrying on" >&2
 done
 cargo build --release --quiet
 "$VENV/bin/python" bench/gen.py bench/data

@@ -19,6 +19,10 @@ pub struct Limits {
     pub graph_nodes: usize,
     /// Bits of an exact number, checked before it is computed.
     pub exact_bits: u64,
+    /// Operations on exact rationals in one kernel (a matrix product of
+    /// m×k by k×n counts m·k·n), checked before the kernel runs: each costs
+    /// about a microsecond, and a kernel cannot be interrupted.
+    pub exact_ops: u64,
     /// Elements of one tensor value.
     pub elements: usize,
     /// Estimated bytes of all the values one evaluation keeps.
@@ -41,6 +45,7 @@ impl Limits {
         statement_bytes: 1 << 20,
         graph_nodes: 5_000_000,
         exact_bits: crate::simplify::MAX_EXACT_BITS,
+        exact_ops: 1_000_000,
         elements: 1 << 26,
         eval_bytes: 512 << 20,
         grad_order: 64,
@@ -57,6 +62,7 @@ impl Limits {
             ("statement_bytes", self.statement_bytes as u64),
             ("graph_nodes", self.graph_nodes as u64),
             ("exact_bits", self.exact_bits),
+            ("exact_ops", self.exact_ops),
             ("elements", self.elements as u64),
             ("eval_bytes", self.eval_bytes as u64),
             ("grad_order", self.grad_order as u64),
@@ -77,6 +83,7 @@ impl Limits {
             "statement_bytes" => self.statement_bytes = n,
             "graph_nodes" => self.graph_nodes = n,
             "exact_bits" => self.exact_bits = v,
+            "exact_ops" => self.exact_ops = v,
             "elements" => self.elements = n,
             "eval_bytes" => self.eval_bytes = n,
             "grad_order" => self.grad_order = n,

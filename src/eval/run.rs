@@ -18,6 +18,8 @@ use std::borrow::Cow;
 pub struct EvalError {
     pub node: NodeId,
     pub message: String,
+    /// A limit refused the work (rather than the arithmetic failing).
+    pub limit: bool,
 }
 
 /// A node whose value was the first to become NaN or infinite.
@@ -85,14 +87,19 @@ pub fn eval<'a>(
     for (&id, p) in order.iter().zip(&plans) {
         let Some(p) = p else { continue };
         if interrupted() {
-            return Err(EvalError { node: id, message: "interrupted".into() });
+            return Err(EvalError { node: id, message: "interrupted".into(), limit: false });
         }
-        let fail = |message| EvalError { node: id, message };
+        let fail = |message| EvalError { node: id, message, limit: false };
         let v: Cow<'a, Value> = match graph.op(id) {
             Op::Var(name) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
             Op::Data(i) => Cow::Borrowed(graph.data_value(*i)),
             op => {
                 let args: Vec<&Value> = p.deps.iter().filter_map(|d| values[d.index()].as_deref()).collect();
+                ops::check_exact_cost(graph, id, &args).map_err(|message| EvalError {
+                    node: id,
+                    message,
+                    limit: true,
+                })?;
                 let v = match (op, &args[..]) {
                     (Op::MatMul, [a, b]) => a.matmul_t(p.transposed[0], b, p.transposed[1]),
                     _ => ops::eval(graph, id, &args),
@@ -124,7 +131,7 @@ pub fn eval<'a>(
             let u = &mut uses[r.index()];
             *u -= 1;
             let v = if *u == 0 { slot.take().map(Cow::into_owned) } else { slot.as_deref().cloned() };
-            v.ok_or_else(|| EvalError { node: *r, message: "not evaluated".into() })
+            v.ok_or_else(|| EvalError { node: *r, message: "not evaluated".into(), limit: false })
         })
         .collect::<Result<_, _>>()?;
     Ok((out, first_bad))

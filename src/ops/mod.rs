@@ -165,6 +165,61 @@ pub fn eval(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<Value, Strin
     }
 }
 
+/// Refuses exact work that would take too long, before it starts (SPEC
+/// §8): too many rational operations in one kernel, or sums and products
+/// whose exact result would be enormous (a sum of `1/k` for distinct `k`
+/// has a denominator as large as their least common multiple).
+pub fn check_exact_cost(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<(), String> {
+    if args.is_empty() || !args.iter().all(|a| matches!(a, Value::Exact(_))) {
+        return Ok(());
+    }
+    let (op, shape) = (graph.op(node), graph.shape(node));
+    let limits = crate::limits::get();
+    let numel = |v: &Value| v.shape().iter().product::<usize>() as u64;
+    let ops = match (op, args) {
+        (Op::MatMul, [a, _]) => {
+            let inner = a.shape().last().copied().unwrap_or(1) as u64;
+            shape.iter().product::<usize>() as u64 * inner.max(1)
+        }
+        _ => args.iter().map(|a| numel(a)).chain([shape.iter().product::<usize>() as u64]).max().unwrap_or(0),
+    };
+    let refuse = |what: String| Err(format!("{what}; use float(...) for an approximate value"));
+    if ops > limits.exact_ops {
+        return refuse(format!(
+            "exact evaluation would take about {ops} rational operations (limit exact_ops = {})",
+            limits.exact_ops
+        ));
+    }
+    let bits = match op {
+        Op::Prod => args.iter().map(|a| exact_bits(a, |r| r.numer().bits().max(r.denom().bits()))).sum(),
+        Op::Sum(_) | Op::Norm | Op::MatMul | Op::Trace | Op::LogSumExp => {
+            args.iter().map(|a| distinct_denominator_bits(a)).sum::<u64>()
+        }
+        _ => 0,
+    };
+    if bits > limits.exact_bits {
+        return refuse(format!(
+            "exact result too large (about {bits} bits, the limit is {} (exact_bits))",
+            limits.exact_bits
+        ));
+    }
+    Ok(())
+}
+
+fn exact_bits(v: &Value, bits: impl Fn(&Rat) -> u64) -> u64 {
+    match v {
+        Value::Exact(t) => t.data.iter().map(bits).sum(),
+        Value::Float(_) => 0,
+    }
+}
+
+/// A bound on the bits of the common denominator of `v`'s elements.
+fn distinct_denominator_bits(v: &Value) -> u64 {
+    let Value::Exact(t) = v else { return 0 };
+    let mut seen = std::collections::HashSet::new();
+    t.data.iter().filter(|r| seen.insert(r.denom())).map(|r| r.denom().bits()).sum()
+}
+
 /// The one argument of a unary op's numeric rule.
 fn one<'a>(args: &[&'a Value]) -> Result<&'a Value, String> {
     args.first().copied().ok_or_else(|| "missing argument".to_string())

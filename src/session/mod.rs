@@ -195,7 +195,8 @@ impl Session {
             Err(e) => {
                 let at = print(&self.graph, e.node, Style::Plain);
                 let at = if at.chars().count() > 60 { String::new() } else { format!(" in `{at}`") };
-                Err(Error::math(span, format!("{}{at}", e.message)))
+                let kind = if e.limit { ErrorKind::Limit } else { ErrorKind::Math };
+                Err(Error::new(kind, span, format!("{}{at}", e.message)))
             }
         }
     }
