@@ -97,6 +97,10 @@ fn a_session_with_completion_continuation_errors_and_ctrl_c() {
     std::thread::sleep(Duration::from_millis(200));
     let out = run(&mut p, " 2, 3]", "v = [1, 2, 3]");
     assert!(!out.contains("error"), "{out:?}");
+    // An empty line ends it anyway: a stray `sin(` gets its error.
+    send(&mut p, "sin(\r");
+    std::thread::sleep(Duration::from_millis(200));
+    run(&mut p, "", "error");
 
     // A typo: a caret under it and the nearest name.
     let out = run(&mut p, "sni(v) + 1", "did you mean `sin`?");
@@ -110,8 +114,10 @@ fn a_session_with_completion_continuation_errors_and_ctrl_c() {
     settle();
     run(&mut p, "3*4", "$2 = 12");
 
-    // Ctrl-C stops a running computation (`:timeit` runs for a second).
-    send(&mut p, ":timeit :grad sum(exp(v)) wrt v\r");
+    // Ctrl-C stops a running computation (`:timeit` runs for a second, and
+    // each evaluation here takes long enough not to reach its run cap).
+    run(&mut p, ":let w = randn(200000)", "w = ");
+    send(&mut p, ":timeit :grad sum(exp(w)) wrt w\r");
     std::thread::sleep(Duration::from_millis(400));
     p.send_control('c').expect("ctrl-c");
     let out = expect(&mut p, "interrupted");

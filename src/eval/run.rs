@@ -35,11 +35,22 @@ struct Plan {
     deps: Vec<NodeId>,
     /// For `MatMul`: whether each operand is read transposed.
     transposed: [bool; 2],
+    /// For `Add`: whether each term is an outer product read from its two
+    /// vectors (two entries in `deps`), never materialised.
+    outers: Vec<bool>,
 }
 
 fn plan(graph: &Graph, id: NodeId) -> Plan {
     let ins = graph.inputs(id);
-    let mut p = Plan { deps: ins.to_vec(), transposed: [false; 2] };
+    let mut p = Plan { deps: ins.to_vec(), transposed: [false; 2], outers: vec![] };
+    if matches!(graph.op(id), Op::Add { .. }) && ins.iter().any(|&i| *graph.op(i) == Op::Outer) {
+        p.deps.clear();
+        for &i in ins {
+            let outer = *graph.op(i) == Op::Outer;
+            p.outers.push(outer);
+            p.deps.extend(if outer { graph.inputs(i) } else { std::slice::from_ref(&i) });
+        }
+    }
     if *graph.op(id) == Op::MatMul {
         for (k, &i) in ins.iter().enumerate().take(2) {
             if *graph.op(i) == Op::Transpose && graph.shape(i).len() == 2 {
@@ -102,6 +113,9 @@ pub fn eval<'a>(
                 })?;
                 let v = match (op, &args[..]) {
                     (Op::MatMul, [a, b]) => a.matmul_t(p.transposed[0], b, p.transposed[1]),
+                    (Op::Add { coeffs, constant }, _) if !p.outers.is_empty() => {
+                        ops::arith::eval_sum_with_outers(coeffs, constant, graph.shape(id), &p.outers, &args)
+                    }
                     _ => ops::eval(graph, id, &args),
                 };
                 Cow::Owned(v.map_err(fail)?)

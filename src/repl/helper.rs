@@ -140,8 +140,12 @@ impl Highlighter for SymHelper {
 
 impl Validator for SymHelper {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        // An open bracket continues the statement on the next line.
-        Ok(if crate::syntax::is_incomplete(ctx.input()) {
+        // An open bracket continues the statement on the next line; an
+        // empty line ends it anyway, so a stray `sin(` gets its error
+        // instead of swallowing what is typed next.
+        let input = ctx.input();
+        let blank_last = input.contains('\n') && input.rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
+        Ok(if crate::syntax::is_incomplete(input) && !blank_last {
             ValidationResult::Incomplete
         } else {
             ValidationResult::Valid(None)

@@ -86,7 +86,8 @@ fn overview() -> String {
         "\nmore: :help TOPIC for any command above (`:help grad`), :help functions,\n      \
          :help conventions (kinks, broadcasting, exactness), :help shapes\n\
          keys: Tab completes, Ctrl-R searches history, Ctrl-C clears the line or stops\n      \
-         a computation, Ctrl-D quits; an open bracket continues on the next line",
+         a computation, Ctrl-D quits; an open bracket continues on the next line\n      \
+         (an empty line ends the statement)",
     );
     s
 }
