@@ -15,7 +15,9 @@ pub struct Limits {
     pub depth: usize,
     /// Bytes in one statement.
     pub statement_bytes: usize,
-    /// Graph nodes one statement may add (lowering and differentiation).
+    /// Graph nodes one statement may add (lowering and differentiation);
+    /// a node takes about 300 bytes, and the whole process must stay
+    /// under 1 GiB.
     pub graph_nodes: usize,
     /// Bits of an exact number, checked before it is computed.
     pub exact_bits: u64,
@@ -43,7 +45,7 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         depth: crate::syntax::MAX_DEPTH,
         statement_bytes: 1 << 20,
-        graph_nodes: 5_000_000,
+        graph_nodes: 2_000_000,
         exact_bits: crate::simplify::MAX_EXACT_BITS,
         exact_ops: 1_000_000,
         elements: 1 << 26,

@@ -248,6 +248,10 @@ fuzz_target!(|stmts: Vec<S>| {
         if t.contains("kept") || lower.contains("save") || lower.contains("reset") || t.contains('>') {
             continue;
         }
+        // `SYMGRAD_FUZZ_PRINT=1 ./session ARTIFACT` shows what a finding ran.
+        if std::env::var_os("SYMGRAD_FUZZ_PRINT").is_some() {
+            eprintln!("{t}");
+        }
         let _ = s.run(&t);
         if s.wants_quit() {
             return;

@@ -233,26 +233,35 @@ pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) 
         gemv(n, k, bt, a.data, a.cs, &mut c);
         return c;
     }
-    // SAFETY: the operands cover every strided position read (asserted
-    // above), and `c` is an `m x n` row-major buffer written with strides
-    // `(n, 1)`.
-    unsafe {
-        matrixmultiply::dgemm(
-            m,
-            k,
-            n,
-            1.0,
-            a.data.as_ptr(),
-            a.rs as isize,
-            a.cs as isize,
-            b.data.as_ptr(),
-            b.rs as isize,
-            b.cs as isize,
-            0.0,
-            c.as_mut_ptr(),
-            n as isize,
-            1,
-        );
+    // Blocks of rows, each about 2^30 multiply-adds (a fraction of a
+    // second): between blocks a Ctrl-C is noticed, and a large product
+    // stops soon after it (the caller discards the partial result).
+    let rows = ((1usize << 30) / (k * n).max(1)).max(16);
+    let mut r0 = 0;
+    while r0 < m && !crate::interrupt::requested() {
+        let r1 = (r0 + rows).min(m);
+        // SAFETY: the operands cover every strided position read (asserted
+        // above; rows r0..r1 of `a` start at `r0 * a.rs`), and `c` is an
+        // `m x n` row-major buffer whose rows r0..r1 start at `r0 * n`.
+        unsafe {
+            matrixmultiply::dgemm(
+                r1 - r0,
+                k,
+                n,
+                1.0,
+                a.data.as_ptr().add(r0 * a.rs),
+                a.rs as isize,
+                a.cs as isize,
+                b.data.as_ptr(),
+                b.rs as isize,
+                b.cs as isize,
+                0.0,
+                c.as_mut_ptr().add(r0 * n),
+                n as isize,
+                1,
+            );
+        }
+        r0 = r1;
     }
     c
 }

@@ -138,6 +138,12 @@ pub fn eval<'a>(
         }
         values[id.index()] = Some(v);
     }
+    // A kernel that saw Ctrl-C stopped early: its value is not to be used.
+    if let Some(&last) = order.last()
+        && interrupted()
+    {
+        return Err(EvalError { node: last, message: "interrupted".into(), limit: false });
+    }
     let out = roots
         .iter()
         .map(|r| {

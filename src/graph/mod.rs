@@ -55,6 +55,11 @@ pub struct Graph {
     /// The variables each node depends on (`None`: more than `MAX_VARS`),
     /// so "does this expression have a value?" costs little.
     vars: Vec<Option<Rc<[NodeId]>>>,
+    /// Marks for `ancestors`: a node is visited when its stamp is the
+    /// current walk's. Reused, so a walk costs what it visits, not the
+    /// size of the graph (a `:trace` prints thousands of small parts of a
+    /// large graph).
+    stamps: std::cell::RefCell<(Vec<u32>, u32)>,
     /// The size the graph may reach during the current statement (`None`:
     /// no limit); long computations call [`Graph::check_budget`].
     budget: Option<usize>,
@@ -179,11 +184,18 @@ impl Graph {
 
     /// Every node reachable from `roots`, in arena (topological) order.
     pub fn ancestors(&self, roots: &[NodeId]) -> Vec<NodeId> {
-        let mut seen = vec![false; self.nodes.len()];
+        let mut marks = self.stamps.borrow_mut();
+        let (stamp, epoch) = &mut *marks;
+        if *epoch == u32::MAX {
+            stamp.iter_mut().for_each(|s| *s = 0);
+            *epoch = 0;
+        }
+        *epoch += 1;
+        stamp.resize(self.nodes.len(), 0);
         let mut stack: Vec<NodeId> = roots.to_vec();
         let mut out = Vec::new();
         while let Some(id) = stack.pop() {
-            if std::mem::replace(&mut seen[id.index()], true) {
+            if std::mem::replace(&mut stamp[id.index()], *epoch) == *epoch {
                 continue;
             }
             out.push(id);

@@ -18,6 +18,11 @@ struct Inner {
     head: [u8; HEAD],
     head_len: u8,
     len: usize,
+    /// A polynomial hash of the whole text: ropes whose heads agree are
+    /// ordered by length and then by it, so sorting never walks two long
+    /// texts that share a prefix (that walk made printing a large
+    /// derivative quadratic).
+    hash: u64,
 }
 
 enum Part {
@@ -26,6 +31,20 @@ enum Part {
 }
 
 const HEAD: usize = 24;
+const BASE: u64 = 0x100_0000_01b3;
+
+/// `BASE^n` (wrapping), by squaring.
+fn power(mut n: usize) -> u64 {
+    let (mut acc, mut b) = (1u64, BASE);
+    while n > 0 {
+        if n & 1 == 1 {
+            acc = acc.wrapping_mul(b);
+        }
+        b = b.wrapping_mul(b);
+        n >>= 1;
+    }
+    acc
+}
 
 impl Doc {
     pub fn cat(parts: Vec<Doc>) -> Doc {
@@ -40,18 +59,25 @@ impl Doc {
             }
         }
         let len = parts.iter().map(|p| p.0.len).sum();
-        Doc(Rc::new(Inner { part: Part::Cat(parts), head, head_len: n as u8, len }))
+        let hash = parts.iter().fold(0u64, |h, p| h.wrapping_mul(power(p.0.len)).wrapping_add(p.0.hash));
+        Doc(Rc::new(Inner { part: Part::Cat(parts), head, head_len: n as u8, len, hash }))
     }
 
     fn text(s: Cow<'static, str>) -> Doc {
         let n = s.len().min(HEAD);
         let mut head = [0; HEAD];
         head[..n].copy_from_slice(&s.as_bytes()[..n]);
-        Doc(Rc::new(Inner { len: s.len(), head, head_len: n as u8, part: Part::Text(s) }))
+        let hash = s.bytes().fold(0u64, |h, b| h.wrapping_mul(BASE).wrapping_add(u64::from(b)));
+        Doc(Rc::new(Inner { len: s.len(), head, head_len: n as u8, hash, part: Part::Text(s) }))
     }
 
     fn head(&self) -> &[u8] {
         &self.0.head[..usize::from(self.0.head_len)]
+    }
+
+    /// Length of the text in bytes.
+    pub fn text_len(&self) -> usize {
+        self.0.len
     }
 
     /// `(self)`.
@@ -69,17 +95,6 @@ impl Doc {
             out.push(p);
         }
         Doc::cat(out)
-    }
-
-    /// The bytes of the text, in order, without building it.
-    fn bytes(&self) -> Bytes<'_> {
-        Bytes { stack: vec![(self, 0)], text: &[] }
-    }
-
-    /// Whether the text starts with `prefix` (reads no further).
-    pub fn starts_with(&self, prefix: &str) -> bool {
-        let mut it = self.bytes();
-        prefix.bytes().all(|b| it.next() == Some(b))
     }
 
     pub fn write_to(&self, out: &mut String) {
@@ -120,17 +135,14 @@ impl From<&'static str> for Doc {
     }
 }
 
-/// Ropes compare as their texts do (byte order is code point order in
-/// UTF-8); the walk stops at the first difference.
+/// Ropes compare by their first `HEAD` bytes as texts do; past that, by
+/// length and hash of the whole text: a fixed order, whatever order the
+/// nodes were made in, without reading long texts.
 impl Ord for Doc {
     fn cmp(&self, other: &Doc) -> Ordering {
         let (a, b) = (self.head(), other.head());
         let n = a.len().min(b.len());
-        match a[..n].cmp(&b[..n]) {
-            Ordering::Equal if a.len() == self.0.len && b.len() == other.0.len => a.len().cmp(&b.len()),
-            Ordering::Equal => self.bytes().cmp(other.bytes()),
-            unequal => unequal,
-        }
+        a[..n].cmp(&b[..n]).then(self.0.len.cmp(&other.0.len)).then(self.0.hash.cmp(&other.0.hash))
     }
 }
 
@@ -147,34 +159,6 @@ impl PartialEq for Doc {
 }
 
 impl Eq for Doc {}
-
-struct Bytes<'a> {
-    stack: Vec<(&'a Doc, usize)>,
-    text: &'a [u8],
-}
-
-impl Iterator for Bytes<'_> {
-    type Item = u8;
-
-    fn next(&mut self) -> Option<u8> {
-        loop {
-            if let Some((&b, rest)) = self.text.split_first() {
-                self.text = rest;
-                return Some(b);
-            }
-            let (d, k) = self.stack.pop()?;
-            match &d.0.part {
-                Part::Text(s) => self.text = s.as_bytes(),
-                Part::Cat(parts) => {
-                    if let Some(p) = parts.get(k) {
-                        self.stack.push((d, k + 1));
-                        self.stack.push((p, 0));
-                    }
-                }
-            }
-        }
-    }
-}
 
 /// A rope from text pieces and ropes: `cat![a, " + ", b]`.
 macro_rules! cat {
@@ -202,12 +186,13 @@ mod tests {
         assert!(a < b);
         assert_eq!(a, Doc::from("abcd"));
         assert!(Doc::from("abc") < a);
-        assert!(a.starts_with("abc") && !a.starts_with("abd"));
         assert_eq!(Doc::join(["x".into(), "y".into()], ", ").to_string(), "x, y");
-        // Past the cached head, the walk decides.
+        // Past the cached head: by length, then the same text is equal
+        // however it was put together.
         let long = |tail: &'static str| cat!["0123456789", cat!["0123456789abcdef"], tail];
-        assert!(long("a") < long("b"));
-        assert_eq!(long("a"), long("a"));
+        assert!(long("a") < long("bb"));
+        assert_eq!(long("ab"), cat!["0123456789", "0123456789abcdefa", "b"]);
+        assert_ne!(long("a"), long("b"));
         assert!(long("") < long("a") && Doc::from("z") > long("a"));
     }
 }

@@ -30,14 +30,30 @@ pub(crate) const POW: u8 = 4;
 const POSTFIX: u8 = 5;
 pub(crate) const ATOM: u8 = 6;
 
+/// Largest expression (in distinct nodes) printed in full.
+pub const MAX_PRINT_NODES: usize = 200_000;
+
+/// Largest printed expression (before its `where` clause), in bytes.
+pub const MAX_PRINT_BYTES: usize = 4 << 20;
+
 /// Smallest size (in tree nodes) of a shared node that gets a `where` name.
 const SHARE_SIZE: usize = 8;
 
 /// The expression rooted at `root`, shared parts in a `where` clause.
 pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
+    let size = graph.ancestors(&[root]).len();
+    if size > MAX_PRINT_NODES {
+        // Nobody reads it, and writing it out took seconds and gigabytes
+        // (a fuzz finding: an 11th derivative of nested sigmoids).
+        return too_large(size);
+    }
     let p = Printer::new(graph, root, style);
+    let main = p.render(root, 0);
+    if main.text_len() > MAX_PRINT_BYTES {
+        return too_large(size);
+    }
     let mut out = String::new();
-    p.render(root, 0).write_to(&mut out);
+    main.write_to(&mut out);
     for (k, &id) in p.order.iter().enumerate() {
         out.push_str(if k == 0 { " where " } else { ", " });
         out.push_str(&p.names[&id]);
@@ -45,6 +61,10 @@ pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
         p.node(id).0.write_to(&mut out);
     }
     out
+}
+
+fn too_large(nodes: usize) -> String {
+    format!("(an expression of {nodes} nodes, too large to print; :eval evaluates it, :codegen compiles it)")
 }
 
 /// The names `print` gives to shared nodes, in definition order (used by
@@ -182,12 +202,17 @@ impl<'g> Printer<'g> {
         }
     }
 
+    /// A constant tensor as a literal. One of more than `LITERAL_MAX`
+    /// elements is summarised as NumPy does (`[1, 2, 3, ..., 8, 9, 10]`):
+    /// a 4000×4000 `randn` written out was 600 MB of text.
     fn literal(&self, v: &Value) -> String {
-        let items: Vec<String> = match v {
-            Value::Exact(t) => t.data.iter().map(format_rat).collect(),
-            Value::Float(t) => t.data.iter().map(|x| literal_f64(*x)).collect(),
+        let item = |i: usize| match v {
+            Value::Exact(t) => t.data.get(i).map(format_rat).unwrap_or_default(),
+            Value::Float(t) => t.data.get(i).map(|x| literal_f64(*x)).unwrap_or_default(),
         };
-        nest(&items, v.shape())
+        let shape = v.shape();
+        let summarise = shape.iter().product::<usize>() > LITERAL_MAX;
+        nest(&item, shape, 0, summarise)
     }
 
     fn sels(&self, sels: &[Sel], shape: &[usize]) -> String {
@@ -362,12 +387,22 @@ fn literal_f64(x: f64) -> String {
     }
 }
 
-fn nest(items: &[String], shape: &[usize]) -> String {
+/// Largest constant tensor printed in full.
+const LITERAL_MAX: usize = 1000;
+
+/// The nested literal of the elements from `offset` on, row-major; when
+/// `summarise`, axes longer than 6 show their first and last 3 entries.
+fn nest(item: &dyn Fn(usize) -> String, shape: &[usize], offset: usize, summarise: bool) -> String {
     match shape.split_first() {
-        None => items.first().cloned().unwrap_or_default(),
+        None => item(offset),
         Some((&n, rest)) => {
-            let chunk = items.len() / n.max(1);
-            let parts: Vec<String> = (0..n).map(|k| nest(&items[k * chunk..(k + 1) * chunk], rest)).collect();
+            let chunk: usize = rest.iter().product();
+            let part = |k: usize| nest(item, rest, offset + k * chunk, summarise);
+            let parts: Vec<String> = if summarise && n > 6 {
+                (0..3).map(part).chain(["...".to_string()]).chain((n - 3..n).map(part)).collect()
+            } else {
+                (0..n).map(part).collect()
+            };
             format!("[{}]", parts.join(", "))
         }
     }

@@ -3,8 +3,8 @@
 use super::Session;
 use crate::diff::backprop;
 use crate::error::{Error, Result, Span};
-use crate::graph::NodeId;
 use crate::graph::shape::show;
+use crate::graph::{IdMap, NodeId};
 use crate::lower::Recipe;
 use crate::lower::names::pin_ans;
 use crate::output::{Item, ItemKind};
@@ -131,9 +131,21 @@ impl Session {
 
     fn trace_text(&self, f: NodeId, bp: &crate::diff::Backprop, wrt: &[Ident]) -> String {
         let g = &self.graph;
-        let name = |id: NodeId| match bp.pruned.iter().position(|&p| p == id) {
+        let index: IdMap<usize> = bp.pruned.iter().enumerate().map(|(k, &p)| (p, k)).collect();
+        // Each listed expression is cut to one line; printing a large one in
+        // full only to cut it made a trace of a big graph quadratic (a fuzz
+        // finding: over 120 s for a 10th derivative).
+        let sizes = tree_sizes(g);
+        let expr = |id: NodeId| {
+            if sizes.get(id.index()).is_some_and(|&n| n <= SHORT_TREE) {
+                short(&print(g, id, Style::Plain))
+            } else {
+                "(a large expression)".to_string()
+            }
+        };
+        let name = |id: NodeId| match index.get(&id) {
             Some(k) => format!("u{}", k + 1),
-            None => short(&print(g, id, Style::Plain)),
+            None => expr(id),
         };
         let mut out = vec![format!(
             "forward graph, pruned to the paths from {} to the output ({} nodes):",
@@ -148,19 +160,14 @@ impl Session {
         }
         out.push("back-propagation, filling grad_table in reverse order:".into());
         for step in &bp.steps {
-            let value = short(&print(g, step.grad, Style::Plain));
+            let value = expr(step.grad);
             if step.node == f {
                 out.push(format!("  grad_table[{}] = {value}   (seed: ∂z/∂z)", name(step.node)));
                 continue;
             }
             out.push(format!("  grad_table[{}] = {value}", name(step.node)));
             for &(c, d) in &step.contributions {
-                out.push(format!(
-                    "      from {} ({}.bprop): {}",
-                    name(c),
-                    g.op(c).label(),
-                    short(&print(g, d, Style::Plain))
-                ));
+                out.push(format!("      from {} ({}.bprop): {}", name(c), g.op(c).label(), expr(d)));
             }
         }
         for (v, d) in wrt.iter().zip(&bp.grads) {
@@ -183,6 +190,21 @@ fn operand(e: &Expr, text: &str) -> String {
 fn names(wrt: &[Ident]) -> String {
     let v: Vec<&str> = wrt.iter().map(|i| i.name.as_str()).collect();
     v.join(", ")
+}
+
+/// Largest expression (counted as a tree) `:trace` prints in a listing.
+const SHORT_TREE: u64 = 400;
+
+/// The size of every node's expression as a tree (saturating): an upper
+/// bound on the work of printing it.
+fn tree_sizes(g: &crate::graph::Graph) -> Vec<u64> {
+    let mut sizes: Vec<u64> = Vec::with_capacity(g.len());
+    for k in 0..g.len() {
+        let id = NodeId(k as u32);
+        let s = g.inputs(id).iter().fold(1u64, |acc, i| acc.saturating_add(sizes.get(i.index()).copied().unwrap_or(0)));
+        sizes.push(s);
+    }
+    sizes
 }
 
 /// A long expression cut for a one-line listing.
