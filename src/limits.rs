@@ -48,7 +48,7 @@ impl Limits {
         statement_bytes: 1 << 20,
         graph_nodes: 500_000,
         exact_bits: crate::simplify::MAX_EXACT_BITS,
-        exact_ops: 1_000_000,
+        exact_ops: 250_000,
         elements: 1 << 26,
         eval_bytes: 512 << 20,
         grad_order: 64,
