@@ -68,18 +68,12 @@ fn ctrl_c_stops_long_work_and_keeps_the_session() {
     expect(&mut p, PROMPT_AGAIN);
     run(&mut p, ":let keep = 41", "keep = 41");
     run(&mut p, ":def f0(x) = sin(x) + x", PROMPT_AGAIN);
-    run(&mut p, ":def f1(x) = f0(f0(x) + 1) * f0(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f2(x) = f1(f1(x) + 1) * f1(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f3(x) = f2(f2(x) + 1) * f2(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f4(x) = f3(f3(x) + 1) * f3(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f5(x) = f4(f4(x) + 1) * f4(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f6(x) = f5(f5(x) + 1) * f5(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f7(x) = f6(f6(x) + 1) * f6(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f8(x) = f7(f7(x) + 1) * f7(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f9(x) = f8(f8(x) + 1) * f8(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f10(x) = f9(f9(x) + 1) * f9(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f11(x) = f10(f10(x) + 1) * f10(x + 2)", PROMPT_AGAIN);
-    run(&mut p, ":def f12(x) = f11(f11(x) + 1) * f11(x + 2)", PROMPT_AGAIN);
+    // Each level calls the one below three times: f12 expands to millions
+    // of nodes.
+    for k in 1..=12 {
+        let d = k - 1;
+        run(&mut p, &format!(":def f{k}(x) = f{d}(f{d}(x) + 1) * f{d}(x + 2)"), PROMPT_AGAIN);
+    }
     // Expansion and back-propagation of a graph with millions of nodes
     // (about 8 s in a release build).
     let waited = interrupt(&mut p, ":time :grad f12(x) wrt x", Duration::from_millis(1500));

@@ -41,13 +41,14 @@ const SHARE_SIZE: usize = 8;
 
 /// The expression rooted at `root`, shared parts in a `where` clause.
 pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
-    let size = graph.ancestors(&[root]).len();
+    let nodes = graph.ancestors(&[root]);
+    let size = nodes.len();
     if size > MAX_PRINT_NODES {
         // Nobody reads it, and writing it out took seconds and gigabytes
         // (a fuzz finding: an 11th derivative of nested sigmoids).
         return too_large(size);
     }
-    let p = Printer::new(graph, root, style);
+    let p = Printer::new(graph, root, nodes, style);
     let main = p.render(root, 0);
     if main.text_len() > MAX_PRINT_BYTES {
         return too_large(size);
@@ -70,7 +71,7 @@ fn too_large(nodes: usize) -> String {
 /// The names `print` gives to shared nodes, in definition order (used by
 /// other views that list the same definitions).
 pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
-    let p = Printer::new(graph, root, Style::Plain);
+    let p = Printer::new(graph, root, graph.ancestors(&[root]), Style::Plain);
     p.order.iter().map(|&id| (id, p.names[&id].clone())).collect()
 }
 
@@ -85,8 +86,8 @@ struct Printer<'g> {
 type Piece = (Doc, u8);
 
 impl<'g> Printer<'g> {
-    fn new(graph: &'g Graph, root: NodeId, style: Style) -> Printer<'g> {
-        let nodes = graph.ancestors(&[root]);
+    /// `nodes`: the ancestors of `root` (the caller has them already).
+    fn new(graph: &'g Graph, root: NodeId, nodes: Vec<NodeId>, style: Style) -> Printer<'g> {
         let mut uses: IdMap<usize> = IdMap::default();
         let mut taken: HashSet<String> = HashSet::new();
         for &id in &nodes {
