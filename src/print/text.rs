@@ -308,6 +308,9 @@ impl<'g> Printer<'g> {
         }
         let single = num.len() == 1 && den.is_empty();
         let mut prec = if single { num[0].1 } else { MUL };
+        // `-(x + y)/v` would read back as `(-x - y)/v` (the minus binds
+        // first and distributes over the sum): negate the whole product.
+        let sum_first = !single && num.first().is_some_and(|f| f.1 <= ADD);
         let mut s = if num.is_empty() { Doc::from("1") } else { self.join(num) };
         if !den.is_empty() {
             let many = den.len() > 1;
@@ -315,7 +318,7 @@ impl<'g> Printer<'g> {
             s = if many { cat![s, "/", d.parens()] } else { cat![s, "/", d] };
         }
         if coeff.is_negative() {
-            s = cat!["-", s];
+            s = if sum_first { cat!["-", s.parens()] } else { cat!["-", s] };
             prec = prec.min(NEG);
         }
         (s, prec)
