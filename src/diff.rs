@@ -185,6 +185,10 @@ fn grad_unexpanded(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
 fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<NodeId>> {
     let fshape = graph.shape(f).to_vec();
     let vshape = graph.shape(v).to_vec();
+    let diagonal = vshape.len() == 1 && fshape == vshape;
+    if !vshape.is_empty() && !diagonal {
+        return Ok(None);
+    }
     let u = graph.var("∂seed", fshape.clone());
     let g = backprop(graph, f, &[v], u)?.grads[0];
     if vshape.is_empty() {
@@ -192,9 +196,7 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
         let d = backprop(graph, g, &[u], one)?.grads[0];
         return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
     }
-    if vshape.len() == 1
-        && fshape == vshape
-        && let Op::Mul { coeff, exps } = graph.op(g).clone()
+    if diagonal && let Op::Mul { coeff, exps } = graph.op(g).clone()
     {
         let inputs = graph.inputs(g).to_vec();
         if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
@@ -230,12 +232,20 @@ fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     }
     let eye = graph.eye(n);
     let mut rows = Vec::with_capacity(n);
+    let mut after_first = graph.len();
     for k in 0..n {
         crate::interrupt::check()?;
-        graph.check_budget()?;
         let onehot = graph.index(eye, vec![crate::graph::shape::Sel::At(k)])?;
         let seed = graph.reshape(onehot, fshape.clone())?;
         rows.push(backprop(graph, f, &[v], seed)?.grads[0]);
+        // Rows after the first share its forward work, so their mean cost
+        // projects the rest: a runaway (a high-order Jacobian) stops now
+        // rather than after filling the whole budget.
+        if k == 0 {
+            after_first = graph.len();
+        }
+        let row_cost = (graph.len() - after_first) / k.max(1);
+        graph.check_budget_for(row_cost.saturating_mul(n - 1 - k))?;
     }
     let stacked = graph.stack(&rows)?;
     let mut shape = fshape;

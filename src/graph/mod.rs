@@ -80,8 +80,14 @@ impl Graph {
 
     /// A `Limit` error once the graph has grown past its budget.
     pub fn check_budget(&self) -> crate::error::Result<()> {
+        self.check_budget_for(0)
+    }
+
+    /// A `Limit` error if `more` nodes on top of the graph would pass its
+    /// budget: a loop whose steps cost alike can stop before the work.
+    pub fn check_budget_for(&self, more: usize) -> crate::error::Result<()> {
         match self.budget {
-            Some(b) if self.nodes.len() > b => Err(crate::error::Error::limit(
+            Some(b) if self.nodes.len().saturating_add(more) > b => Err(crate::error::Error::limit(
                 crate::error::Span::default(),
                 format!(
                     "this statement would add more than {} graph nodes (limit graph_nodes)",
