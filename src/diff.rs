@@ -196,8 +196,7 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
         let d = backprop(graph, g, &[u], one)?.grads[0];
         return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
     }
-    if diagonal && let Op::Mul { coeff, exps } = graph.op(g).clone()
-    {
+    if diagonal && let Op::Mul { coeff, exps } = graph.op(g).clone() {
         let inputs = graph.inputs(g).to_vec();
         if let Some(k) = inputs.iter().position(|&i| i == u).filter(|&k| exps[k] == rat(1)) {
             let rest: Vec<_> = inputs
@@ -232,7 +231,7 @@ fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     }
     let eye = graph.eye(n);
     let mut rows = Vec::with_capacity(n);
-    let mut after_first = graph.len();
+    let mut after_first = graph.size();
     for k in 0..n {
         crate::interrupt::check()?;
         let onehot = graph.index(eye, vec![crate::graph::shape::Sel::At(k)])?;
@@ -242,9 +241,9 @@ fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
         // projects the rest: a runaway (a high-order Jacobian) stops now
         // rather than after filling the whole budget.
         if k == 0 {
-            after_first = graph.len();
+            after_first = graph.size();
         }
-        let row_cost = (graph.len() - after_first) / k.max(1);
+        let row_cost = (graph.size() - after_first) / k.max(1);
         graph.check_budget_for(row_cost.saturating_mul(n - 1 - k))?;
     }
     let stacked = graph.stack(&rows)?;

@@ -15,11 +15,10 @@ pub struct Limits {
     pub depth: usize,
     /// Bytes in one statement.
     pub statement_bytes: usize,
-    /// Graph nodes one statement may add (lowering and differentiation).
-    /// Every workload of the benchmarks needs under 300,000; a statement
-    /// that reaches 500,000 (a 5th Jacobian of softmax, found by fuzzing)
-    /// stops after about 3 s and 400 MB instead of 19 s and 1 GB.
-    pub graph_nodes: usize,
+    /// How much one statement may grow the graph (lowering and
+    /// differentiation), counting each node plus its operands: a sum of
+    /// 10,000 terms costs as much as 10,000 small nodes.
+    pub graph_size: usize,
     /// Bits of an exact number, checked before it is computed.
     pub exact_bits: u64,
     /// Operations on exact rationals in one kernel (a matrix product of
@@ -46,7 +45,7 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         depth: crate::syntax::MAX_DEPTH,
         statement_bytes: 1 << 20,
-        graph_nodes: 500_000,
+        graph_size: 500_000,
         exact_bits: crate::simplify::MAX_EXACT_BITS,
         exact_ops: 250_000,
         elements: 1 << 26,
@@ -63,7 +62,7 @@ impl Limits {
         vec![
             ("depth", self.depth as u64),
             ("statement_bytes", self.statement_bytes as u64),
-            ("graph_nodes", self.graph_nodes as u64),
+            ("graph_size", self.graph_size as u64),
             ("exact_bits", self.exact_bits),
             ("exact_ops", self.exact_ops),
             ("elements", self.elements as u64),
@@ -84,7 +83,7 @@ impl Limits {
         match name.trim() {
             "depth" => self.depth = n,
             "statement_bytes" => self.statement_bytes = n,
-            "graph_nodes" => self.graph_nodes = n,
+            "graph_size" => self.graph_size = n,
             "exact_bits" => self.exact_bits = v,
             "exact_ops" => self.exact_ops = v,
             "elements" => self.elements = n,

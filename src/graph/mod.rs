@@ -48,7 +48,8 @@ pub struct Graph {
     /// a node is stored once (a map keyed by `Node` cloned every node made).
     /// foldhash rather than SipHash: interning hashes every node made, and
     /// no input here is adversarial to a hash table.
-    interned: hashbrown::HashTable<NodeId>,
+    /// Each node with its hash, so that growing the table rehashes nothing.
+    interned: hashbrown::HashTable<(u64, NodeId)>,
     hasher: foldhash::fast::FixedState,
     data: Vec<Value>,
     data_ids: HashMap<u64, Vec<u32>>,
@@ -63,6 +64,9 @@ pub struct Graph {
     /// The size the graph may reach during the current statement (`None`:
     /// no limit); long computations call [`Graph::check_budget`].
     budget: Option<usize>,
+    /// Nodes plus their operands: what the budget counts, since a node's
+    /// memory and the work of making it grow with its operands.
+    size: usize,
 }
 
 /// Most variables tracked per node before `free_vars` gives up.
@@ -75,7 +79,7 @@ impl Graph {
 
     /// Allows `extra` more nodes from now on (`None`: any number).
     pub fn set_budget(&mut self, extra: Option<usize>) {
-        self.budget = extra.map(|n| self.nodes.len().saturating_add(n));
+        self.budget = extra.map(|n| self.size.saturating_add(n));
     }
 
     /// A `Limit` error once the graph has grown past its budget.
@@ -87,11 +91,11 @@ impl Graph {
     /// budget: a loop whose steps cost alike can stop before the work.
     pub fn check_budget_for(&self, more: usize) -> crate::error::Result<()> {
         match self.budget {
-            Some(b) if self.nodes.len().saturating_add(more) > b => Err(crate::error::Error::limit(
+            Some(b) if self.size.saturating_add(more) > b => Err(crate::error::Error::limit(
                 crate::error::Span::default(),
                 format!(
-                    "this statement would add more than {} graph nodes (limit graph_nodes)",
-                    crate::limits::get().graph_nodes
+                    "this statement would grow the graph by more than {} nodes and operands (limit graph_size)",
+                    crate::limits::get().graph_size
                 ),
             )),
             _ => Ok(()),
@@ -103,16 +107,16 @@ impl Graph {
         let node = Node { op, inputs: inputs.into(), shape: shape.into() };
         let hash = self.hasher.hash_one(&node);
         let nodes = &self.nodes;
-        if let Some(&id) = self.interned.find(hash, |&id| nodes[id.index()] == node) {
+        if let Some(&(_, id)) = self.interned.find(hash, |&(h, id)| h == hash && nodes[id.index()] == node) {
             return id;
         }
         let id = NodeId(self.nodes.len() as u32);
         debug_assert!(node.inputs.iter().all(|i| *i < id), "inputs come before users");
+        self.size += 1 + node.inputs.len();
         let vars = self.union_vars(id, &node);
         self.vars.push(vars);
         self.nodes.push(node);
-        let (nodes, hasher) = (&self.nodes, &self.hasher);
-        self.interned.insert_unique(hash, id, |&id| hasher.hash_one(&nodes[id.index()]));
+        self.interned.insert_unique(hash, (hash, id), |&(h, _)| h);
         id
     }
 
@@ -160,6 +164,11 @@ impl Graph {
 
     pub fn len(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Nodes plus their operands, as the budget counts them.
+    pub fn size(&self) -> usize {
+        self.size
     }
 
     pub fn is_empty(&self) -> bool {

@@ -33,13 +33,13 @@ pub enum Op {
     Var(Rc<str>),
     /// `Σ coeffs[i] * inputs[i] + constant`, inputs distinct and sorted.
     Add {
-        coeffs: Box<[Rat]>,
+        coeffs: Rc<[Rat]>,
         constant: Rat,
     },
     /// `coeff * Π inputs[i] ^ exps[i]`, inputs distinct and sorted.
     Mul {
         coeff: Rat,
-        exps: Box<[Rat]>,
+        exps: Rc<[Rat]>,
     },
     /// `inputs[0] ^ inputs[1]` for an exponent that is not a number.
     Pow,
@@ -72,8 +72,19 @@ pub enum Op {
 impl Hash for Op {
     fn hash<H: Hasher>(&self, h: &mut H) {
         fn rat<H: Hasher>(r: &Rat, h: &mut H) {
-            r.numer().hash(h);
-            r.denom().hash(h);
+            use num_traits::ToPrimitive;
+            // Nearly every coefficient and exponent fits a machine word;
+            // hashing the word skips the digit vector's length and bytes.
+            match (r.numer().to_i64(), r.denom().to_i64()) {
+                (Some(n), Some(d)) => {
+                    h.write_i64(n);
+                    h.write_i64(d);
+                }
+                _ => {
+                    r.numer().hash(h);
+                    r.denom().hash(h);
+                }
+            }
         }
         std::mem::discriminant(self).hash(h);
         match self {

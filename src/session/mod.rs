@@ -103,7 +103,7 @@ impl Session {
         self.parse_secs = t.elapsed().as_secs_f64();
         // The budget of the outermost statement covers the scripts it loads.
         if self.load_depth == 0 {
-            self.graph.set_budget(Some(limits.graph_nodes));
+            self.graph.set_budget(Some(limits.graph_size));
         }
         let r = self.exec(&stmt, text);
         if self.load_depth == 0 {

@@ -47,6 +47,10 @@ pub fn parse_expr(src: &str) -> Result<Expr, Error> {
 /// comments, strings and raw file names do not count), so that the caller
 /// reads the next line into the same statement.
 pub fn is_incomplete(src: &str) -> bool {
+    // Only an open bracket continues a statement; most lines have none.
+    if !src.contains(['(', '[']) {
+        return false;
+    }
     let mut lex = Lexer::new(src, 0);
     let mut depth: usize = 0;
     let mut first = true;
