@@ -238,22 +238,25 @@ impl<'g> Printer<'g> {
     fn sum(&self, id: NodeId, coeffs: &[Rat], constant: &Rat) -> Piece {
         let g = self.graph;
         let ins = g.inputs(id);
-        let mut terms: Vec<(bool, Doc, Doc)> = ins
+        let mut terms: Vec<(bool, Doc, Doc, bool)> = ins
             .iter()
             .zip(coeffs)
             .map(|(&t, c)| {
                 let piece = self.piece(t);
-                (c.is_negative(), piece.0.clone(), self.scaled(t, piece, &c.abs()))
+                let matmul = *g.op(t) == Op::MatMul && !self.names.contains_key(&t);
+                (c.is_negative(), piece.0.clone(), self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
             })
             .collect();
-        terms.sort();
+        terms.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
         let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         let stretched = term_shape.as_deref() != Some(g.shape(id));
         let mut out = Vec::new();
         if !stretched && constant.is_positive() {
             push_term(&mut out, false, number(constant).0);
         }
-        for (neg, _, body) in terms {
+        for (neg, _, body, matmul) in terms {
+            // A leading `-A @ v` would read back as `(-A) @ v`.
+            let body = if neg && matmul && out.is_empty() { body.parens() } else { body };
             push_term(&mut out, neg, body);
         }
         if stretched {
