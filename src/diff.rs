@@ -12,6 +12,7 @@
 //! shape(v)` (SPEC §4).
 
 use crate::error::{Error, Result, Span};
+use crate::eval::value::Rat;
 use crate::graph::shape::numel;
 use crate::graph::{Graph, NodeId};
 use crate::graph::{IdMap, IdSet};
@@ -108,12 +109,10 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     if parts.len() < 2 {
         return graph.sum(&ones(parts));
     }
-    let factors = |graph: &Graph, p: NodeId| -> Vec<NodeId> {
+    let factors = |graph: &Graph, p: NodeId| -> Vec<(NodeId, Rat)> {
         match graph.op(p) {
-            Op::Mul { exps, .. } => {
-                graph.inputs(p).iter().zip(exps.iter()).filter(|(_, e)| **e == rat(1)).map(|(&i, _)| i).collect()
-            }
-            _ => vec![p],
+            Op::Mul { exps, .. } => graph.inputs(p).iter().copied().zip(exps.iter().cloned()).collect(),
+            _ => vec![(p, rat(1))],
         }
     };
     let mut common = factors(graph, parts[0]);
@@ -123,7 +122,7 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     }
     // Only a node worth sharing is taken out (dividing by a constant zero
     // would not be).
-    common.retain(|&c| graph.as_num(c).is_none());
+    common.retain(|(c, _)| graph.as_num(*c).is_none());
     if common.is_empty() {
         return graph.sum(&ones(parts));
     }
@@ -132,24 +131,24 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
         rests.push((without(graph, p, &common)?, rat(1)));
     }
     let rest = graph.sum(&rests)?;
-    let mut fs = ones(&common);
+    let mut fs = common;
     fs.push((rest, rat(1)));
     let shape = graph.shape(parts[0]).to_vec();
     let total = graph.product(rat(1), &fs)?;
     Ok(graph.broadcast_to(total, shape))
 }
 
-/// `p` with the factors `common` (each a factor of `p` with exponent 1)
+/// `p` with the factors `common` (each a factor of `p` with its exponent)
 /// left out, made from `p`'s own factors so nothing needs to cancel.
-fn without(graph: &mut Graph, p: NodeId, common: &[NodeId]) -> Result<NodeId> {
+fn without(graph: &mut Graph, p: NodeId, common: &[(NodeId, Rat)]) -> Result<NodeId> {
     let Op::Mul { coeff, exps } = graph.op(p).clone() else {
         // `p` is itself the common factor.
         return Ok(graph.int(1));
     };
     let mut dropped = vec![false; exps.len()];
     let inputs = graph.inputs(p).to_vec();
-    for c in common {
-        if let Some(k) = inputs.iter().enumerate().position(|(k, i)| i == c && !dropped[k] && exps[k] == rat(1)) {
+    for (c, e) in common {
+        if let Some(k) = inputs.iter().enumerate().position(|(k, i)| i == c && !dropped[k] && exps[k] == *e) {
             dropped[k] = true;
         }
     }

@@ -18,7 +18,8 @@ const PROMPT_AGAIN: &str = "» ";
 fn spawn() -> Option<PtySession> {
     let dir = std::env::temp_dir().join(format!("symgrad-pty-interrupt-{}", std::process::id()));
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_symgrad"));
-    cmd.args(["--quiet", "--no-history"])
+    // The work must outlast the Ctrl-C: no statement budget stops it first.
+    cmd.args(["--quiet", "--no-history", "--limit", "graph_size=50000000"])
         .env("SYMGRAD_HISTORY", dir.join("h"))
         .env("TERM", "xterm")
         .env("NO_COLOR", "1");

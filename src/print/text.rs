@@ -272,6 +272,14 @@ impl<'g> Printer<'g> {
         if c.is_one() {
             return wrap(piece, MUL);
         }
+        // `2*(1/x)` prints as `2/x`: the term's coefficient joins the
+        // product's own (the text reads back as the same node).
+        if let Op::Mul { coeff, exps } = self.graph.op(t)
+            && !self.names.contains_key(&t)
+            && coeff.is_one()
+        {
+            return wrap(self.product(t, c, exps), MUL);
+        }
         let (n, d) = (c.numer(), c.denom());
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
         let min = if *self.graph.op(t) == Op::MatMul && !self.names.contains_key(&t) { MUL + 1 } else { MUL };
