@@ -27,15 +27,30 @@ type Poly = BTreeMap<Mono, Rat>;
 struct Memo {
     polys: IdMap<Option<Poly>>,
     max_terms: usize,
+    /// Term operations left for the whole pass.
+    work_left: usize,
+}
+
+impl Memo {
+    /// Takes `n` term operations from the pass's budget; `None` once it is
+    /// spent, which abandons the expansion.
+    fn charge(&mut self, n: usize) -> Option<()> {
+        self.work_left = self.work_left.checked_sub(n)?;
+        Some(())
+    }
 }
 
 /// Most terms any intermediate polynomial may have.
 const MAX_TERMS: usize = 2000;
 /// Most term-by-term products one multiplication may take.
 const MAX_WORK: usize = 100_000;
+/// Most term operations (products and additions) of one whole pass: each
+/// compares monomials of rationals, and thousands of nodes each just
+/// under `MAX_WORK` took seconds (fuzz finding).
+const MAX_TOTAL_WORK: usize = 400_000;
 /// Largest expression (in distinct nodes) worth trying: normal forms pay
 /// for small expressions differentiated many times, not for big graphs.
-const MAX_NODES: usize = 3000;
+const MAX_NODES: usize = 1000;
 
 /// `id` expanded, when that gives fewer distinct nodes; `id` otherwise.
 pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
@@ -47,8 +62,10 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
         return Ok(id);
     }
     // More terms than a few per node cannot print shorter: give up early.
-    let mut memo = Memo { polys: IdMap::default(), max_terms: MAX_TERMS.min(4 * before + 16) };
-    let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
+    let mut memo =
+        Memo { polys: IdMap::default(), max_terms: MAX_TERMS.min(4 * before + 16), work_left: MAX_TOTAL_WORK };
+    let res = poly(graph, id, &mut memo);
+    let Some(poly) = res else { return Ok(id) };
     let shape = graph.shape(id).to_vec();
     let rebuilt = rebuild(graph, &poly)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
@@ -62,7 +79,9 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
 
 fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Poly> {
     if let Some(p) = memo.polys.get(&id) {
-        return p.clone();
+        let p = p.clone();
+        memo.charge(p.as_ref().map_or(0, |p| p.keys().map(|m| m.len() + 1).sum()))?;
+        return p;
     }
     let p = match graph.op(id) {
         Op::Num(r) if graph.shape(id).is_empty() => Some(constant(r.clone())),
@@ -89,7 +108,9 @@ fn atom(id: NodeId, e: Rat) -> Poly {
 fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut Memo) -> Option<Poly> {
     let mut acc = constant(c.clone());
     for (&t, k) in graph.inputs(id).iter().zip(coeffs) {
-        for (m, v) in poly(graph, t, memo)? {
+        let p = poly(graph, t, memo)?;
+        for (m, v) in p {
+            memo.charge(m.len() + 1)?;
             let slot = acc.entry(m).or_insert_with(Rat::zero);
             *slot += v * k;
         }
@@ -108,32 +129,37 @@ fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut Memo
         let factor = match graph.op(f) {
             Op::Add { .. } | Op::Mul { .. } if small_power => {
                 let base = poly(graph, f, memo)?;
-                power(&base, e.to_u32()?, memo.max_terms)?
+                power(&base, e.to_u32()?, memo)?
             }
             // A sum to a negative or fractional power stays one atom.
             _ => atom(f, e.clone()),
         };
-        acc = multiply(&acc, &factor, memo.max_terms)?;
+        acc = multiply(&acc, &factor, memo)?;
     }
     Some(acc)
 }
 
-fn power(base: &Poly, n: u32, max_terms: usize) -> Option<Poly> {
+fn power(base: &Poly, n: u32, memo: &mut Memo) -> Option<Poly> {
     let mut acc = constant(rat(1));
     for _ in 0..n {
-        acc = multiply(&acc, base, max_terms)?;
+        acc = multiply(&acc, base, memo)?;
     }
     Some(acc)
 }
 
-fn multiply(a: &Poly, b: &Poly, max_terms: usize) -> Option<Poly> {
-    if a.len().saturating_mul(b.len()) > MAX_WORK {
+fn multiply(a: &Poly, b: &Poly, memo: &mut Memo) -> Option<Poly> {
+    let work = a.len().saturating_mul(b.len());
+    if work > MAX_WORK {
         return None;
     }
+    let max_terms = memo.max_terms;
     let mut out = Poly::new();
     for (ma, ca) in a {
         for (mb, cb) in b {
-            let slot = out.entry(merge(ma, mb)).or_insert_with(Rat::zero);
+            let m = merge(ma, mb);
+            // Comparing monomials costs their length.
+            memo.charge(m.len() + 1)?;
+            let slot = out.entry(m).or_insert_with(Rat::zero);
             *slot += ca * cb;
         }
     }
