@@ -97,6 +97,9 @@ impl Graph {
                     "this statement would grow the graph by more than {} nodes and operands (limit graph_size)",
                     crate::limits::get().graph_size
                 ),
+            )
+            .with_help(
+                "derivatives of high order and large Jacobians grow fast; `--limit graph_size=N` raises the limit",
             )),
             _ => Ok(()),
         }
