@@ -29,6 +29,10 @@ pub struct Limits {
     pub elements: usize,
     /// Estimated bytes of all the values one evaluation keeps.
     pub eval_bytes: usize,
+    /// Bytes of constant tensors (`randn`, `rand`, `load`) the whole
+    /// session may hold: results keep their data, so repeated large
+    /// `randn` would otherwise grow the process without bound.
+    pub session_data_bytes: usize,
     /// Nesting of `grad(...)` inside `grad(...)`.
     pub grad_order: usize,
     /// Nesting of formula and function expansion.
@@ -50,6 +54,7 @@ impl Limits {
         exact_ops: 250_000,
         elements: 1 << 26,
         eval_bytes: 512 << 20,
+        session_data_bytes: 768 << 20,
         grad_order: 64,
         expansion: crate::lower::MAX_EXPANSION,
         jacobian_rows: crate::diff::MAX_JACOBIAN_ROWS,
@@ -67,6 +72,7 @@ impl Limits {
             ("exact_ops", self.exact_ops),
             ("elements", self.elements as u64),
             ("eval_bytes", self.eval_bytes as u64),
+            ("session_data_bytes", self.session_data_bytes as u64),
             ("grad_order", self.grad_order as u64),
             ("expansion", self.expansion as u64),
             ("jacobian_rows", self.jacobian_rows as u64),
@@ -88,6 +94,7 @@ impl Limits {
             "exact_ops" => self.exact_ops = v,
             "elements" => self.elements = n,
             "eval_bytes" => self.eval_bytes = n,
+            "session_data_bytes" => self.session_data_bytes = n,
             "grad_order" => self.grad_order = n,
             "expansion" => self.expansion = n,
             "jacobian_rows" => self.jacobian_rows = n,

@@ -64,6 +64,11 @@ pub struct Graph {
     /// The size the graph may reach during the current statement (`None`:
     /// no limit); long computations call [`Graph::check_budget`].
     budget: Option<usize>,
+    /// Bytes of new constant tensors (`randn`, `load`) the current statement
+    /// may still make (`None`: no limit).
+    data_left: Option<usize>,
+    /// Bytes of constant data charged so far, over the whole session.
+    data_held: usize,
     /// Nodes plus their operands: what the budget counts, since a node's
     /// memory and the work of making it grow with its operands.
     size: usize,
@@ -80,6 +85,7 @@ impl Graph {
     /// Allows `extra` more nodes from now on (`None`: any number).
     pub fn set_budget(&mut self, extra: Option<usize>) {
         self.budget = extra.map(|n| self.size.saturating_add(n));
+        self.data_left = extra.map(|_| crate::limits::get().eval_bytes);
     }
 
     /// A `Limit` error once the graph has grown past its budget.
@@ -102,6 +108,41 @@ impl Graph {
                 "derivatives of high order and large Jacobians grow fast; `--limit graph_size=N` raises the limit",
             )),
             _ => Ok(()),
+        }
+    }
+
+    /// Takes `elements` f64s of new constant data from the statement's
+    /// allowance (`eval_bytes`), before the data is made: two
+    /// `randn(8000, 8000)` in one statement held a gigabyte before the
+    /// evaluation's own check refused it.
+    pub fn charge_data(&mut self, elements: usize) -> crate::error::Result<()> {
+        let Some(left) = self.data_left else { return Ok(()) };
+        let bytes = elements.saturating_mul(8);
+        let held = self.data_held.saturating_add(bytes);
+        let max_held = crate::limits::get().session_data_bytes;
+        if held > max_held {
+            return Err(crate::error::Error::limit(
+                crate::error::Span::default(),
+                format!(
+                    "the session's constant tensors would take more than {} MiB (limit session_data_bytes)",
+                    max_held >> 20
+                ),
+            )
+            .with_help("results keep their data; `:reset` frees it"));
+        }
+        match left.checked_sub(bytes) {
+            Some(rest) => {
+                self.data_left = Some(rest);
+                self.data_held = held;
+                Ok(())
+            }
+            None => Err(crate::error::Error::limit(
+                crate::error::Span::default(),
+                format!(
+                    "this statement's constant tensors would take more than {} MiB (limit eval_bytes)",
+                    crate::limits::get().eval_bytes >> 20
+                ),
+            )),
         }
     }
 
@@ -242,4 +283,21 @@ fn content_hash(v: &Value) -> u64 {
         }
     }
     h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_data_is_charged_per_statement() {
+        let mut g = Graph::new();
+        let allowance = crate::limits::get().eval_bytes / 8;
+        assert!(g.charge_data(allowance * 4).is_ok(), "no statement, no limit");
+        g.set_budget(Some(1000));
+        assert!(g.charge_data(allowance - 10).is_ok());
+        assert!(g.charge_data(11).is_err(), "over the statement's allowance");
+        g.set_budget(Some(1000));
+        assert!(g.charge_data(11).is_ok(), "a new statement starts afresh");
+    }
 }

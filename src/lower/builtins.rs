@@ -67,7 +67,7 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         "mean" | "prod" | "norm" | "logsumexp" | "softmax" | "transpose" | "diag" | "trace" => unary(lw, f, args),
         "zeros" | "ones" | "randn" | "rand" => {
             let shape = dims(lw, args, f)?;
-            Ok(constructor(lw, &f.name, shape))
+            constructor(lw, &f.name, shape).map_err(|e| e.at(f.span))
         }
         "eye" => {
             let shape = dims(lw, args, f)?;
@@ -171,20 +171,17 @@ fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
     Ok(shape)
 }
 
-fn constructor(lw: &mut Lower, name: &str, shape: Shape) -> NodeId {
+fn constructor(lw: &mut Lower, name: &str, shape: Shape) -> Result<NodeId> {
     use crate::eval::data;
-    match name {
+    Ok(match name {
         "zeros" => lw.graph.zeros(shape),
         "ones" => lw.graph.filled(crate::simplify::rat(1), shape),
-        "randn" => {
-            let v = data::randn(&shape, lw.rng);
+        random => {
+            lw.graph.charge_data(shape.iter().product())?;
+            let v = if random == "randn" { data::randn(&shape, lw.rng) } else { data::rand(&shape, lw.rng) };
             lw.graph.data(v)
         }
-        _ => {
-            let v = data::rand(&shape, lw.rng);
-            lw.graph.data(v)
-        }
-    }
+    })
 }
 
 fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
@@ -203,6 +200,7 @@ fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
         return Err(Error::usage(arg.span, "load takes a file name in quotes: load(\"data.npy\")"));
     };
     let v = crate::eval::data::load(std::path::Path::new(path)).map_err(|m| Error::io(arg.span, m))?;
+    lw.graph.charge_data(v.len()).map_err(|e| e.at(f.span))?;
     Ok(lw.graph.data(v))
 }
 
