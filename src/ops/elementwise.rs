@@ -19,6 +19,14 @@ impl Graph {
             return Ok(self.filled(r, shape));
         }
         match (f, self.op(a)) {
+            // `float(ones(n, n))`: one float, stretched, instead of n² exact
+            // numbers made and then converted.
+            (Func::Float, Op::Num(r)) if !self.shape(a).is_empty() => {
+                let (r, shape) = (r.clone(), self.shape(a).to_vec());
+                let one = self.num(r);
+                let x = self.intern(Op::Fn(f), vec![one], Vec::new());
+                return Ok(self.broadcast_to(x, shape));
+            }
             (Func::Sqrt, _) => return self.powr(a, Rat::new(1.into(), 2.into())),
             (Func::Log, Op::Fn(Func::Exp)) => return Ok(self.inputs(a)[0]),
             // Where log(x) is defined (x > 0), exp(log(x)) is x.

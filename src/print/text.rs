@@ -168,7 +168,11 @@ impl<'g> Printer<'g> {
                 (cat![self.render(ins[0], POSTFIX), "[", self.sels(sels, g.shape(ins[0])), "]"], POSTFIX)
             }
             Op::Stack => (cat!["[", Doc::join(ins.iter().map(|&i| self.render(i, 0)), ", "), "]"], ATOM),
-            Op::Broadcast => (cat![self.render(ins[0], NEG), self.times(), self.ones(shape)], MUL),
+            Op::Broadcast => match self.float_fill(ins[0]) {
+                // What `float(ones(n))` reads as: one float, stretched.
+                Some(r) => (cat!["float(", self.filled(r, shape).0, ")"], ATOM),
+                None => (cat![self.render(ins[0], NEG), self.times(), self.ones(shape)], MUL),
+            },
             op => self.call(&op.label(), ins, &[]),
         }
     }
@@ -180,6 +184,15 @@ impl<'g> Printer<'g> {
 
     fn times(&self) -> &'static str {
         if self.uni() { "·" } else { "*" }
+    }
+
+    /// `r` when `id` is `float(r)` of an exact number, unnamed.
+    fn float_fill(&self, id: NodeId) -> Option<&'g Rat> {
+        let g = self.graph;
+        if self.names.contains_key(&id) || *g.op(id) != Op::Fn(crate::ops::Func::Float) {
+            return None;
+        }
+        g.inputs(id).first().and_then(|&x| g.as_num(x))
     }
 
     fn ones(&self, shape: &[usize]) -> String {
