@@ -48,6 +48,8 @@ const MAX_WORK: usize = 100_000;
 /// compares monomials of rationals, and thousands of nodes each just
 /// under `MAX_WORK` took seconds (fuzz finding).
 const MAX_TOTAL_WORK: usize = 400_000;
+/// Largest numerator plus denominator bits of a number in an expansion.
+const MAX_BITS: u64 = 256;
 /// Largest expression (in distinct nodes) worth trying: normal forms pay
 /// for small expressions differentiated many times, not for big graphs.
 const MAX_NODES: usize = 1000;
@@ -84,13 +86,22 @@ fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Poly> {
         return p;
     }
     let p = match graph.op(id) {
+        Op::Num(r) if !small(r) => None,
         Op::Num(r) if graph.shape(id).is_empty() => Some(constant(r.clone())),
-        Op::Add { coeffs, constant: c } => sum(graph, id, coeffs, c, memo),
-        Op::Mul { coeff, exps } => product(graph, id, coeff, exps, memo),
+        Op::Add { coeffs, constant: c } if small(c) && coeffs.iter().all(small) => sum(graph, id, coeffs, c, memo),
+        Op::Mul { coeff, exps } if small(coeff) && exps.iter().all(small) => product(graph, id, coeff, exps, memo),
+        Op::Add { .. } | Op::Mul { .. } => None,
         _ => Some(atom(id, rat(1))),
     };
     memo.polys.insert(id, p.clone());
     p
+}
+
+/// Whether a number is small enough to expand with: products of big
+/// coefficients run gcds of thousands of bits (a fuzz finding took 7 s on
+/// `…/106.-61759e4661/…`), and a normal form does not pay for them.
+fn small(r: &Rat) -> bool {
+    r.numer().bits() + r.denom().bits() <= MAX_BITS
 }
 
 fn constant(r: Rat) -> Poly {
@@ -157,8 +168,10 @@ fn multiply(a: &Poly, b: &Poly, memo: &mut Memo) -> Option<Poly> {
     for (ma, ca) in a {
         for (mb, cb) in b {
             let m = merge(ma, mb);
-            // Comparing monomials costs their length.
-            memo.charge(m.len() + 1)?;
+            // Comparing monomials costs their length, multiplying
+            // coefficients their size in words.
+            let words = (ca.numer().bits() + ca.denom().bits() + cb.numer().bits() + cb.denom().bits()) / 64;
+            memo.charge(m.len() + 1 + words as usize)?;
             let slot = out.entry(m).or_insert_with(Rat::zero);
             *slot += ca * cb;
         }
