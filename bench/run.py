@@ -256,6 +256,9 @@ def main():
     w4_ks = [1, 10, 20] if quick else gen.W4_KS
     w2_sizes = gen.W2_SIZES[:3] if quick else gen.W2_SIZES
     w5_sizes = gen.W5_SIZES[:2] if quick else gen.W5_SIZES
+    only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
+    if only:
+        return rerun_sections(only, out, w2_sizes, w5_sizes)
     sections = [
         "# Benchmarks\n",
         f"Measured {datetime.date.today().isoformat()} by `bench/compare.sh` on {machine()}.",
@@ -287,6 +290,27 @@ def main():
     with open(out, "w") as f:
         f.write("\n".join(sections) + "\n")
     print("wrote", out)
+
+
+def rerun_sections(only, out, w2_sizes, w5_sizes):
+    """Measures again only the W2 and/or W5 tables (symgrad and its peers, in
+    one run) and puts them in place of the old ones in `out`, dated."""
+    makers = {
+        "W2": ("## W2 mlp", lambda: matrix_workload("W2", w2_sizes, gen.w2_dir, lambda s: (s[0],))),
+        "W5": ("## W5 rnn", lambda: matrix_workload("W5", w5_sizes, gen.w5_dir, lambda s: ())),
+    }
+    with open(out) as f:
+        text = f.read()
+    for name in only:
+        heading, make = makers[name]
+        start = text.index(heading)
+        table = text.index("\n|", start)
+        end = text.index("\n\n", table + 1)
+        note = f"\n_This table re-measured {datetime.datetime.now():%Y-%m-%d %H:%M} (`bench/run.py --only {name}`)._\n"
+        text = text[:start] + text[start:table].split("\n_This table")[0].rstrip("\n") + "\n" + note + "\n" + make() + text[end:]
+    with open(out, "w") as f:
+        f.write(text)
+    print("updated", ", ".join(only), "in", out)
 
 
 if __name__ == "__main__":

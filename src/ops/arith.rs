@@ -219,24 +219,40 @@ pub fn eval_sum_with_outers(
             base += c * f64s(v).and_then(|d| d.first()).copied().unwrap_or(f64::NAN);
         }
     }
+    // The f64 data of each full-size term (a matrix, or an outer product's
+    // two vectors), so that rows can be filled on several threads.
+    enum Rows<'d> {
+        Full(&'d [f64]),
+        Outer(&'d [f64], &'d [f64]),
+    }
+    let rows: Vec<(Rows, f64)> = terms
+        .iter()
+        .zip(&c)
+        .filter_map(|(t, &c)| match t {
+            Term::Plain(v) if v.shape() == shape => Some((Rows::Full(f64s(v)?), c)),
+            Term::Plain(_) => None,
+            Term::Outer(a, b) => Some((Rows::Outer(f64s(a)?, f64s(b)?), c)),
+        })
+        .collect();
     let mut out = vec![0.0; m * n];
-    for (i, row) in out.chunks_mut(n.max(1)).enumerate().take(m) {
-        row.fill(base);
-        for (t, &c) in terms.iter().zip(&c) {
-            match t {
-                Term::Plain(v) if v.shape() == shape => {
-                    let x = f64s(v).and_then(|d| d.get(i * n..(i + 1) * n)).unwrap_or(&[]);
-                    row.iter_mut().zip(x).for_each(|(o, x)| *o += c * x);
-                }
-                Term::Plain(_) => {}
-                Term::Outer(a, b) => {
-                    let s = c * f64s(a).and_then(|d| d.get(i)).copied().unwrap_or(f64::NAN);
-                    let b = f64s(b).unwrap_or(&[]);
-                    row.iter_mut().zip(b).for_each(|(o, y)| *o += s * y);
+    let work = m * n * rows.len().max(1);
+    crate::eval::kernels::par_rows(&mut out, n, work, |i0, block| {
+        for (i, row) in (i0..).zip(block.chunks_mut(n.max(1))) {
+            row.fill(base);
+            for (t, c) in &rows {
+                match t {
+                    Rows::Full(x) => {
+                        let x = x.get(i * n..(i + 1) * n).unwrap_or(&[]);
+                        row.iter_mut().zip(x).for_each(|(o, x)| *o += c * x);
+                    }
+                    Rows::Outer(a, b) => {
+                        let s = c * a.get(i).copied().unwrap_or(f64::NAN);
+                        row.iter_mut().zip(b.iter()).for_each(|(o, y)| *o += s * y);
+                    }
                 }
             }
         }
-    }
+    });
     Ok(Value::from_f64(shape, out))
 }
 
