@@ -65,6 +65,9 @@ pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Shape> {
         .ok_or_else(|| Error::shape(Span::default(), format!("shapes {} and {} do not broadcast", show(a), show(b))))
 }
 
+/// Largest exponent (numerator plus denominator bits) of a symbolic power.
+pub const MAX_EXPONENT_BITS: u64 = 1024;
+
 impl Graph {
     pub fn num(&mut self, r: Rat) -> NodeId {
         self.intern(Op::Num(r), vec![], vec![])
@@ -125,6 +128,17 @@ impl Graph {
 
     /// `a ^ e` for a rational exponent.
     pub fn powr(&mut self, a: NodeId, e: Rat) -> Result<NodeId> {
+        // Derivatives multiply such exponents together, one gcd of
+        // thousands of bits per node (a fuzz finding: `x^(10^1937)` in a
+        // Hessian took 11 s).
+        let bits = e.numer().bits() + e.denom().bits();
+        if bits > MAX_EXPONENT_BITS && self.as_num(a).is_none() {
+            return Err(Error::limit(
+                Span::default(),
+                format!("an exponent of {bits} bits on a symbolic base (the limit is {MAX_EXPONENT_BITS})"),
+            )
+            .with_help("use float(...) for the exponent"));
+        }
         self.product(rat(1), &[(a, e)])
     }
 
