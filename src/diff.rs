@@ -115,10 +115,15 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
             _ => vec![(p, rat(1))],
         }
     };
+    // Whether `p` has the factor `c` with exponent `e` (read in place: this
+    // runs for every node of every back-propagation).
+    let has = |graph: &Graph, p: NodeId, (c, e): &(NodeId, Rat)| match graph.op(p) {
+        Op::Mul { exps, .. } => graph.inputs(p).iter().zip(exps.iter()).any(|(i, x)| i == c && x == e),
+        _ => p == *c && num_traits::One::is_one(e),
+    };
     let mut common = factors(graph, parts[0]);
     for &p in &parts[1..] {
-        let f = factors(graph, p);
-        common.retain(|c| f.contains(c));
+        common.retain(|f| has(graph, p, f));
     }
     // Only a node worth sharing is taken out (dividing by a constant zero
     // would not be).

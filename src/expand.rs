@@ -66,8 +66,7 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     // More terms than a few per node cannot print shorter: give up early.
     let mut memo =
         Memo { polys: IdMap::default(), max_terms: MAX_TERMS.min(4 * before + 16), work_left: MAX_TOTAL_WORK };
-    let res = poly(graph, id, &mut memo);
-    let Some(poly) = res else { return Ok(id) };
+    let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
     let shape = graph.shape(id).to_vec();
     let rebuilt = rebuild(graph, &poly)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
