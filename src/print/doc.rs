@@ -1,18 +1,36 @@
-//! A rope of text pieces for the printer. Rendering a node wraps its
-//! operands' ropes instead of copying their text, so printing an unshared
-//! chain `((g·d₁)·d₂)·…` stays linear in its length (copying strings up the
-//! chain was quadratic: 10,000 levels took most of W1's time).
+//! Ropes of text pieces for the printer, held in one arena per printing.
+//! Rendering a node wraps its operands' ropes instead of copying their
+//! text, so printing an unshared chain `((g·d₁)·d₂)·…` stays linear in its
+//! length (copying strings up the chain was quadratic: 10,000 levels took
+//! most of W1's time). The arena makes a piece one push instead of one
+//! allocation, and dropping a printing one free: with a reference-counted
+//! piece each, allocating and dropping them was most of printing a large
+//! derivative (1.7 s for 5 MB of text).
 
-use std::borrow::Cow;
 use std::cmp::Ordering;
-use std::rc::Rc;
 
-/// Immutable text, cheap to clone and to concatenate.
-#[derive(Clone)]
-pub struct Doc(Rc<Inner>);
+/// A rope in a [`Ropes`] arena.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Doc(u32);
+
+/// The arena: every rope of one printing, their text, and their parts.
+#[derive(Default)]
+pub struct Ropes {
+    docs: Vec<Inner>,
+    /// The parts of concatenations, each a run of this list.
+    kids: Vec<Doc>,
+    /// The text of the leaves, each a run of this string.
+    text: String,
+    /// Leaves already made for fixed strings (`"("`, `" + "`, …), by
+    /// address: a printing uses a few dozen, thousands of times each.
+    fixed: Vec<(usize, usize, Doc)>,
+}
 
 struct Inner {
-    part: Part,
+    /// A run of `kids` (a concatenation) or of `text` (a leaf).
+    start: usize,
+    end: usize,
+    cat: bool,
     /// The first `HEAD` bytes of the text (all of it when shorter): sorting
     /// compares these, so it need not walk down a deep rope.
     head: [u8; HEAD],
@@ -23,154 +41,130 @@ struct Inner {
     /// texts that share a prefix (that walk made printing a large
     /// derivative quadratic).
     hash: u64,
-}
-
-enum Part {
-    Text(Cow<'static, str>),
-    Cat(Vec<Doc>),
+    /// `BASE^len`, to extend the hash over a concatenation.
+    power: u64,
 }
 
 const HEAD: usize = 24;
 const BASE: u64 = 0x100_0000_01b3;
 
-/// `BASE^n` (wrapping), by squaring.
-fn power(mut n: usize) -> u64 {
-    let (mut acc, mut b) = (1u64, BASE);
-    while n > 0 {
-        if n & 1 == 1 {
-            acc = acc.wrapping_mul(b);
-        }
-        b = b.wrapping_mul(b);
-        n >>= 1;
-    }
-    acc
-}
-
-impl Doc {
-    pub fn cat(parts: Vec<Doc>) -> Doc {
-        let mut head = [0; HEAD];
-        let mut n = 0;
-        for p in &parts {
-            let take = p.head().len().min(HEAD - n);
-            head[n..n + take].copy_from_slice(&p.head()[..take]);
-            n += take;
-            if n == HEAD || p.0.len > take {
-                break;
-            }
-        }
-        let len = parts.iter().map(|p| p.0.len).sum();
-        let hash = parts.iter().fold(0u64, |h, p| h.wrapping_mul(power(p.0.len)).wrapping_add(p.0.hash));
-        Doc(Rc::new(Inner { part: Part::Cat(parts), head, head_len: n as u8, len, hash }))
+impl Ropes {
+    pub fn new() -> Ropes {
+        Ropes::default()
     }
 
-    fn text(s: Cow<'static, str>) -> Doc {
+    fn push(&mut self, inner: Inner) -> Doc {
+        // A printing is bounded far below 2^32 pieces (`MAX_PRINT_NODES`).
+        let id = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);
+        self.docs.push(inner);
+        Doc(id)
+    }
+
+    fn get(&self, d: Doc) -> &Inner {
+        // Docs come only from this arena's `push`.
+        &self.docs[d.0 as usize]
+    }
+
+    /// A leaf holding `s`.
+    pub fn text(&mut self, s: &str) -> Doc {
+        let start = self.text.len();
+        self.text.push_str(s);
         let n = s.len().min(HEAD);
         let mut head = [0; HEAD];
         head[..n].copy_from_slice(&s.as_bytes()[..n]);
-        let hash = s.bytes().fold(0u64, |h, b| h.wrapping_mul(BASE).wrapping_add(u64::from(b)));
-        Doc(Rc::new(Inner { len: s.len(), head, head_len: n as u8, hash, part: Part::Text(s) }))
+        let (mut hash, mut power) = (0u64, 1u64);
+        for b in s.bytes() {
+            hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(b));
+            power = power.wrapping_mul(BASE);
+        }
+        self.push(Inner { start, end: self.text.len(), cat: false, head, head_len: n as u8, len: s.len(), hash, power })
     }
 
-    fn head(&self) -> &[u8] {
-        &self.0.head[..usize::from(self.0.head_len)]
+    /// A leaf holding a fixed string, made once per arena.
+    pub fn fixed(&mut self, s: &'static str) -> Doc {
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some(&(_, _, d)) = self.fixed.iter().find(|(p, n, _)| (*p, *n) == key) {
+            return d;
+        }
+        let d = self.text(s);
+        self.fixed.push((key.0, key.1, d));
+        d
     }
 
-    /// Length of the text in bytes.
-    pub fn text_len(&self) -> usize {
-        self.0.len
+    /// The parts one after another.
+    pub fn cat(&mut self, parts: &[Doc]) -> Doc {
+        if let [one] = parts {
+            return *one;
+        }
+        let mut head = [0; HEAD];
+        let mut n = 0;
+        let (mut len, mut hash, mut power) = (0usize, 0u64, 1u64);
+        for &p in parts {
+            let inner = self.get(p);
+            if n < HEAD {
+                let take = usize::from(inner.head_len).min(HEAD - n);
+                head[n..n + take].copy_from_slice(&inner.head[..take]);
+                n = if inner.len > take { HEAD } else { n + take };
+            }
+            len += inner.len;
+            hash = hash.wrapping_mul(inner.power).wrapping_add(inner.hash);
+            power = power.wrapping_mul(inner.power);
+        }
+        let head_len = n.min(len).min(HEAD);
+        let start = self.kids.len();
+        self.kids.extend_from_slice(parts);
+        self.push(Inner { start, end: self.kids.len(), cat: true, head, head_len: head_len as u8, len, hash, power })
     }
 
-    /// `(self)`.
-    pub fn parens(&self) -> Doc {
-        Doc::cat(vec!["(".into(), self.clone(), ")".into()])
+    /// `(d)`.
+    pub fn parens(&mut self, d: Doc) -> Doc {
+        let (open, close) = (self.fixed("("), self.fixed(")"));
+        self.cat(&[open, d, close])
     }
 
     /// The parts joined by `sep`.
-    pub fn join(parts: impl IntoIterator<Item = Doc>, sep: &'static str) -> Doc {
+    pub fn join(&mut self, parts: impl IntoIterator<Item = Doc>, sep: &'static str) -> Doc {
+        let sep = self.fixed(sep);
         let mut out = Vec::new();
         for (k, p) in parts.into_iter().enumerate() {
             if k > 0 {
-                out.push(Doc::from(sep));
+                out.push(sep);
             }
             out.push(p);
         }
-        Doc::cat(out)
+        self.cat(&out)
     }
 
-    pub fn write_to(&self, out: &mut String) {
+    /// Length of the text in bytes.
+    pub fn len(&self, d: Doc) -> usize {
+        self.get(d).len
+    }
+
+    pub fn write_to(&self, d: Doc, out: &mut String) {
         // An explicit stack: ropes are as deep as the expressions they print.
-        let mut stack = vec![self];
+        let mut stack = vec![d];
         while let Some(d) = stack.pop() {
-            match &d.0.part {
-                Part::Text(s) => out.push_str(s),
-                Part::Cat(parts) => stack.extend(parts.iter().rev()),
+            let inner = self.get(d);
+            match (inner.cat, self.kids.get(inner.start..inner.end)) {
+                (true, Some(parts)) => stack.extend(parts.iter().rev()),
+                _ => out.push_str(self.text.get(inner.start..inner.end).unwrap_or("")),
             }
         }
     }
-}
 
-impl std::fmt::Display for Doc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let mut s = String::new();
-        self.write_to(&mut s);
-        f.write_str(&s)
+    pub fn to_string(&self, d: Doc) -> String {
+        let mut s = String::with_capacity(self.len(d));
+        self.write_to(d, &mut s);
+        s
     }
-}
 
-impl std::fmt::Debug for Doc {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:?}", self.to_string())
-    }
-}
-
-impl From<String> for Doc {
-    fn from(s: String) -> Doc {
-        Doc::text(Cow::Owned(s))
-    }
-}
-
-impl From<&'static str> for Doc {
-    fn from(s: &'static str) -> Doc {
-        Doc::text(Cow::Borrowed(s))
-    }
-}
-
-/// Ropes compare by their first `HEAD` bytes as texts do; past that, by
-/// length and hash of the whole text: a fixed order, whatever order the
-/// nodes were made in, without reading long texts.
-impl Ord for Doc {
-    fn cmp(&self, other: &Doc) -> Ordering {
-        let (a, b) = (self.head(), other.head());
-        let n = a.len().min(b.len());
-        a[..n].cmp(&b[..n]).then(self.0.len.cmp(&other.0.len)).then(self.0.hash.cmp(&other.0.hash))
-    }
-}
-
-impl PartialOrd for Doc {
-    fn partial_cmp(&self, other: &Doc) -> Option<Ordering> {
-        Some(self.cmp(other))
-    }
-}
-
-impl PartialEq for Doc {
-    fn eq(&self, other: &Doc) -> bool {
-        self.cmp(other) == Ordering::Equal
-    }
-}
-
-impl Eq for Doc {}
-
-/// A rope from text pieces and ropes: `cat![a, " + ", b]`.
-macro_rules! cat {
-    ($($part:expr),* $(,)?) => {
-        $crate::print::doc::Doc::cat(vec![$($crate::print::doc::Doc::from($part)),*])
-    };
-}
-pub(crate) use cat;
-
-impl From<&Doc> for Doc {
-    fn from(d: &Doc) -> Doc {
-        d.clone()
+    /// Ropes compare by their first `HEAD` bytes as texts do; past that, by
+    /// length and hash of the whole text: a fixed order, whatever order the
+    /// nodes were made in, without reading long texts.
+    pub fn cmp(&self, a: Doc, b: Doc) -> Ordering {
+        let (a, b) = (self.get(a), self.get(b));
+        let n = a.head_len.min(b.head_len) as usize;
+        a.head[..n].cmp(&b.head[..n]).then(a.len.cmp(&b.len)).then(a.hash.cmp(&b.hash))
     }
 }
 
@@ -180,19 +174,43 @@ mod tests {
 
     #[test]
     fn ropes_compare_and_write_as_their_text() {
-        let a = cat!["ab", cat!["c", "d"], ""];
-        let b = Doc::from("abd");
-        assert_eq!(a.to_string(), "abcd");
-        assert!(a < b);
-        assert_eq!(a, Doc::from("abcd"));
-        assert!(Doc::from("abc") < a);
-        assert_eq!(Doc::join(["x".into(), "y".into()], ", ").to_string(), "x, y");
+        let mut r = Ropes::new();
+        let (ab, c, d, empty) = (r.text("ab"), r.text("c"), r.text("d"), r.text(""));
+        let cd = r.cat(&[c, d]);
+        let a = r.cat(&[ab, cd, empty]);
+        let b = r.text("abd");
+        assert_eq!(r.to_string(a), "abcd");
+        assert_eq!(r.cmp(a, b), Ordering::Less);
+        let abcd = r.text("abcd");
+        assert_eq!(r.cmp(a, abcd), Ordering::Equal);
+        let abc = r.text("abc");
+        assert_eq!(r.cmp(abc, a), Ordering::Less);
+        let (x, y) = (r.text("x"), r.text("y"));
+        let xy = r.join([x, y], ", ");
+        assert_eq!(r.to_string(xy), "x, y");
         // Past the cached head: by length, then the same text is equal
         // however it was put together.
-        let long = |tail: &'static str| cat!["0123456789", cat!["0123456789abcdef"], tail];
-        assert!(long("a") < long("bb"));
-        assert_eq!(long("ab"), cat!["0123456789", "0123456789abcdefa", "b"]);
-        assert_ne!(long("a"), long("b"));
-        assert!(long("") < long("a") && Doc::from("z") > long("a"));
+        let mut long = |tail: &str| {
+            let (p, q, t) = (r.text("0123456789"), r.text("0123456789abcdef"), r.text(tail));
+            let q = r.cat(&[q]);
+            r.cat(&[p, q, t])
+        };
+        let (la, lbb, lab, lb, l0) = (long("a"), long("bb"), long("ab"), long("b"), long(""));
+        assert_eq!(r.cmp(la, lbb), Ordering::Less);
+        let (p, q, t) = (r.text("0123456789"), r.text("0123456789abcdefa"), r.text("b"));
+        let other = r.cat(&[p, q, t]);
+        assert_eq!(r.cmp(lab, other), Ordering::Equal);
+        assert_ne!(r.cmp(la, lb), Ordering::Equal);
+        let z = r.text("z");
+        assert!(r.cmp(l0, la) == Ordering::Less && r.cmp(z, la) == Ordering::Greater);
+    }
+
+    #[test]
+    fn fixed_strings_are_made_once() {
+        let mut r = Ropes::new();
+        let (a, b) = (r.fixed(" + "), r.fixed(" + "));
+        assert_eq!(a, b);
+        let s = r.cat(&[a, b]);
+        assert_eq!(r.to_string(s), " +  + ");
     }
 }

@@ -6,7 +6,7 @@
 //! a `where` clause (`… where t1 = …, t2 = …`), so output grows with the
 //! graph, not with the tree it unfolds to.
 
-use super::doc::{Doc, cat};
+use super::doc::{Doc, Ropes};
 use crate::eval::format::{format_f64, format_rat};
 use crate::eval::value::{Rat, Value};
 use crate::graph::IdMap;
@@ -14,6 +14,7 @@ use crate::graph::shape::{Sel, broadcast};
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use num_traits::{One, Signed, Zero};
+use std::cell::RefCell;
 use std::collections::HashSet;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -50,16 +51,17 @@ pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
     }
     let p = Printer::new(graph, root, nodes, style);
     let main = p.render(root, 0);
-    if main.text_len() > MAX_PRINT_BYTES {
+    if p.ropes.borrow().len(main) > MAX_PRINT_BYTES {
         return too_large(size);
     }
     let mut out = String::new();
-    main.write_to(&mut out);
+    p.ropes.borrow().write_to(main, &mut out);
     for (k, &id) in p.order.iter().enumerate() {
         out.push_str(if k == 0 { " where " } else { ", " });
         out.push_str(&p.names[&id]);
         out.push_str(" = ");
-        p.node(id).0.write_to(&mut out);
+        let d = p.node(id).0;
+        p.ropes.borrow().write_to(d, &mut out);
     }
     out
 }
@@ -80,6 +82,43 @@ struct Printer<'g> {
     style: Style,
     names: IdMap<String>,
     order: Vec<NodeId>,
+    /// Every piece of text this printing makes (borrowed briefly, between
+    /// the recursive calls that render operands).
+    ropes: RefCell<Ropes>,
+    /// Each node's piece, made once: a small node used in many places (too
+    /// small for a `where` name) is one rope referred to from each.
+    pieces: RefCell<IdMap<Piece>>,
+}
+
+/// A rope from pieces: ropes, fixed strings and owned strings, e.g.
+/// `cat!(self; a, " + ", b)`.
+macro_rules! cat {
+    ($p:expr; $($part:expr),* $(,)?) => {{
+        let parts = [$(IntoDoc::into_doc($part, &$p.ropes)),*];
+        $p.ropes.borrow_mut().cat(&parts)
+    }};
+}
+
+trait IntoDoc {
+    fn into_doc(self, ropes: &RefCell<Ropes>) -> Doc;
+}
+
+impl IntoDoc for Doc {
+    fn into_doc(self, _: &RefCell<Ropes>) -> Doc {
+        self
+    }
+}
+
+impl IntoDoc for &'static str {
+    fn into_doc(self, ropes: &RefCell<Ropes>) -> Doc {
+        ropes.borrow_mut().fixed(self)
+    }
+}
+
+impl IntoDoc for String {
+    fn into_doc(self, ropes: &RefCell<Ropes>) -> Doc {
+        ropes.borrow_mut().text(&self)
+    }
 }
 
 /// Text with its precedence.
@@ -120,7 +159,7 @@ impl<'g> Printer<'g> {
                 size.insert(id, s.min(usize::MAX / 4));
             }
         }
-        Printer { graph, style, names, order }
+        Printer { graph, style, names, order, ropes: RefCell::new(Ropes::new()), pieces: RefCell::default() }
     }
 
     fn uni(&self) -> bool {
@@ -129,17 +168,42 @@ impl<'g> Printer<'g> {
 
     /// `id` as an operand needing at least precedence `min`.
     fn render(&self, id: NodeId, min: u8) -> Doc {
-        wrap(self.piece(id), min)
+        self.wrap(self.piece(id), min)
     }
 
-    /// `id`'s text and precedence: its `where` name, or its own form. Each
-    /// node is rendered once per use; rendering twice (say, for a sort key)
-    /// would double the work at every level of an unshared chain.
+    /// A piece as an operand needing at least precedence `min`.
+    fn wrap(&self, (s, prec): Piece, min: u8) -> Doc {
+        if prec < min { self.parens(s) } else { s }
+    }
+
+    fn parens(&self, d: Doc) -> Doc {
+        self.ropes.borrow_mut().parens(d)
+    }
+
+    fn text(&self, s: &str) -> Doc {
+        self.ropes.borrow_mut().text(s)
+    }
+
+    fn fixed(&self, s: &'static str) -> Doc {
+        self.ropes.borrow_mut().fixed(s)
+    }
+
+    fn join_docs(&self, parts: Vec<Doc>, sep: &'static str) -> Doc {
+        self.ropes.borrow_mut().join(parts, sep)
+    }
+
+    /// `id`'s text and precedence: its `where` name, or its own form,
+    /// rendered once and then shared by every use.
     fn piece(&self, id: NodeId) -> Piece {
-        match self.names.get(&id) {
-            Some(name) => (name.clone().into(), ATOM),
-            None => self.node(id),
+        if let Some(&p) = self.pieces.borrow().get(&id) {
+            return p;
         }
+        let p = match self.names.get(&id) {
+            Some(name) => (self.text(name), ATOM),
+            None => self.node(id),
+        };
+        self.pieces.borrow_mut().insert(id, p);
+        p
     }
 
     fn node(&self, id: NodeId) -> Piece {
@@ -147,39 +211,43 @@ impl<'g> Printer<'g> {
         let ins = g.inputs(id);
         let shape = g.shape(id);
         match g.op(id) {
-            Op::Var(name) => (name.to_string().into(), ATOM),
-            Op::Pi => ((if self.uni() { "π" } else { "pi" }).into(), ATOM),
-            Op::Eye => (format!("eye({})", shape.first().copied().unwrap_or(0)).into(), ATOM),
+            Op::Var(name) => (self.text(name), ATOM),
+            Op::Pi => (self.fixed(if self.uni() { "π" } else { "pi" }), ATOM),
+            Op::Eye => (self.text(&format!("eye({})", shape.first().copied().unwrap_or(0))), ATOM),
             Op::Num(r) => self.filled(r, shape),
-            Op::Data(d) => (self.literal(g.data_value(*d)).into(), ATOM),
+            Op::Data(d) => (self.text(&self.literal(g.data_value(*d))), ATOM),
             Op::Add { coeffs, constant } => self.sum(id, coeffs, constant),
             Op::Mul { coeff, exps } => self.product(id, coeff, exps),
-            Op::Pow => (cat![self.render(ins[0], POSTFIX), "^", self.render(ins[1], NEG)], POW),
-            Op::Fn(f) => (cat![f.name(), "(", self.render(ins[0], 0), ")"], ATOM),
-            Op::MatMul => (cat![self.render(ins[0], MUL), " @ ", self.render(ins[1], NEG)], MUL),
+            Op::Pow => (cat!(self; self.render(ins[0], POSTFIX), "^", self.render(ins[1], NEG)), POW),
+            Op::Fn(f) => (cat!(self; f.name(), "(", self.render(ins[0], 0), ")"), ATOM),
+            Op::MatMul => (cat!(self; self.render(ins[0], MUL), " @ ", self.render(ins[1], NEG)), MUL),
             Op::Transpose => {
                 let t = if self.uni() { "ᵀ" } else { "'" };
-                (cat![self.render(ins[0], POSTFIX), t], POSTFIX)
+                (cat!(self; self.render(ins[0], POSTFIX), t), POSTFIX)
             }
             Op::Sum(axes) if axes.len() == g.shape(ins[0]).len() => self.call("sum", ins, &[]),
             Op::Sum(axes) => self.call("sum", ins, axes),
             Op::Reshape => self.call("reshape", ins, shape),
             Op::Index(sels) => {
-                (cat![self.render(ins[0], POSTFIX), "[", self.sels(sels, g.shape(ins[0])), "]"], POSTFIX)
+                (cat!(self; self.render(ins[0], POSTFIX), "[", self.sels(sels, g.shape(ins[0])), "]"), POSTFIX)
             }
-            Op::Stack => (cat!["[", Doc::join(ins.iter().map(|&i| self.render(i, 0)), ", "), "]"], ATOM),
+            Op::Stack => {
+                (cat!(self; "[", self.join_docs(ins.iter().map(|&i| self.render(i, 0)).collect(), ", "), "]"), ATOM)
+            }
             Op::Broadcast => match self.float_fill(ins[0]) {
                 // What `float(ones(n))` reads as: one float, stretched.
-                Some(r) => (cat!["float(", self.filled(r, shape).0, ")"], ATOM),
-                None => (cat![self.render(ins[0], NEG), self.times(), self.ones(shape)], MUL),
+                Some(r) => (cat!(self; "float(", self.filled(r, shape).0, ")"), ATOM),
+                None => (cat!(self; self.render(ins[0], NEG), self.times(), self.ones(shape)), MUL),
             },
             op => self.call(&op.label(), ins, &[]),
         }
     }
 
     fn call(&self, name: &str, ins: &[NodeId], extra: &[usize]) -> Piece {
-        let args = ins.iter().map(|&i| self.render(i, 0)).chain(extra.iter().map(|d| Doc::from(d.to_string())));
-        (cat![name.to_string(), "(", Doc::join(args, ", "), ")"], ATOM)
+        let args: Vec<Doc> =
+            ins.iter().map(|&i| self.render(i, 0)).chain(extra.iter().map(|d| self.text(&d.to_string()))).collect();
+        let args = self.join_docs(args, ", ");
+        (cat!(self; name.to_string(), "(", args, ")"), ATOM)
     }
 
     fn times(&self) -> &'static str {
@@ -202,17 +270,17 @@ impl<'g> Printer<'g> {
 
     fn filled(&self, r: &Rat, shape: &[usize]) -> Piece {
         if shape.is_empty() {
-            return number(r);
+            return self.number(r);
         }
         let dims: Vec<String> = shape.iter().map(|d| d.to_string()).collect();
         let dims = dims.join(", ");
         if r.is_zero() {
-            (format!("zeros({dims})").into(), ATOM)
+            (self.text(&format!("zeros({dims})")), ATOM)
         } else if r.is_one() {
-            (format!("ones({dims})").into(), ATOM)
+            (self.text(&format!("ones({dims})")), ATOM)
         } else {
-            let n = wrap(number(r), NEG);
-            (cat![n, self.times(), format!("ones({dims})")], MUL)
+            let n = self.wrap(self.number(r), NEG);
+            (cat!(self; n, self.times(), format!("ones({dims})")), MUL)
         }
     }
 
@@ -260,30 +328,33 @@ impl<'g> Printer<'g> {
                 (c.is_negative(), piece.0.clone(), self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
             })
             .collect();
-        terms.sort_by(|a, b| (a.0, &a.1, &a.2).cmp(&(b.0, &b.1, &b.2)));
+        {
+            let r = self.ropes.borrow();
+            terms.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| r.cmp(a.1, b.1)).then_with(|| r.cmp(a.2, b.2)));
+        }
         let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         let stretched = term_shape.as_deref() != Some(g.shape(id));
         let mut out = Vec::new();
         if !stretched && constant.is_positive() {
-            push_term(&mut out, false, number(constant).0);
+            self.push_term(&mut out, false, self.number(constant).0);
         }
         for (neg, _, body, matmul) in terms {
             // A leading `-A @ v` would read back as `(-A) @ v`.
-            let body = if neg && matmul && out.is_empty() { body.parens() } else { body };
-            push_term(&mut out, neg, body);
+            let body = if neg && matmul && out.is_empty() { self.parens(body) } else { body };
+            self.push_term(&mut out, neg, body);
         }
         if stretched {
-            push_term(&mut out, false, self.filled(constant, g.shape(id)).0);
+            self.push_term(&mut out, false, self.filled(constant, g.shape(id)).0);
         } else if constant.is_negative() {
-            push_term(&mut out, true, number(&constant.abs()).0);
+            self.push_term(&mut out, true, self.number(&constant.abs()).0);
         }
-        (Doc::cat(out), ADD)
+        (self.ropes.borrow_mut().cat(&out), ADD)
     }
 
     /// `|c|·t` as a term of a sum.
     fn scaled(&self, t: NodeId, piece: Piece, c: &Rat) -> Doc {
         if c.is_one() {
-            return wrap(piece, MUL);
+            return self.wrap(piece, MUL);
         }
         // `2*(1/x)` prints as `2/x`: the term's coefficient joins the
         // product's own (the text reads back as the same node).
@@ -291,14 +362,14 @@ impl<'g> Printer<'g> {
             && !self.names.contains_key(&t)
             && coeff.is_one()
         {
-            return wrap(self.product(t, c, exps), MUL);
+            return self.wrap(self.product(t, c, exps), MUL);
         }
         let (n, d) = (c.numer(), c.denom());
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
         let min = if *self.graph.op(t) == Op::MatMul && !self.names.contains_key(&t) { MUL + 1 } else { MUL };
-        let body = wrap(piece, min);
-        let s = if n.is_one() { body } else { cat![n.to_string(), self.times(), body] };
-        if d.is_one() { s } else { cat![s, "/", d.to_string()] }
+        let body = self.wrap(piece, min);
+        let s = if n.is_one() { body } else { cat!(self; n.to_string(), self.times(), body) };
+        if d.is_one() { s } else { cat!(self; s, "/", d.to_string()) }
     }
 
     fn product(&self, id: NodeId, coeff: &Rat, exps: &[Rat]) -> Piece {
@@ -308,10 +379,10 @@ impl<'g> Printer<'g> {
         let mut den: Vec<Piece> = Vec::new();
         let c = coeff.abs();
         if !c.numer().is_one() {
-            num.push((c.numer().to_string().into(), ATOM));
+            num.push((self.text(&c.numer().to_string()), ATOM));
         }
         if !c.denom().is_one() {
-            den.push((c.denom().to_string().into(), ATOM));
+            den.push((self.text(&c.denom().to_string()), ATOM));
         }
         let mut factors: Vec<(bool, u8, Piece, &Rat)> = ins
             .iter()
@@ -321,35 +392,64 @@ impl<'g> Printer<'g> {
                 (e.is_negative(), class, self.piece(f), e)
             })
             .collect();
-        factors.sort_by(|a, b| (a.0, a.1, &a.2.0).cmp(&(b.0, b.1, &b.2.0)));
+        {
+            let r = self.ropes.borrow();
+            factors.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| r.cmp(a.2.0, b.2.0)));
+        }
         for (neg, _, piece, e) in factors {
             let side = if neg { &mut den } else { &mut num };
             side.push(self.power(piece, &e.abs()));
         }
         let factor_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         if factor_shape.as_deref() != Some(g.shape(id)) {
-            num.push((self.ones(g.shape(id)).into(), ATOM));
+            num.push((self.text(&self.ones(g.shape(id))), ATOM));
         }
         let single = num.len() == 1 && den.is_empty();
         let mut prec = if single { num[0].1 } else { MUL };
         // `-(x + y)/v` would read back as `(-x - y)/v` (the minus binds
         // first and distributes over the sum): negate the whole product.
         let sum_first = !single && num.first().is_some_and(|f| f.1 <= ADD);
-        let mut s = if num.is_empty() { Doc::from("1") } else { self.join(num) };
+        let mut s = if num.is_empty() { self.fixed("1") } else { self.join(num) };
         if !den.is_empty() {
             let many = den.len() > 1;
             let d = self.join(den);
-            s = if many { cat![s, "/", d.parens()] } else { cat![s, "/", d] };
+            s = if many { cat!(self; s, "/", self.parens(d)) } else { cat!(self; s, "/", d) };
         }
         if coeff.is_negative() {
-            s = if sum_first { cat!["-", s.parens()] } else { cat!["-", s] };
+            s = if sum_first { cat!(self; "-", self.parens(s)) } else { cat!(self; "-", s) };
             prec = prec.min(NEG);
         }
         (s, prec)
     }
 
     fn join(&self, factors: Vec<Piece>) -> Doc {
-        Doc::join(factors.into_iter().map(|(s, p)| if p <= MUL { s.parens() } else { s }), self.times())
+        let parts = factors.into_iter().map(|(s, p)| if p <= MUL { self.parens(s) } else { s }).collect();
+        self.join_docs(parts, self.times())
+    }
+
+    /// Appends a term of a sum: `body`, `-body`, ` + body` or ` - body`.
+    fn push_term(&self, out: &mut Vec<Doc>, negative: bool, body: Doc) {
+        let sign = match (out.is_empty(), negative) {
+            (true, false) => "",
+            (true, true) => "-",
+            (false, false) => " + ",
+            (false, true) => " - ",
+        };
+        out.push(self.fixed(sign));
+        out.push(body);
+    }
+
+    /// An exact number as the language writes it, with its precedence.
+    fn number(&self, r: &Rat) -> Piece {
+        let s = format_rat(r);
+        let prec = if r.is_negative() {
+            NEG
+        } else if s.contains('/') {
+            MUL
+        } else {
+            ATOM
+        };
+        (self.text(&s), prec)
     }
 
     /// `f^e` for a positive exponent.
@@ -359,47 +459,17 @@ impl<'g> Printer<'g> {
         }
         if *e == Rat::new(1.into(), 2.into()) {
             if self.uni() {
-                return (cat!["√", wrap(piece, POSTFIX)], POW);
+                return (cat!(self; "√", self.wrap(piece, POSTFIX)), POW);
             }
-            return (cat!["sqrt(", piece.0, ")"], ATOM);
+            return (cat!(self; "sqrt(", piece.0, ")"), ATOM);
         }
-        let base = wrap(piece, POSTFIX);
+        let base = self.wrap(piece, POSTFIX);
         if self.uni() && e.is_integer() {
-            return (cat![base, superscript(&e.to_string())], POW);
+            return (cat!(self; base, superscript(&e.to_string())), POW);
         }
-        let es = wrap(number(e), ATOM);
-        (cat![base, "^", es], POW)
+        let es = self.wrap(self.number(e), ATOM);
+        (cat!(self; base, "^", es), POW)
     }
-}
-
-/// A piece as an operand needing at least precedence `min`.
-fn wrap((s, prec): Piece, min: u8) -> Doc {
-    if prec < min { s.parens() } else { s }
-}
-
-/// Appends a term of a sum: `body`, `-body`, ` + body` or ` - body`.
-fn push_term(out: &mut Vec<Doc>, negative: bool, body: Doc) {
-    let sign = match (out.is_empty(), negative) {
-        (true, false) => "",
-        (true, true) => "-",
-        (false, false) => " + ",
-        (false, true) => " - ",
-    };
-    out.push(sign.into());
-    out.push(body);
-}
-
-/// An exact number as the language writes it, with its precedence.
-fn number(r: &Rat) -> Piece {
-    let s = format_rat(r);
-    let prec = if r.is_negative() {
-        NEG
-    } else if s.contains('/') {
-        MUL
-    } else {
-        ATOM
-    };
-    (s.into(), prec)
 }
 
 /// An f64 inside a literal, in a form the lexer reads back to the same f64.
