@@ -325,7 +325,7 @@ impl<'g> Printer<'g> {
             .map(|(&t, c)| {
                 let piece = self.piece(t);
                 let matmul = *g.op(t) == Op::MatMul && !self.names.contains_key(&t);
-                (c.is_negative(), piece.0.clone(), self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
+                (c.is_negative(), piece.0, self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
             })
             .collect();
         {
