@@ -62,40 +62,77 @@ pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
 /// the vector-Jacobian product).
 pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> Result<Backprop> {
     let pruned = prune(graph, z, wrt);
-    let in_pruned: IdSet = pruned.iter().copied().collect();
-    let mut consumers: IdMap<Vec<(NodeId, usize)>> = IdMap::default();
-    for &c in &pruned {
-        for (k, &u) in graph.inputs(c).iter().enumerate() {
-            if in_pruned.contains(&u) {
-                consumers.entry(u).or_default().push((c, k));
-            }
-        }
-    }
-    let mut grad_table: IdMap<NodeId> = IdMap::default();
-    let mut steps = Vec::new();
-    if in_pruned.contains(&z) {
-        grad_table.insert(z, seed);
+    // Pruned nodes by position: the table and the consumer lists are
+    // indexed by it, so the walk below does no hashing.
+    let position: IdMap<usize> = pruned.iter().enumerate().map(|(k, &p)| (p, k)).collect();
+    let consumers = consumer_lists(graph, &pruned, &position);
+    let mut grad_table: Vec<Option<NodeId>> = vec![None; pruned.len()];
+    let mut steps = Vec::with_capacity(pruned.len());
+    if let Some(&k) = position.get(&z) {
+        grad_table[k] = Some(seed);
         steps.push(Step { node: z, contributions: vec![], grad: seed });
     }
-    for &u in pruned.iter().rev().filter(|&&u| u != z) {
+    for (k, &u) in pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
         crate::interrupt::check()?;
         graph.check_budget()?;
         let mut contributions = Vec::new();
-        for &(c, k) in consumers.get(&u).map(Vec::as_slice).unwrap_or(&[]) {
-            if let Some(&gc) = grad_table.get(&c) {
-                contributions.push((c, bprop(graph, c, k, gc)?));
+        for &(c, input) in consumers.of(k) {
+            if let Some(gc) = grad_table[position[&c]] {
+                contributions.push((c, bprop(graph, c, input, gc)?));
             }
         }
         let parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
         let grad = if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
-        grad_table.insert(u, grad);
+        grad_table[k] = Some(grad);
         steps.push(Step { node: u, contributions, grad });
     }
     let grads = wrt
         .iter()
-        .map(|v| grad_table.get(v).copied().unwrap_or_else(|| graph.zeros(graph.shape(*v).to_vec())))
+        .map(|v| match position.get(v).and_then(|&k| grad_table[k]) {
+            Some(g) => g,
+            None => graph.zeros(graph.shape(*v).to_vec()),
+        })
         .collect();
     Ok(Backprop { grads, pruned, steps })
+}
+
+/// Each pruned node's consumers within the pruned graph, with the input
+/// slot they use it in: one list per node, all in one buffer.
+struct Consumers {
+    start: Vec<usize>,
+    edges: Vec<(NodeId, usize)>,
+}
+
+impl Consumers {
+    fn of(&self, k: usize) -> &[(NodeId, usize)] {
+        match (self.start.get(k), self.start.get(k + 1)) {
+            (Some(&a), Some(&b)) => self.edges.get(a..b).unwrap_or(&[]),
+            _ => &[],
+        }
+    }
+}
+
+fn consumer_lists(graph: &Graph, pruned: &[NodeId], position: &IdMap<usize>) -> Consumers {
+    let edges_of =
+        |c: NodeId| graph.inputs(c).iter().enumerate().filter_map(move |(slot, u)| position.get(u).map(|&k| (k, slot)));
+    let mut start = vec![0usize; pruned.len() + 1];
+    for &c in pruned {
+        for (k, _) in edges_of(c) {
+            start[k + 1] += 1;
+        }
+    }
+    for k in 0..pruned.len() {
+        start[k + 1] += start[k];
+    }
+    let mut fill = start.clone();
+    let mut edges = vec![(NodeId(0), 0); start[pruned.len()]];
+    for &c in pruned {
+        for (k, slot) in edges_of(c) {
+            edges[fill[k]] = (c, slot);
+            fill[k] += 1;
+        }
+    }
+    Consumers { start, edges }
 }
 
 /// The sum of a node's contributions, with the factors they all share

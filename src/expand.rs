@@ -15,7 +15,7 @@ use crate::graph::IdMap;
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use crate::simplify::rat;
-use num_traits::{One, Signed, ToPrimitive, Zero};
+use num_traits::ToPrimitive;
 use std::collections::BTreeMap;
 
 /// A product of atoms with rational exponents, atoms in id order.
@@ -100,7 +100,7 @@ fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Poly> {
 /// coefficients run gcds of thousands of bits (a fuzz finding took 7 s on
 /// `…/106.-61759e4661/…`), and a normal form does not pay for them.
 fn small(r: &Rat) -> bool {
-    r.numer().bits() + r.denom().bits() <= MAX_BITS
+    r.total_bits() <= MAX_BITS
 }
 
 fn constant(r: Rat) -> Poly {
@@ -169,7 +169,7 @@ fn multiply(a: &Poly, b: &Poly, memo: &mut Memo) -> Option<Poly> {
             let m = merge(ma, mb);
             // Comparing monomials costs their length, multiplying
             // coefficients their size in words.
-            let words = (ca.numer().bits() + ca.denom().bits() + cb.numer().bits() + cb.denom().bits()) / 64;
+            let words = (ca.total_bits() + cb.total_bits()) / 64;
             memo.charge(m.len() + 1 + words as usize)?;
             let slot = out.entry(m).or_insert_with(Rat::zero);
             *slot += ca * cb;

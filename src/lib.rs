@@ -27,6 +27,7 @@ pub mod lower;
 pub mod ops;
 pub mod output;
 pub mod print;
+pub mod rational;
 pub mod repl;
 pub mod script;
 pub mod session;

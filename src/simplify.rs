@@ -28,35 +28,20 @@ const FLAT: usize = 12;
 /// length) takes long enough to notice.
 pub const MAX_EXACT_BITS: u64 = 1 << 14;
 
-/// `a·b`. num-rational reduces every result by a gcd of big integers;
-/// coefficients and exponents are nearly always small integers, whose
-/// products need no reducing (this was a large share of building time).
+/// `a·b` (`Rat` takes the word-size fast path itself).
 pub fn mul_q(a: &Rat, b: &Rat) -> Rat {
-    if a.is_one() {
-        b.clone()
-    } else if b.is_one() {
-        a.clone()
-    } else if a.is_integer() && b.is_integer() {
-        Rat::from_integer(a.numer() * b.numer())
-    } else {
-        a * b
-    }
+    a * b
 }
 
-/// `acc += x`, without a gcd when both are integers (see `mul_q`).
+/// `acc += x`.
 pub fn add_to(acc: &mut Rat, x: &Rat) {
-    if x.is_zero() {
-    } else if acc.is_zero() {
-        *acc = x.clone();
-    } else if acc.is_integer() && x.is_integer() {
-        *acc = Rat::from_integer(acc.numer() + x.numer());
-    } else {
+    if !x.is_zero() {
         *acc += x;
     }
 }
 
 pub fn rat(n: i64) -> Rat {
-    Rat::from_integer(BigInt::from(n))
+    Rat::int(n)
 }
 
 /// The shape two operands broadcast to, or an error naming both.
@@ -131,7 +116,7 @@ impl Graph {
         // Derivatives multiply such exponents together, one gcd of
         // thousands of bits per node (a fuzz finding: `x^(10^1937)` in a
         // Hessian took 11 s).
-        let bits = e.numer().bits() + e.denom().bits();
+        let bits = e.total_bits();
         if bits > MAX_EXPONENT_BITS && self.as_num(a).is_none() {
             return Err(Error::limit(
                 Span::default(),
@@ -376,7 +361,7 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
     } else {
         return Ok(None);
     };
-    let bits = (root.numer().bits().max(root.denom().bits())) as f64 * p.to_f64().unwrap_or(f64::INFINITY).abs();
+    let bits = root.bits() as f64 * p.to_f64().unwrap_or(f64::INFINITY).abs();
     if bits > crate::limits::get().exact_bits as f64 {
         return Err(Error::limit(
             Span::default(),
@@ -388,13 +373,13 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
         ));
     }
     let n = p.abs().to_i32().unwrap_or(i32::MAX);
-    let v = num_traits::pow::Pow::pow(&root, n as u32);
+    let v = root.pow(n as u32);
     Ok(Some(if p.is_negative() { v.recip() } else { v }))
 }
 
 /// A `Limit` error when an exact product has grown past the limit.
 fn check_bits(r: &Rat) -> Result<()> {
-    let bits = r.numer().bits().max(r.denom().bits());
+    let bits = r.bits();
     let max = crate::limits::get().exact_bits;
     if bits > max {
         return Err(Error::limit(
@@ -412,10 +397,10 @@ fn exact_root(r: &Rat, q: u32) -> Option<Rat> {
     let n = r.numer().nth_root(q);
     let d = r.denom().nth_root(q);
     let back = |x: &BigInt| num_traits::pow::Pow::pow(x, q);
-    (&back(&n) == r.numer() && &back(&d) == r.denom()).then(|| Rat::new(n, d))
+    (back(&n) == r.numer() && back(&d) == r.denom()).then(|| Rat::new(n, d))
 }
 
 /// Whether `r` is an integer (helper kept with the normal forms).
 pub fn is_integer(r: &Rat) -> bool {
-    r.denom().is_one()
+    r.is_integer()
 }

@@ -10,7 +10,6 @@ use super::{Plan, Storage, rat_lit};
 use crate::graph::NodeId;
 use crate::graph::shape::Sel;
 use crate::ops::{Func, Op};
-use num_traits::{One, Signed, Zero};
 
 /// What differs between the flat-array languages.
 pub trait Dialect {

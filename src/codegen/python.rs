@@ -9,7 +9,6 @@ use super::{Plan, Storage, rat_lit};
 use crate::graph::NodeId;
 use crate::graph::shape::Sel;
 use crate::ops::{Func, Op};
-use num_traits::{One, Signed, Zero};
 
 /// Helpers with the evaluator's conventions at kinks and for NaN.
 const HELPERS: &[(&str, &str)] = &[

@@ -29,7 +29,7 @@ pub fn rat_sqrt(r: &Rat) -> Option<Rat> {
         return None;
     }
     let root = |n: &BigInt| Some(n.sqrt()).filter(|s| s * s == *n);
-    Some(Rat::new(root(r.numer())?, root(r.denom())?))
+    Some(Rat::new(root(&r.numer())?, root(&r.denom())?))
 }
 
 /// `2^e` as f64, for `e` in the normal range `-1022..=1023`.
@@ -41,7 +41,7 @@ fn pow2(e: i64) -> f64 {
 /// denominator are far outside the f64 range.
 pub fn rat_to_f64(r: &Rat) -> f64 {
     const EXACT: i64 = 1 << 53;
-    if let (Some(n), Some(d)) = (r.numer().to_i64(), r.denom().to_i64())
+    if let Some((n, d)) = r.small()
         && n.abs() <= EXACT
         && d <= EXACT
     {

@@ -7,12 +7,11 @@
 use super::kernels;
 pub use super::tensor::Tensor;
 use crate::graph::shape::{Sel, broadcast, numel, show};
-use num_traits::{One, Zero};
 
 use super::rat::norm_f64;
 pub use super::rat::{rat_sqrt, rat_to_f64};
 
-pub type Rat = num_rational::BigRational;
+pub use crate::rational::Rat;
 
 /// A numeric value: exact rationals, or f64.
 #[derive(Clone, Debug, PartialEq)]

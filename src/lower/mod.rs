@@ -14,7 +14,7 @@ pub mod names;
 
 use crate::error::{Error, Result, Span};
 use crate::eval::data::Rng;
-use crate::eval::value::Value;
+use crate::eval::value::{Rat, Value};
 use crate::graph::shape::Shape;
 use crate::graph::{Graph, NodeId};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident};
@@ -156,7 +156,7 @@ impl<'a> Lower<'a> {
     fn expr_inner(&mut self, e: &Expr) -> Result<NodeId> {
         let span = e.span;
         match &e.kind {
-            ExprKind::Num(r) => Ok(self.graph.num(r.clone())),
+            ExprKind::Num(r) => Ok(self.graph.num(Rat::from(r))),
             ExprKind::Str(_) => Err(Error::usage(span, "a string is only allowed as the argument of load(...)")),
             ExprKind::Name(name) => self.name(name, span),
             ExprKind::Result(n) => self.result(*n, span),

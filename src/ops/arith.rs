@@ -7,7 +7,7 @@ use crate::error::{Error, Result, Span};
 use crate::eval::value::{Rat, Value};
 use crate::graph::{Graph, NodeId};
 use crate::simplify::{broadcast_shapes, exact_pow, rat};
-use num_traits::{One, ToPrimitive, Zero};
+use num_traits::{One, ToPrimitive};
 
 impl Graph {
     /// `a ^ b`: a number exponent goes into the product normal form.

@@ -8,7 +8,6 @@ use crate::error::Result;
 use crate::eval::value::{Rat, Value};
 use crate::graph::{Graph, NodeId};
 use crate::simplify::rat;
-use num_traits::One;
 
 impl Graph {
     /// `f(a)`, simplified: exact at exact points, `sqrt` as a power,

@@ -174,4 +174,3 @@ impl Func {
 }
 
 use crate::eval::value::Rat;
-use num_traits::{One, Signed, Zero};

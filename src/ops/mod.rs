@@ -65,26 +65,12 @@ pub enum Op {
     Reshape,
 }
 
-/// By hand for the rationals: num-rational hashes a ratio through its
-/// continued fraction (big-integer divisions) so that unreduced ratios hash
-/// alike; ours are always reduced, so numerator and denominator will do,
-/// and interning hashes every node made.
+/// By hand: the coefficient lists hash element by element (a `Rat` hashes
+/// a machine-word value as two words), and interning hashes every node made.
 impl Hash for Op {
     fn hash<H: Hasher>(&self, h: &mut H) {
         fn rat<H: Hasher>(r: &Rat, h: &mut H) {
-            use num_traits::ToPrimitive;
-            // Nearly every coefficient and exponent fits a machine word;
-            // hashing the word skips the digit vector's length and bytes.
-            match (r.numer().to_i64(), r.denom().to_i64()) {
-                (Some(n), Some(d)) => {
-                    h.write_i64(n);
-                    h.write_i64(d);
-                }
-                _ => {
-                    r.numer().hash(h);
-                    r.denom().hash(h);
-                }
-            }
+            r.hash(h)
         }
         std::mem::discriminant(self).hash(h);
         match self {
@@ -202,7 +188,7 @@ pub fn check_exact_cost(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<
         ));
     }
     let bits = match op {
-        Op::Prod => args.iter().map(|a| exact_bits(a, |r| r.numer().bits().max(r.denom().bits()))).sum(),
+        Op::Prod => args.iter().map(|a| exact_bits(a, Rat::bits)).sum(),
         Op::Sum(_) | Op::Norm | Op::MatMul | Op::Trace | Op::LogSumExp => {
             args.iter().map(|a| distinct_denominator_bits(a)).sum::<u64>()
         }

@@ -9,7 +9,6 @@ use crate::error::{Error, Result, Span};
 use crate::eval::value::{Rat, Tensor, Value};
 use crate::graph::shape::{Sel, Shape, broadcast_axes, numel, selected_shape, show};
 use crate::graph::{Graph, NodeId};
-use num_traits::{One, Zero};
 
 impl Graph {
     /// `a[sels]`, selections already resolved against `a`'s shape.

@@ -14,7 +14,7 @@ use crate::eval::value::{Rat, Value};
 use crate::graph::shape::Sel;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{Func, Op};
-use num_traits::{One, Signed, Zero};
+use num_traits::One;
 use std::collections::HashMap;
 
 use super::text::{ADD, ATOM, MUL, NEG, POW};

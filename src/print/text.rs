@@ -13,7 +13,7 @@ use crate::graph::IdMap;
 use crate::graph::shape::{Sel, broadcast};
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
-use num_traits::{One, Signed, Zero};
+use num_traits::One;
 use std::cell::RefCell;
 use std::collections::HashSet;
 
