@@ -59,10 +59,10 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     if !matches!(graph.op(id), Op::Add { .. } | Op::Mul { .. }) {
         return Ok(id);
     }
-    let before = graph.count(id);
-    if before > MAX_NODES {
+    if graph.count_exceeds(id, MAX_NODES) {
         return Ok(id);
     }
+    let before = graph.count(id);
     // More terms than a few per node cannot print shorter: give up early.
     let mut memo =
         Memo { polys: IdMap::default(), max_terms: MAX_TERMS.min(4 * before + 16), work_left: MAX_TOTAL_WORK };

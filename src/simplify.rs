@@ -129,7 +129,7 @@ impl Graph {
 
     /// `Σ cᵢ·tᵢ` in canonical form.
     pub fn sum(&mut self, terms: &[(NodeId, Rat)]) -> Result<NodeId> {
-        let mut acc = Terms { map: Collect::default(), constant: Rat::zero(), shape: vec![] };
+        let mut acc = Terms { map: Collect::with_room(terms.len()), constant: Rat::zero(), shape: vec![] };
         for (t, c) in terms {
             self.collect_term(*t, c, &mut acc)?;
         }
@@ -185,7 +185,7 @@ impl Graph {
 
     /// `k · Π fᵢ^eᵢ` in canonical form.
     pub fn product(&mut self, k: Rat, factors: &[(NodeId, Rat)]) -> Result<NodeId> {
-        let mut acc = Factors { map: Collect::default(), coeff: k, shape: vec![] };
+        let mut acc = Factors { map: Collect::with_room(factors.len()), coeff: k, shape: vec![] };
         for (f, e) in factors {
             self.collect_factor(*f, e, &mut acc)?;
         }
@@ -297,10 +297,16 @@ impl Graph {
 /// Terms or factors with their coefficients or exponents, collected in
 /// order of arrival; `into_sorted` merges like ones. (A Vec sorted once
 /// costs less than a BTreeMap for the few operands nodes have.)
-#[derive(Default)]
 struct Collect(Vec<(NodeId, Rat)>);
 
 impl Collect {
+    /// Room for `n` operands and what flattening a few of them adds: one
+    /// allocation for nearly every node (growing from empty was a visible
+    /// share of building one).
+    fn with_room(n: usize) -> Collect {
+        Collect(Vec::with_capacity(n + 8))
+    }
+
     fn add(&mut self, id: NodeId, x: Rat) {
         self.0.push((id, x));
     }

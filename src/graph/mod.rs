@@ -243,6 +243,13 @@ impl Graph {
 
     /// Every node reachable from `roots`, in arena (topological) order.
     pub fn ancestors(&self, roots: &[NodeId]) -> Vec<NodeId> {
+        let mut out = self.reachable(roots, usize::MAX);
+        out.sort_unstable();
+        out
+    }
+
+    /// The nodes `roots` depend on, in no order, up to `cap + 1` of them.
+    fn reachable(&self, roots: &[NodeId], cap: usize) -> Vec<NodeId> {
         let mut marks = self.stamps.borrow_mut();
         let (stamp, epoch) = &mut *marks;
         if *epoch == u32::MAX {
@@ -258,15 +265,23 @@ impl Graph {
                 continue;
             }
             out.push(id);
+            if out.len() > cap {
+                break;
+            }
             stack.extend(self.inputs(id).iter().copied());
         }
-        out.sort_unstable();
         out
     }
 
     /// Number of distinct nodes an expression consists of.
     pub fn count(&self, root: NodeId) -> usize {
-        self.ancestors(&[root]).len()
+        self.reachable(&[root], usize::MAX).len()
+    }
+
+    /// Whether an expression consists of more than `cap` distinct nodes,
+    /// found without walking all of a large one.
+    pub fn count_exceeds(&self, root: NodeId, cap: usize) -> bool {
+        self.reachable(&[root], cap).len() > cap
     }
 }
 

@@ -18,7 +18,11 @@ use crate::eval::value::{Rat, Value};
 use crate::graph::shape::Shape;
 use crate::graph::{Graph, NodeId};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident};
-use std::collections::{HashMap, HashSet};
+/// Maps keyed by names, with foldhash: names are not chosen by an
+/// adversary of a hash table, and SipHash was a visible share of binding
+/// a long chain of formulas (W1).
+pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
+pub type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
 /// A function defined with `:def`.
 #[derive(Clone, Debug)]
@@ -73,7 +77,7 @@ impl Memo {
     }
 
     /// Drops what was lowered for these formulas and results.
-    pub fn forget(&mut self, stale: &std::collections::HashSet<names::Ref>) {
+    pub fn forget(&mut self, stale: &HashSet<names::Ref>) {
         for r in stale {
             match r {
                 names::Ref::Name(n) => {
@@ -177,7 +181,7 @@ impl<'a> Lower<'a> {
             ExprKind::Index(a, items) => index::lower(self, a, items, span),
             ExprKind::Where(body, defs) => {
                 let defs = defs.iter().map(|(i, e)| (i.name.clone(), e.clone())).collect();
-                self.scopes.push(Scope::Where { defs, done: HashMap::new(), busy: HashSet::new() });
+                self.scopes.push(Scope::Where { defs, done: HashMap::default(), busy: HashSet::default() });
                 let r = self.expr(body);
                 self.scopes.pop();
                 r

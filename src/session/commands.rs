@@ -5,12 +5,12 @@
 use super::Session;
 use crate::error::{Error, Result, Span};
 use crate::graph::shape::show;
+use crate::lower::HashSet;
 use crate::lower::names::{Ref, pin_ans, refs};
 use crate::lower::{Recipe, UserFn, constant_int};
 use crate::output::{Item, ItemKind};
 use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Ident, PathArg, VarDecl};
-use std::collections::HashSet;
 
 /// Largest nesting of user-function calls while expanding.
 impl Session {
@@ -129,7 +129,7 @@ impl Session {
     /// confirmed by walking forward from `e`.
     fn cycle(&self, name: &str, e: &Expr) -> Option<String> {
         let target = Ref::Name(name.to_string());
-        let mut dependents: HashSet<Ref> = HashSet::from([target.clone()]);
+        let mut dependents: HashSet<Ref> = HashSet::from_iter([target.clone()]);
         let mut todo = vec![target];
         while let Some(r) = todo.pop() {
             for d in self.rdeps.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
@@ -141,7 +141,7 @@ impl Session {
         if !refs(e).iter().any(|r| dependents.contains(r)) {
             return None;
         }
-        let mut seen: HashSet<Ref> = HashSet::new();
+        let mut seen: HashSet<Ref> = HashSet::default();
         let mut stack: Vec<(Ref, String)> = refs(e)
             .into_iter()
             .map(|r| {
@@ -234,7 +234,7 @@ impl Session {
         if crate::lower::is_builtin(&name.name) || name.name == "pi" || name.name == "ans" {
             return Err(Error::name(name.span, format!("`{}` is built in and cannot be redefined", name.name)));
         }
-        let mut seen = HashSet::new();
+        let mut seen = HashSet::default();
         for p in params {
             if !seen.insert(p.name.as_str()) {
                 return Err(Error::name(p.span, format!("parameter `{}` appears twice", p.name)));

@@ -43,7 +43,7 @@ pub struct Session {
     /// Whether the last result had a value after the previous statement.
     last_closed: bool,
     /// Who refers to each name or result (a superset: stale entries stay).
-    rdeps: std::collections::HashMap<crate::lower::names::Ref, Vec<crate::lower::names::Ref>>,
+    rdeps: crate::lower::HashMap<crate::lower::names::Ref, Vec<crate::lower::names::Ref>>,
     /// Whether items carry the Unicode form too (a terminal front end
     /// shows it; scripts and JSON never do, so they skip printing it).
     pub unicode: bool,
@@ -306,7 +306,7 @@ impl Session {
     fn invalidate(&mut self, name: &str) {
         use crate::lower::names::Ref;
         let start = Ref::Name(name.to_string());
-        let mut stale = std::collections::HashSet::from([start.clone()]);
+        let mut stale = crate::lower::HashSet::from_iter([start.clone()]);
         let mut todo = vec![start];
         while let Some(r) = todo.pop() {
             for d in self.rdeps.get(&r).map(Vec::as_slice).unwrap_or(&[]) {

@@ -39,8 +39,10 @@ pub fn parse_statement(src: &str) -> Result<Stmt, Error> {
 
 /// Parses one expression (with an optional `where` clause), nothing else.
 pub fn parse_expr(src: &str) -> Result<Expr, Error> {
-    check_depth(Lexer::new(src, 0))?;
-    ExprParser::new().parse(Lexer::new(src, 0)).map_err(|e| parse_error(src, src.len(), e))
+    let (tokens, error) = lex(src, 0);
+    check_depth(&tokens)?;
+    let stream = tokens.into_iter().map(Ok).chain(error.map(Err));
+    ExprParser::new().parse(stream).map_err(|e| parse_error(src, src.len(), e))
 }
 
 /// True when a `(` or `[` is still open at the end of `src` (brackets in
@@ -137,8 +139,24 @@ fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> 
 /// the whole `src`).
 fn grammar(src: &str, start: usize, end: usize) -> Result<Stmt, Error> {
     let text = src.get(start..end).unwrap_or("");
-    check_depth(Lexer::new(text, start))?;
-    StmtParser::new().parse(Lexer::new(text, start)).map_err(|e| parse_error(src, end, e))
+    let (tokens, error) = lex(text, start);
+    check_depth(&tokens)?;
+    let stream = tokens.into_iter().map(Ok).chain(error.map(Err));
+    StmtParser::new().parse(stream).map_err(|e| parse_error(src, end, e))
+}
+
+/// The tokens of `text` (which starts at byte `start`), lexed once for
+/// the depth check and the parser; a lexical error ends them (the parser
+/// reports it where it stands).
+fn lex(text: &str, start: usize) -> (Vec<(usize, Tok, usize)>, Option<Error>) {
+    let mut tokens = Vec::new();
+    for t in Lexer::new(text, start) {
+        match t {
+            Ok(t) => tokens.push(t),
+            Err(e) => return (tokens, Some(e)),
+        }
+    }
+    (tokens, None)
 }
 
 /// A raw argument after a command: the rest of the line from byte `from`,
@@ -195,7 +213,7 @@ fn raw_arg(src: &str, from: usize) -> Result<Option<PathArg>, Error> {
 /// comma-separated item, plus the deepest bracket closed in it, plus the
 /// brackets and operators around it. The error points at the token that
 /// passes the limit (an opening bracket or an operator).
-fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
+fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
     #[derive(Default)]
     struct Frame {
         /// Levels above this bracket's contents.
@@ -218,9 +236,8 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
     let mut frames = vec![Frame::default()];
     // Whether the previous token ends an operand, so that `[` indexes it.
     let mut after_operand = false;
-    for tok in lex {
-        // A lexical error ends the walk: the parser reports it.
-        let Ok((start, tok, end)) = tok else { break };
+    for (start, tok, end) in tokens {
+        let (start, end) = (*start, *end);
         let Some(top) = frames.last_mut() else { break };
         let ends_operand = matches!(
             tok,
@@ -237,7 +254,7 @@ fn check_depth(lex: Lexer<'_>) -> Result<(), Error> {
                 top.child = 0;
             }
             Tok::LParen | Tok::LBracket => {
-                if tok == Tok::LBracket && after_operand {
+                if *tok == Tok::LBracket && after_operand {
                     top.ops += 1;
                 }
                 let base = top.base + top.extra + top.ops + 1;
