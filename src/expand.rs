@@ -17,15 +17,17 @@ use crate::ops::Op;
 use crate::simplify::rat;
 use num_traits::ToPrimitive;
 use std::collections::BTreeMap;
+use std::rc::Rc;
 
 /// A product of atoms with rational exponents, atoms in id order.
 type Mono = Vec<(NodeId, Rat)>;
 /// A sum of monomials with their coefficients.
 type Poly = BTreeMap<Mono, Rat>;
 
-/// Polynomials made so far, and the most terms one may have.
+/// Polynomials made so far (shared, not copied, by every use), and the
+/// most terms one may have.
 struct Memo {
-    polys: IdMap<Option<Poly>>,
+    polys: IdMap<Option<Rc<Poly>>>,
     max_terms: usize,
     /// Term operations left for the whole pass.
     work_left: usize,
@@ -72,13 +74,13 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     let rebuilt = graph.broadcast_to(rebuilt, shape);
     // Smaller as printed: fewer nodes can still read longer when the
     // expansion repeats a shared factor in every term.
-    let size = |g: &Graph, n: NodeId| crate::print::print(g, n, crate::print::Style::Plain).len();
+    let size = |g: &Graph, n: NodeId| crate::print::printed_len(g, n, crate::print::Style::Plain);
     // Clearly shorter only: the factored form of a derivative (`s*(1 - s)`)
     // reads as the rule that made it.
     Ok(if 10 * size(graph, rebuilt) < 9 * size(graph, id) { rebuilt } else { id })
 }
 
-fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Poly> {
+fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Rc<Poly>> {
     if let Some(p) = memo.polys.get(&id) {
         let p = p.clone();
         memo.charge(p.as_ref().map_or(0, |p| p.keys().map(|m| m.len() + 1).sum()))?;
@@ -91,7 +93,8 @@ fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Poly> {
         Op::Mul { coeff, exps } if small(coeff) && exps.iter().all(small) => product(graph, id, coeff, exps, memo),
         Op::Add { .. } | Op::Mul { .. } => None,
         _ => Some(atom(id, rat(1))),
-    };
+    }
+    .map(Rc::new);
     memo.polys.insert(id, p.clone());
     p
 }
@@ -119,10 +122,14 @@ fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut Memo) -> O
     let mut acc = constant(c.clone());
     for (&t, k) in graph.inputs(id).iter().zip(coeffs) {
         let p = poly(graph, t, memo)?;
-        for (m, v) in p {
+        for (m, v) in p.iter() {
             memo.charge(m.len() + 1)?;
-            let slot = acc.entry(m).or_insert_with(Rat::zero);
-            *slot += v * k;
+            match acc.get_mut(m) {
+                Some(slot) => *slot += v * k,
+                None => {
+                    acc.insert(m.clone(), v * k);
+                }
+            }
         }
         acc.retain(|_, v| !v.is_zero());
         if acc.len() > memo.max_terms {
@@ -179,12 +186,34 @@ fn multiply(a: &Poly, b: &Poly, memo: &mut Memo) -> Option<Poly> {
     (out.len() <= max_terms).then_some(out)
 }
 
+/// The product of two monomials: their atoms (both in id order) merged,
+/// exponents of a shared atom added.
 fn merge(a: &Mono, b: &Mono) -> Mono {
-    let mut map: BTreeMap<NodeId, Rat> = a.iter().cloned().collect();
-    for (id, e) in b {
-        *map.entry(*id).or_insert_with(Rat::zero) += e;
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while let (Some((ia, ea)), Some((ib, eb))) = (a.get(i), b.get(j)) {
+        match ia.cmp(ib) {
+            std::cmp::Ordering::Less => {
+                out.push((*ia, ea.clone()));
+                i += 1;
+            }
+            std::cmp::Ordering::Greater => {
+                out.push((*ib, eb.clone()));
+                j += 1;
+            }
+            std::cmp::Ordering::Equal => {
+                let e = ea + eb;
+                if !e.is_zero() {
+                    out.push((*ia, e));
+                }
+                i += 1;
+                j += 1;
+            }
+        }
     }
-    map.into_iter().filter(|(_, e)| !e.is_zero()).collect()
+    out.extend(a.iter().skip(i).cloned());
+    out.extend(b.iter().skip(j).cloned());
+    out
 }
 
 fn rebuild(graph: &mut Graph, p: &Poly) -> Result<NodeId> {

@@ -144,6 +144,16 @@ impl Rat {
         if self.is_negative() { -self } else { self.clone() }
     }
 
+    /// `n/d` of two machine integers (`d != 0`).
+    pub fn ratio_of(n: i64, d: i64) -> Rat {
+        Rat::ratio(n.into(), d.into())
+    }
+
+    /// Whether the value is exactly `1/2` (square roots are powers of it).
+    pub fn is_half(&self) -> bool {
+        matches!(self.0, Repr::Small(1, 2))
+    }
+
     pub fn zero() -> Rat {
         Rat::int(0)
     }
@@ -195,6 +205,10 @@ impl Rat {
                 let (a, b, c, d) = (i128::from(*a), i128::from(*b), i128::from(*c), i128::from(*d));
                 Rat::ratio(a * d + c * b, b * d)
             }
+            // Integers need no gcd: num-integer's binary gcd of a big
+            // number and 1 takes a step per bit, each as long as the
+            // number (a fuzz finding spent seconds there).
+            _ if self.is_integer() && other.is_integer() => Rat::from_integer(self.numer() + other.numer()),
             _ => Rat::from(self.to_big() + other.to_big()),
         }
     }
@@ -208,6 +222,7 @@ impl Rat {
             (Repr::Small(a, b), Repr::Small(c, d)) => {
                 Rat::ratio(i128::from(*a) * i128::from(*c), i128::from(*b) * i128::from(*d))
             }
+            _ if self.is_integer() && other.is_integer() => Rat::from_integer(self.numer() * other.numer()),
             _ => Rat::from(self.to_big() * other.to_big()),
         }
     }

@@ -24,7 +24,7 @@ const MAX_PLACES: u64 = 400;
 /// `p/q`.
 pub fn format_rat(r: &Rat) -> String {
     if r.is_integer() {
-        return r.numer().to_string();
+        return r.to_string();
     }
     let Some(k) = decimal_places(r.denom().magnitude()) else {
         return r.to_string();

@@ -313,7 +313,7 @@ pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
         let n = e.to_i32().unwrap_or(i32::MAX);
         return v.map(|x| exact_pow(x, e).map_err(|err| err.message), move |x| x.powi(n));
     }
-    if *e == Rat::new(1.into(), 2.into()) {
+    if e.is_half() {
         return v.map(|x| exact_pow(x, e).map_err(|err| err.message), f64::sqrt);
     }
     v.map(|x| exact_pow(x, e).map_err(|err| err.message), move |x| x.powf(ef))

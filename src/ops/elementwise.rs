@@ -26,7 +26,7 @@ impl Graph {
                 let x = self.intern(Op::Fn(f), vec![one], Vec::new());
                 return Ok(self.broadcast_to(x, shape));
             }
-            (Func::Sqrt, _) => return self.powr(a, Rat::new(1.into(), 2.into())),
+            (Func::Sqrt, _) => return self.powr(a, Rat::ratio_of(1, 2)),
             (Func::Log, Op::Fn(Func::Exp)) => return Ok(self.inputs(a)[0]),
             // Where log(x) is defined (x > 0), exp(log(x)) is x.
             (Func::Exp, Op::Fn(Func::Log)) => return Ok(self.inputs(a)[0]),
@@ -58,14 +58,14 @@ pub fn bprop(graph: &mut Graph, f: Func, y: NodeId, g: NodeId) -> Result<NodeId>
 
 /// `f'(x)`, reusing `y = f(x)`.
 fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<NodeId> {
-    let half = Rat::new(1.into(), 2.into());
+    let half = Rat::ratio_of(1, 2);
     let one = graph.int(1);
     Ok(match f {
         Func::Exp => y,
         Func::Log => graph.powr(x, rat(-1))?,
         Func::Sqrt => {
             let p = graph.powr(x, -half)?;
-            graph.scale(p, Rat::new(1.into(), 2.into()))?
+            graph.scale(p, Rat::ratio_of(1, 2))?
         }
         Func::Abs => graph.func(Func::Sign, x)?,
         Func::Sign | Func::Step => graph.zeros(graph.shape(x).to_vec()),

@@ -158,7 +158,7 @@ impl Func {
             Func::Exp | Func::Cos | Func::Cosh if zero => int(1),
             Func::Sin | Func::Tan | Func::Asin | Func::Atan | Func::Sinh | Func::Tanh if zero => int(0),
             Func::Log | Func::Acos if x.is_one() => int(0),
-            Func::Sigmoid if zero => Some(Rat::new(1.into(), 2.into())),
+            Func::Sigmoid if zero => Some(Rat::ratio_of(1, 2)),
             _ => None,
         }
     }

@@ -48,7 +48,7 @@ impl Graph {
     pub fn mean(&mut self, a: NodeId) -> Result<NodeId> {
         let n = numel(self.shape(a)).max(1);
         let s = self.sum_all(a)?;
-        self.scale(s, Rat::new(1.into(), (n as i64).into()))
+        self.scale(s, Rat::ratio_of(1, n as i64))
     }
 
     pub fn reduce(&mut self, op: Op, a: NodeId) -> Result<NodeId> {

@@ -244,7 +244,7 @@ impl<'g> Latex<'g> {
         if e.is_one() {
             return self.render(f, MUL + 1);
         }
-        if *e == Rat::new(1.into(), 2.into()) {
+        if e.is_half() {
             return format!("\\sqrt{{{}}}", self.render(f, 0));
         }
         format!("{}^{{{}}}", self.render(f, ATOM), format_rat(e))

@@ -7,4 +7,4 @@ pub mod dot;
 pub mod latex;
 pub mod text;
 
-pub use text::{Style, print};
+pub use text::{Style, print, printed_len};

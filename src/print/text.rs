@@ -42,28 +42,50 @@ const SHARE_SIZE: usize = 8;
 
 /// The expression rooted at `root`, shared parts in a `where` clause.
 pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
+    match layout(graph, root, style) {
+        Ok((p, parts)) => {
+            let ropes = p.ropes.borrow();
+            let mut out = String::with_capacity(parts.iter().map(|&d| ropes.len(d)).sum());
+            parts.iter().for_each(|&d| ropes.write_to(d, &mut out));
+            out
+        }
+        Err(summary) => summary,
+    }
+}
+
+/// `print(graph, root, style).len()`, without writing the text out (the
+/// expansion pass compares the lengths of two forms of every derivative).
+pub fn printed_len(graph: &Graph, root: NodeId, style: Style) -> usize {
+    match layout(graph, root, style) {
+        Ok((p, parts)) => parts.iter().map(|&d| p.ropes.borrow().len(d)).sum(),
+        Err(summary) => summary.len(),
+    }
+}
+
+/// The printer of `root` and the ropes of its text in order (the
+/// expression, then each `where` definition); a summary instead when it is
+/// too large to print.
+fn layout(graph: &Graph, root: NodeId, style: Style) -> Result<(Printer<'_>, Vec<Doc>), String> {
     let nodes = graph.ancestors(&[root]);
     let size = nodes.len();
     if size > MAX_PRINT_NODES {
         // Nobody reads it, and writing it out took seconds and gigabytes
         // (a fuzz finding: an 11th derivative of nested sigmoids).
-        return too_large(size);
+        return Err(too_large(size));
     }
     let p = Printer::new(graph, root, nodes, style);
     let main = p.render(root, 0);
     if p.ropes.borrow().len(main) > MAX_PRINT_BYTES {
-        return too_large(size);
+        return Err(too_large(size));
     }
-    let mut out = String::new();
-    p.ropes.borrow().write_to(main, &mut out);
+    let mut parts = vec![main];
     for (k, &id) in p.order.iter().enumerate() {
-        out.push_str(if k == 0 { " where " } else { ", " });
-        out.push_str(&p.names[&id]);
-        out.push_str(" = ");
-        let d = p.node(id).0;
-        p.ropes.borrow().write_to(d, &mut out);
+        parts.push(p.fixed(if k == 0 { " where " } else { ", " }));
+        parts.push(p.text(&p.names[&id]));
+        parts.push(p.fixed(" = "));
+        parts.push(p.node(id).0);
     }
-    out
+    Ok((p, parts))
 }
 
 fn too_large(nodes: usize) -> String {
@@ -457,7 +479,7 @@ impl<'g> Printer<'g> {
         if e.is_one() {
             return piece;
         }
-        if *e == Rat::new(1.into(), 2.into()) {
+        if e.is_half() {
             if self.uni() {
                 return (cat!(self; "√", self.wrap(piece, POSTFIX)), POW);
             }
