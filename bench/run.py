@@ -258,7 +258,14 @@ def main():
     w5_sizes = gen.W5_SIZES[:2] if quick else gen.W5_SIZES
     only = sys.argv[sys.argv.index("--only") + 1].split(",") if "--only" in sys.argv else None
     if only:
-        return rerun_sections(only, out, w2_sizes, w5_sizes)
+        makers = {
+            "W1": ("## W1 nested", lambda: w1(w1_ks, sym)),
+            "W4": ("## W4 higher", lambda: w4(w4_ks, sym)),
+            "W2": ("## W2 mlp", lambda: matrix_workload("W2", w2_sizes, gen.w2_dir, lambda s: (s[0],))),
+            "W5": ("## W5 rnn", lambda: matrix_workload("W5", w5_sizes, gen.w5_dir, lambda s: ())),
+            "W6": ("## W6 startup", lambda: w6(sym)),
+        }
+        return rerun_sections(only, out, makers)
     sections = [
         "# Benchmarks\n",
         f"Measured {datetime.date.today().isoformat()} by `bench/compare.sh` on {machine()}.",
@@ -292,24 +299,23 @@ def main():
     print("wrote", out)
 
 
-def rerun_sections(only, out, w2_sizes, w5_sizes):
-    """Measures again only the W2 and/or W5 tables (symgrad and its peers, in
-    one run) and puts them in place of the old ones in `out`, dated."""
-    makers = {
-        "W2": ("## W2 mlp", lambda: matrix_workload("W2", w2_sizes, gen.w2_dir, lambda s: (s[0],))),
-        "W5": ("## W5 rnn", lambda: matrix_workload("W5", w5_sizes, gen.w5_dir, lambda s: ())),
-    }
+def rerun_sections(only, out, makers):
+    """Measures again only the named workloads' tables (symgrad and its
+    peers, in one run) and puts them in place of the old ones in `out`,
+    dated. A section's text before its first table or subheading stays."""
     with open(out) as f:
         text = f.read()
     for name in only:
         heading, make = makers[name]
         start = text.index(heading)
-        table = text.index("\n|", start)
-        end = text.index("\n\n", table + 1)
-        note = f"\n_This table re-measured {datetime.datetime.now():%Y-%m-%d %H:%M} (`bench/run.py --only {name}`)._\n"
-        text = text[:start] + text[start:table].split("\n_This table")[0].rstrip("\n") + "\n" + note + "\n" + make() + text[end:]
+        end = text.find("\n## ", start + 1)
+        end = len(text.rstrip("\n")) if end < 0 else end
+        body = min(i for i in (text.find("\n|", start), text.find("\n###", start + 1), end) if i >= 0)
+        intro = text[start:body].split("\n_This table")[0].rstrip("\n")
+        note = f"_This table re-measured {datetime.datetime.now():%Y-%m-%d %H:%M} (`bench/run.py --only {name}`)._"
+        text = text[:start] + intro + "\n\n" + note + "\n\n" + make() + "\n" + text[end:]
     with open(out, "w") as f:
-        f.write(text)
+        f.write(text.rstrip("\n") + "\n")
     print("updated", ", ".join(only), "in", out)
 
 
