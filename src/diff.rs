@@ -61,39 +61,70 @@ pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
 /// gradient on `z` (ones for a scalar `z`; any tensor of `z`'s shape gives
 /// the vector-Jacobian product).
 pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> Result<Backprop> {
-    let pruned = prune(graph, z, wrt);
-    // Pruned nodes by position: the table and the consumer lists are
-    // indexed by it, so the walk below does no hashing.
-    let position: IdMap<usize> = pruned.iter().enumerate().map(|(k, &p)| (p, k)).collect();
-    let consumers = consumer_lists(graph, &pruned, &position);
-    let mut grad_table: Vec<Option<NodeId>> = vec![None; pruned.len()];
-    let mut steps = Vec::with_capacity(pruned.len());
-    if let Some(&k) = position.get(&z) {
-        grad_table[k] = Some(seed);
-        steps.push(Step { node: z, contributions: vec![], grad: seed });
+    let plan = Plan::new(graph, z, wrt);
+    let mut steps = Vec::with_capacity(plan.pruned.len());
+    let grads = plan.fill(graph, seed, Some(&mut steps))?;
+    Ok(Backprop { grads, pruned: plan.pruned, steps })
+}
+
+/// What back-propagation from `z` to `wrt` walks, made once for any number
+/// of seeds (a Jacobian runs one per row; pruning the graph for each row
+/// made a 729-row Jacobian spend most of a second in `prune`).
+struct Plan {
+    z: NodeId,
+    wrt: Vec<NodeId>,
+    pruned: Vec<NodeId>,
+    /// Pruned nodes by position: the table and the consumer lists are
+    /// indexed by it, so the walk does no hashing.
+    position: IdMap<usize>,
+    consumers: Consumers,
+}
+
+impl Plan {
+    fn new(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Plan {
+        let pruned = prune(graph, z, wrt);
+        let position: IdMap<usize> = pruned.iter().enumerate().map(|(k, &p)| (p, k)).collect();
+        let consumers = consumer_lists(graph, &pruned, &position);
+        Plan { z, wrt: wrt.to_vec(), pruned, position, consumers }
     }
-    for (k, &u) in pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
-        crate::interrupt::check()?;
-        graph.check_budget()?;
-        let mut contributions = Vec::new();
-        for &(c, input) in consumers.of(k) {
-            if let Some(gc) = grad_table[position[&c]] {
-                contributions.push((c, bprop(graph, c, input, gc)?));
+
+    /// Fills `grad_table` from `seed` on `z`; the gradient of each of
+    /// `wrt`, and each step into `steps` when given.
+    fn fill(&self, graph: &mut Graph, seed: NodeId, mut steps: Option<&mut Vec<Step>>) -> Result<Vec<NodeId>> {
+        let (z, position) = (self.z, &self.position);
+        let mut grad_table: Vec<Option<NodeId>> = vec![None; self.pruned.len()];
+        if let Some(&k) = position.get(&z) {
+            grad_table[k] = Some(seed);
+            if let Some(steps) = steps.as_deref_mut() {
+                steps.push(Step { node: z, contributions: vec![], grad: seed });
             }
         }
-        let parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
-        let grad = if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
-        grad_table[k] = Some(grad);
-        steps.push(Step { node: u, contributions, grad });
+        for (k, &u) in self.pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
+            crate::interrupt::check()?;
+            graph.check_budget()?;
+            let mut contributions = Vec::new();
+            for &(c, input) in self.consumers.of(k) {
+                if let Some(gc) = grad_table[position[&c]] {
+                    contributions.push((c, bprop(graph, c, input, gc)?));
+                }
+            }
+            let parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
+            let grad =
+                if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
+            grad_table[k] = Some(grad);
+            if let Some(steps) = steps.as_deref_mut() {
+                steps.push(Step { node: u, contributions, grad });
+            }
+        }
+        Ok(self
+            .wrt
+            .iter()
+            .map(|v| match position.get(v).and_then(|&k| grad_table[k]) {
+                Some(g) => g,
+                None => graph.zeros(graph.shape(*v).to_vec()),
+            })
+            .collect())
     }
-    let grads = wrt
-        .iter()
-        .map(|v| match position.get(v).and_then(|&k| grad_table[k]) {
-            Some(g) => g,
-            None => graph.zeros(graph.shape(*v).to_vec()),
-        })
-        .collect();
-    Ok(Backprop { grads, pruned, steps })
 }
 
 /// Each pruned node's consumers within the pruned graph, with the input
@@ -271,13 +302,14 @@ fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
         ));
     }
     let eye = graph.eye(n);
+    let plan = Plan::new(graph, f, &[v]);
     let mut rows = Vec::with_capacity(n);
     let mut after_first = graph.size();
     for k in 0..n {
         crate::interrupt::check()?;
         let onehot = graph.index(eye, vec![crate::graph::shape::Sel::At(k)])?;
         let seed = graph.reshape(onehot, fshape.clone())?;
-        rows.push(backprop(graph, f, &[v], seed)?.grads[0]);
+        rows.push(plan.fill(graph, seed, None)?[0]);
         // Rows after the first share its forward work, so their mean cost
         // projects the rest: a runaway (a high-order Jacobian) stops now
         // rather than after filling the whole budget.

@@ -76,6 +76,13 @@ impl Memo {
         *self = Memo::default();
     }
 
+    /// What `name`'s formula lowered to, when the statement binding it
+    /// lowered it anyway (otherwise the next statement that uses the name
+    /// lowers the formula again: twice the work for a chain of `:let`s).
+    pub fn remember_formula(&mut self, name: &str, id: NodeId) {
+        self.formulas.insert(name.to_string(), id);
+    }
+
     /// Drops what was lowered for these formulas and results.
     pub fn forget(&mut self, stale: &HashSet<names::Ref>) {
         for r in stale {
@@ -392,9 +399,19 @@ fn relabel(err: Error, name: &str, span: Span) -> Error {
 /// The integer value of a constant argument (`zeros(3)`, `x[1]`, axes).
 pub fn constant_int(graph: &Graph, id: NodeId, span: Span, what: &str) -> Result<i64> {
     use num_traits::ToPrimitive;
-    graph
-        .as_num(id)
-        .filter(|r| r.is_integer() && graph.shape(id).is_empty())
-        .and_then(|r| r.to_integer().to_i64())
-        .ok_or_else(|| Error::usage(span, format!("{what} must be an integer constant")))
+    match graph.as_num(id).filter(|r| r.is_integer() && graph.shape(id).is_empty()) {
+        Some(r) => {
+            r.to_i64().ok_or_else(|| Error::usage(span, format!("{what} of {} is out of range", short_number(r))))
+        }
+        None => Err(Error::usage(span, format!("{what} must be an integer constant"))),
+    }
+}
+
+/// A number for a message, its digits elided past 24.
+fn short_number(r: &Rat) -> String {
+    let s = r.to_string();
+    match s.char_indices().nth(24) {
+        Some((cut, _)) => format!("{}… ({} digits)", &s[..cut], s.trim_start_matches('-').len()),
+        None => s,
+    }
 }

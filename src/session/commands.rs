@@ -90,6 +90,7 @@ impl Session {
         // The formula is shown as written (its expansion can be as long as
         // the whole chain it stands on), with its value when it has one.
         let described = self.lower_expr(&e, src).and_then(|id| {
+            self.memo.remember_formula(&name.name, id);
             let mut item = Item {
                 expr: Some(text.trim().to_string()),
                 shape: Some(self.graph.shape(id).to_vec()),
