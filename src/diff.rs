@@ -103,8 +103,9 @@ impl Plan {
             crate::interrupt::check()?;
             graph.check_budget()?;
             let mut contributions = Vec::new();
-            for &(c, input) in self.consumers.of(k) {
-                if let Some(gc) = grad_table[position[&c]] {
+            for &(kc, input) in self.consumers.of(k) {
+                if let Some(gc) = grad_table[kc] {
+                    let c = self.pruned[kc];
                     contributions.push((c, bprop(graph, c, input, gc)?));
                 }
             }
@@ -127,15 +128,16 @@ impl Plan {
     }
 }
 
-/// Each pruned node's consumers within the pruned graph, with the input
-/// slot they use it in: one list per node, all in one buffer.
+/// Each pruned node's consumers within the pruned graph (by position),
+/// with the input slot they use it in: one list per node, all in one
+/// buffer.
 struct Consumers {
     start: Vec<usize>,
-    edges: Vec<(NodeId, usize)>,
+    edges: Vec<(usize, usize)>,
 }
 
 impl Consumers {
-    fn of(&self, k: usize) -> &[(NodeId, usize)] {
+    fn of(&self, k: usize) -> &[(usize, usize)] {
         match (self.start.get(k), self.start.get(k + 1)) {
             (Some(&a), Some(&b)) => self.edges.get(a..b).unwrap_or(&[]),
             _ => &[],
@@ -156,10 +158,10 @@ fn consumer_lists(graph: &Graph, pruned: &[NodeId], position: &IdMap<usize>) -> 
         start[k + 1] += start[k];
     }
     let mut fill = start.clone();
-    let mut edges = vec![(NodeId(0), 0); start[pruned.len()]];
-    for &c in pruned {
+    let mut edges = vec![(0, 0); start[pruned.len()]];
+    for (kc, &c) in pruned.iter().enumerate() {
         for (k, slot) in edges_of(c) {
-            edges[fill[k]] = (c, slot);
+            edges[fill[k]] = (kc, slot);
             fill[k] += 1;
         }
     }

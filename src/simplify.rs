@@ -28,18 +28,6 @@ const FLAT: usize = 12;
 /// length) takes long enough to notice.
 pub const MAX_EXACT_BITS: u64 = 1 << 14;
 
-/// `a·b` (`Rat` takes the word-size fast path itself).
-pub fn mul_q(a: &Rat, b: &Rat) -> Rat {
-    a * b
-}
-
-/// `acc += x`.
-pub fn add_to(acc: &mut Rat, x: &Rat) {
-    if !x.is_zero() {
-        *acc += x;
-    }
-}
-
 pub fn rat(n: i64) -> Rat {
     Rat::int(n)
 }
@@ -149,17 +137,17 @@ impl Graph {
                 let inner = self.inputs(t)[0];
                 self.collect_term(inner, c, acc)?
             }
-            Op::Num(r) => add_to(&mut acc.constant, &mul_q(c, r)),
+            Op::Num(r) => acc.constant += c * r,
             Op::Add { coeffs, constant } if coeffs.len() <= FLAT => {
                 for (u, k) in self.inputs(t).iter().zip(coeffs.iter()) {
-                    acc.map.add(*u, mul_q(c, k));
+                    acc.map.add(*u, c * k);
                 }
-                add_to(&mut acc.constant, &mul_q(c, constant));
+                acc.constant += c * constant;
             }
             Op::Mul { coeff, exps } if !coeff.is_one() => {
                 let (coeff, exps) = (coeff.clone(), exps.to_vec());
                 let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps, self.shape(t).to_vec());
-                acc.map.add(rest, mul_q(c, &coeff));
+                acc.map.add(rest, c * &coeff);
             }
             _ => acc.map.add(t, c.clone()),
         }
@@ -204,7 +192,7 @@ impl Graph {
             }
             Op::Num(r) => match exact_pow(r, e)? {
                 Some(v) => {
-                    acc.coeff = mul_q(&acc.coeff, &v);
+                    acc.coeff = &acc.coeff * &v;
                     check_bits(&acc.coeff)?;
                 }
                 None => acc.map.add(f, e.clone()),
@@ -212,13 +200,13 @@ impl Graph {
             Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
                 match exact_pow(coeff, e)? {
                     Some(v) => {
-                        acc.coeff = mul_q(&acc.coeff, &v);
+                        acc.coeff = &acc.coeff * &v;
                         check_bits(&acc.coeff)?;
                     }
                     None => return Err(Error::math(Span::default(), "division by zero")),
                 }
                 for (u, x) in self.inputs(f).iter().zip(exps.iter()) {
-                    acc.map.add(*u, mul_q(x, e));
+                    acc.map.add(*u, x * e);
                 }
             }
             _ => acc.map.add(f, e.clone()),
@@ -318,7 +306,7 @@ impl Collect {
         let mut out: Vec<(NodeId, Rat)> = Vec::with_capacity(all.len());
         for (id, x) in all {
             match out.last_mut() {
-                Some((last, acc)) if *last == id => add_to(acc, &x),
+                Some((last, acc)) if *last == id => *acc += x,
                 _ => out.push((id, x)),
             }
         }

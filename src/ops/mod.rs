@@ -15,12 +15,12 @@ use crate::eval::value::{Rat, Value};
 use crate::graph::shape::Sel;
 use crate::graph::{Graph, NodeId};
 pub use func::Func;
-use std::hash::{Hash, Hasher};
+use std::hash::Hash;
 use std::rc::Rc;
 
 /// What a node computes. The inputs are in the node; an op holds only what
 /// is not a node (coefficients, axes, selections, names).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Op {
     /// An exact constant, every element equal, of the node's shape.
     Num(Rat),
@@ -63,34 +63,6 @@ pub enum Op {
     /// The input stretched (NumPy broadcasting) to the node's shape.
     Broadcast,
     Reshape,
-}
-
-/// By hand: the coefficient lists hash element by element (a `Rat` hashes
-/// a machine-word value as two words), and interning hashes every node made.
-impl Hash for Op {
-    fn hash<H: Hasher>(&self, h: &mut H) {
-        fn rat<H: Hasher>(r: &Rat, h: &mut H) {
-            r.hash(h)
-        }
-        std::mem::discriminant(self).hash(h);
-        match self {
-            Op::Num(r) => rat(r, h),
-            Op::Data(d) => d.hash(h),
-            Op::Var(name) => name.hash(h),
-            Op::Add { coeffs, constant } => {
-                coeffs.iter().for_each(|c| rat(c, h));
-                rat(constant, h);
-            }
-            Op::Mul { coeff, exps } => {
-                rat(coeff, h);
-                exps.iter().for_each(|e| rat(e, h));
-            }
-            Op::Fn(f) => f.hash(h),
-            Op::Sum(axes) => axes.hash(h),
-            Op::Index(sels) => sels.hash(h),
-            _ => {}
-        }
-    }
 }
 
 impl Op {

@@ -400,11 +400,12 @@ impl<'g> Printer<'g> {
         let mut num: Vec<Piece> = Vec::new();
         let mut den: Vec<Piece> = Vec::new();
         let c = coeff.abs();
-        if !c.numer().is_one() {
-            num.push((self.text(&c.numer().to_string()), ATOM));
+        let (n, d) = (c.numer(), c.denom());
+        if !n.is_one() {
+            num.push((self.text(&n.to_string()), ATOM));
         }
-        if !c.denom().is_one() {
-            den.push((self.text(&c.denom().to_string()), ATOM));
+        if !d.is_one() {
+            den.push((self.text(&d.to_string()), ATOM));
         }
         let mut factors: Vec<(bool, u8, Piece, &Rat)> = ins
             .iter()
