@@ -190,7 +190,7 @@ fn finite_differences(setup: &[&str], f: &str, v: &str) -> Vec<f64> {
     for st in setup {
         s.run(st).expect("setup");
     }
-    let base = s.env.values[v].clone().into_float();
+    let base = s.env.value(v).expect("bound").clone().into_float();
     let n = base.len();
     let Value::Float(t) = base else { unreachable!() };
     let mut out = Vec::new();
@@ -199,7 +199,7 @@ fn finite_differences(setup: &[&str], f: &str, v: &str) -> Vec<f64> {
         let mut at = |delta: f64| {
             let mut d = t.data.clone();
             d[i] += delta;
-            s.env.values.insert(v.to_string(), Value::from_f64(&t.shape, d));
+            s.env.set_value(v.to_string(), Value::from_f64(&t.shape, d));
             value_of(&mut s, f)
         };
         out.push((at(h) - at(-h)) / (2.0 * h));

@@ -62,14 +62,16 @@ fn plan(graph: &Graph, id: NodeId) -> Plan {
     p
 }
 
-/// The values of `roots`, with `lookup` giving the value of each variable.
+/// The values of `roots`, with `lookup` giving the value of each variable
+/// and `known` the values of nodes computed before (read, not recomputed).
 pub fn eval<'a>(
     graph: &'a Graph,
     roots: &[NodeId],
     lookup: &dyn Fn(&str) -> Option<&'a Value>,
+    known: &dyn Fn(NodeId) -> Option<&'a Value>,
     interrupted: &dyn Fn() -> bool,
 ) -> Result<(Vec<Value>, Option<NonFinite>), EvalError> {
-    let order = graph.ancestors(roots);
+    let order = graph.ancestors_until(roots, |id| known(id).is_some());
     let top = order.last().map_or(0, |id| id.index() + 1);
     // Which nodes are needed (through fused reads), and how many reads of
     // each remain; roots are read once more, at the end.
@@ -85,7 +87,10 @@ pub fn eval<'a>(
             plans.push(None);
             continue;
         }
-        let p = plan(graph, id);
+        let p = match known(id) {
+            Some(_) => Plan { deps: vec![], transposed: [false; 2], outers: vec![] },
+            None => plan(graph, id),
+        };
         for d in &p.deps {
             needed[d.index()] = true;
             uses[d.index()] += 1;
@@ -101,10 +106,11 @@ pub fn eval<'a>(
             return Err(EvalError { node: id, message: "interrupted".into(), limit: false });
         }
         let fail = |message| EvalError { node: id, message, limit: false };
-        let v: Cow<'a, Value> = match graph.op(id) {
-            Op::Var(name) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
-            Op::Data(i) => Cow::Borrowed(graph.data_value(*i)),
-            op => {
+        let v: Cow<'a, Value> = match (known(id), graph.op(id)) {
+            (Some(v), _) => Cow::Borrowed(v),
+            (None, Op::Var(name)) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
+            (None, Op::Data(i)) => Cow::Borrowed(graph.data_value(*i)),
+            (None, op) => {
                 let args: Vec<&Value> = p.deps.iter().filter_map(|d| values[d.index()].as_deref()).collect();
                 ops::check_exact_cost(graph, id, &args).map_err(|message| EvalError {
                     node: id,
@@ -156,7 +162,7 @@ pub fn eval<'a>(
         .collect::<Result<_, _>>()?;
     Ok((out, first_bad))
 }
-fn non_finite(v: &Value) -> Option<&'static str> {
+pub(crate) fn non_finite(v: &Value) -> Option<&'static str> {
     match v {
         Value::Exact(_) => None,
         // `x * 0` is NaN exactly for NaN and infinities: one vectorisable

@@ -243,13 +243,20 @@ impl Graph {
 
     /// Every node reachable from `roots`, in arena (topological) order.
     pub fn ancestors(&self, roots: &[NodeId]) -> Vec<NodeId> {
-        let mut out = self.reachable(roots, usize::MAX);
+        self.ancestors_until(roots, |_| false)
+    }
+
+    /// Like `ancestors`, but the inputs of a node `known` holds are not
+    /// visited (evaluation reads its value instead).
+    pub fn ancestors_until(&self, roots: &[NodeId], known: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
+        let mut out = self.reachable(roots, usize::MAX, known);
         out.sort_unstable();
         out
     }
 
-    /// The nodes `roots` depend on, in no order, up to `cap + 1` of them.
-    fn reachable(&self, roots: &[NodeId], cap: usize) -> Vec<NodeId> {
+    /// The nodes `roots` depend on, in no order, up to `cap + 1` of them,
+    /// not looking past the nodes `known` holds.
+    fn reachable(&self, roots: &[NodeId], cap: usize, known: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
         let mut marks = self.stamps.borrow_mut();
         let (stamp, epoch) = &mut *marks;
         if *epoch == u32::MAX {
@@ -268,20 +275,22 @@ impl Graph {
             if out.len() > cap {
                 break;
             }
-            stack.extend(self.inputs(id).iter().copied());
+            if !known(id) {
+                stack.extend(self.inputs(id).iter().copied());
+            }
         }
         out
     }
 
     /// Number of distinct nodes an expression consists of.
     pub fn count(&self, root: NodeId) -> usize {
-        self.reachable(&[root], usize::MAX).len()
+        self.reachable(&[root], usize::MAX, |_| false).len()
     }
 
     /// Whether an expression consists of more than `cap` distinct nodes,
     /// found without walking all of a large one.
     pub fn count_exceeds(&self, root: NodeId, cap: usize) -> bool {
-        self.reachable(&[root], cap).len() > cap
+        self.reachable(&[root], cap, |_| false).len() > cap
     }
 }
 

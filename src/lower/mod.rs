@@ -55,12 +55,46 @@ impl Recipe {
 /// Everything a name can be bound to in a session.
 #[derive(Clone, Debug, Default)]
 pub struct Bindings {
-    pub values: HashMap<String, Value>,
+    /// Behind methods: each change bumps `values_epoch`.
+    values: HashMap<String, Value>,
+    /// Counts changes of `values`: anything computed from them (the
+    /// session's value cache) is stale once it moves.
+    values_epoch: u64,
     /// Formulas with the source text of their right side.
     pub formulas: HashMap<String, (Expr, String)>,
     pub decls: HashMap<String, Shape>,
     pub funcs: HashMap<String, UserFn>,
     pub results: Vec<Recipe>,
+}
+
+impl Bindings {
+    pub fn value(&self, name: &str) -> Option<&Value> {
+        self.values.get(name)
+    }
+
+    pub fn has_value(&self, name: &str) -> bool {
+        self.values.contains_key(name)
+    }
+
+    pub fn value_names(&self) -> impl Iterator<Item = &String> {
+        self.values.keys()
+    }
+
+    /// Binds `name` to `value`, giving back the value it had.
+    pub fn set_value(&mut self, name: String, value: Value) -> Option<Value> {
+        self.values_epoch += 1;
+        self.values.insert(name, value)
+    }
+
+    pub fn remove_value(&mut self, name: &str) -> Option<Value> {
+        let old = self.values.remove(name);
+        self.values_epoch += u64::from(old.is_some());
+        old
+    }
+
+    pub fn values_epoch(&self) -> u64 {
+        self.values_epoch
+    }
 }
 
 /// Lowered formulas and results, valid until a binding changes.
@@ -241,7 +275,7 @@ impl<'a> Lower<'a> {
         if builtins::is_builtin(name) || self.env.funcs.contains_key(name) {
             return Err(Error::name(span, format!("`{name}` is a function; call it as {name}(...)")));
         }
-        let shape = match (self.env.values.get(name), self.env.decls.get(name)) {
+        let shape = match (self.env.value(name), self.env.decls.get(name)) {
             (Some(v), _) => v.shape().to_vec(),
             (None, Some(s)) => s.clone(),
             (None, None) => vec![],

@@ -21,7 +21,7 @@ impl Names {
     pub fn of(session: &crate::session::Session) -> Names {
         let env = &session.env;
         let bound =
-            env.values.keys().chain(env.formulas.keys()).chain(env.decls.keys()).cloned().collect::<BTreeSet<_>>();
+            env.value_names().chain(env.formulas.keys()).chain(env.decls.keys()).cloned().collect::<BTreeSet<_>>();
         let funcs = env.funcs.iter().map(|(n, f)| (n.clone(), f.params.clone())).collect();
         Names { bound, funcs }
     }

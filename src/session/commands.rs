@@ -60,7 +60,7 @@ impl Session {
         // name's scalar. A value of the same shape changes no node.
         let was_formula = self.env.formulas.remove(&name.name).is_some();
         let declared = self.env.decls.remove(&name.name);
-        let old = self.env.values.insert(name.name.clone(), value.clone());
+        let old = self.env.set_value(name.name.clone(), value.clone());
         let old_shape = old.map(|o| o.shape().to_vec()).or(declared).unwrap_or_default();
         if was_formula || old_shape != value.shape() {
             self.invalidate(&name.name);
@@ -85,7 +85,7 @@ impl Session {
         let text = src.get(e.span.start..e.span.end).unwrap_or("").to_string();
         self.note_refs(Ref::Name(name.name.clone()), &e);
         let old = self.env.formulas.insert(name.name.clone(), (e.clone(), text.clone()));
-        let old_value = self.env.values.remove(&name.name);
+        let old_value = self.env.remove_value(&name.name);
         self.invalidate(&name.name);
         // The formula is shown as written (its expansion can be as long as
         // the whole chain it stands on), with its value when it has one.
@@ -113,7 +113,7 @@ impl Session {
                     None => self.env.formulas.remove(&name.name),
                 };
                 if let Some(v) = old_value {
-                    self.env.values.insert(name.name.clone(), v);
+                    self.env.set_value(name.name.clone(), v);
                 }
                 self.invalidate(&name.name);
                 return Err(err);
@@ -216,7 +216,7 @@ impl Session {
                 }
                 shape.push(n as usize);
             }
-            self.env.values.remove(&d.name.name);
+            self.env.remove_value(&d.name.name);
             self.env.formulas.remove(&d.name.name);
             self.env.decls.insert(d.name.name.clone(), shape.clone());
             self.invalidate(&d.name.name);
@@ -272,7 +272,7 @@ impl Session {
         }
         self.env.funcs.insert(name.name.clone(), f);
         self.env.formulas.remove(&name.name);
-        self.env.values.remove(&name.name);
+        self.env.remove_value(&name.name);
         self.invalidate(&name.name);
         let sig: Vec<&str> = params.iter().map(|p| p.name.as_str()).collect();
         Ok(vec![Item {
@@ -299,7 +299,7 @@ impl Session {
                 (id, whole, None)
             }
         };
-        let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.values.contains_key(n));
+        let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.has_value(n));
         if !missing.is_empty() {
             let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
             let them = if missing.len() == 1 { "it a value" } else { "them values" };
@@ -333,8 +333,7 @@ impl Session {
         let mut lines = Vec::new();
         let mut names: Vec<&String> = self
             .env
-            .values
-            .keys()
+            .value_names()
             .chain(self.env.formulas.keys())
             .chain(self.env.decls.keys())
             .chain(self.env.funcs.keys())
@@ -342,7 +341,7 @@ impl Session {
         names.sort();
         names.dedup();
         for n in names {
-            if let Some(v) = self.env.values.get(n) {
+            if let Some(v) = self.env.value(n) {
                 let shown = crate::eval::format::format_value(v).replace('\n', "\n    ");
                 lines.push(format!("{n} = {shown}"));
             } else if let Some((_, text)) = self.env.formulas.get(n) {
@@ -362,7 +361,7 @@ impl Session {
     pub(super) fn unlet(&mut self, names: &[Ident]) -> Result<Vec<Item>> {
         for n in names {
             let k = n.name.as_str();
-            let known = self.env.values.contains_key(k)
+            let known = self.env.has_value(k)
                 || self.env.formulas.contains_key(k)
                 || self.env.decls.contains_key(k)
                 || self.env.funcs.contains_key(k);
@@ -372,7 +371,7 @@ impl Session {
         }
         for n in names {
             let k = n.name.as_str();
-            self.env.values.remove(k);
+            self.env.remove_value(k);
             self.env.formulas.remove(k);
             self.env.decls.remove(k);
             self.env.funcs.remove(k);

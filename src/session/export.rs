@@ -155,7 +155,7 @@ impl Session {
 
     /// The "no value for ..." error of `:eval` when `id` is not closed.
     fn require_values(&self, id: NodeId, span: Span) -> Result<()> {
-        let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.values.contains_key(n));
+        let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.has_value(n));
         if missing.is_empty() {
             return Ok(());
         }

@@ -6,6 +6,7 @@
 // Input-facing: no indexing that could panic (see src/lib.rs).
 #![cfg_attr(not(test), deny(clippy::indexing_slicing))]
 
+mod cache;
 mod commands;
 mod derive;
 // TODO(robust): indexing not yet reviewed (being edited elsewhere).
@@ -51,6 +52,8 @@ pub struct Session {
     parse_secs: f64,
     /// Seconds spent per phase since the last reset (for `:time`).
     pub(crate) phases: time::Phases,
+    /// Values of results and bound formulas, for the statements after.
+    cache: std::cell::RefCell<cache::ValueCache>,
 }
 
 impl Default for Session {
@@ -74,6 +77,7 @@ impl Session {
             unicode: false,
             parse_secs: 0.0,
             phases: Default::default(),
+            cache: Default::default(),
         }
     }
 
@@ -172,19 +176,24 @@ impl Session {
 
     /// Whether every variable of `id` has a value.
     fn closed(&self, id: NodeId) -> bool {
-        unbound(&self.graph, id, &|n| self.env.values.contains_key(n)).is_empty()
+        unbound(&self.graph, id, &|n| self.env.has_value(n)).is_empty()
     }
 
     /// Values of `roots` (all closed), with overflow warnings.
     fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<(Vec<Value>, Vec<String>)> {
         self.check_eval_memory(roots, span)?;
-        let lookup = |n: &str| self.env.values.get(n);
+        let lookup = |n: &str| self.env.value(n);
         let stop = crate::interrupt::requested;
         let t = std::time::Instant::now();
-        let r = eval(&self.graph, roots, &lookup, &stop);
+        let epoch = self.env.values_epoch();
+        let cache = self.cache.borrow();
+        let r = eval(&self.graph, roots, &lookup, &|id| cache.get(epoch, id), &stop);
+        drop(cache);
         self.phases.add("eval", t);
         match r {
             Ok((values, bad)) => {
+                let mut cache = self.cache.borrow_mut();
+                roots.iter().zip(&values).for_each(|(&id, v)| cache.keep(epoch, id, v));
                 let warnings = bad
                     .map(|b| format!("{} first appears at `{}`", b.what, print(&self.graph, b.node, Style::Plain)))
                     .into_iter()
@@ -215,13 +224,22 @@ impl Session {
         use crate::ops::Op;
         let limits = crate::limits::get();
         let limit = limits.eval_bytes;
-        let order = self.graph.ancestors(roots);
+        let epoch = self.env.values_epoch();
+        let cache = self.cache.borrow();
+        let order = self.graph.ancestors_until(roots, |id| cache.get(epoch, id).is_some());
         let mut float = std::collections::HashSet::new();
         let mut bytes: usize = 0;
         for &id in &order {
+            if let Some(v) = cache.get(epoch, id) {
+                // Held already: only its kind matters to what reads it.
+                if matches!(v, Value::Float(_)) {
+                    float.insert(id);
+                }
+                continue;
+            }
             let is_float = match self.graph.op(id) {
                 Op::Data(i) => matches!(self.graph.data_value(*i), Value::Float(_)),
-                Op::Var(name) => matches!(self.env.values.get(&**name), Some(Value::Float(_))),
+                Op::Var(name) => matches!(self.env.value(&**name), Some(Value::Float(_))),
                 Op::Fn(crate::ops::Func::Float) | Op::Pi => true,
                 _ => self.graph.inputs(id).iter().any(|i| float.contains(i)),
             };

@@ -101,7 +101,7 @@ impl Session {
 
     /// Values of every closed node, in one pass; the names without values.
     fn fill_pane_values(&self, pane: &mut Pane, span: Span) {
-        let has = |n: &str| self.env.values.contains_key(n);
+        let has = |n: &str| self.env.has_value(n);
         let mut closed = vec![true; pane.nodes.len()];
         let mut missing = Vec::new();
         for i in 0..pane.nodes.len() {

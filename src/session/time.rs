@@ -98,13 +98,13 @@ impl Session {
     /// Sorted wall times of evaluating `ids` together, repeated for about
     /// `TIMEIT_BUDGET`.
     fn sample_eval(&self, ids: &[NodeId]) -> Result<Vec<f64>> {
-        let lookup = |n: &str| self.env.values.get(n);
+        let lookup = |n: &str| self.env.value(n);
         let stop = crate::interrupt::requested;
         let mut samples = Vec::new();
         let begin = Instant::now();
         while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
             let t = Instant::now();
-            eval(&self.graph, ids, &lookup, &stop).map_err(|e| {
+            eval(&self.graph, ids, &lookup, &|_| None, &stop).map_err(|e| {
                 if stop() { crate::interrupt::error() } else { Error::math(Span::default(), e.message) }
             })?;
             samples.push(t.elapsed().as_secs_f64());

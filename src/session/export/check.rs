@@ -31,7 +31,7 @@ const WORST_ROWS: usize = 8;
 /// The report comparing `sym` (the symbolic `∂f/∂v` evaluated) with finite
 /// differences of `f` in the variable `v` (node `var`).
 pub(super) fn compare(s: &Session, f: NodeId, var: NodeId, v: &str, sym: &Value, span: Span) -> Result<Item> {
-    let x0 = s.env.values.get(v).ok_or_else(|| Error::name(span, format!("no value for `{v}`")))?.to_f64();
+    let x0 = s.env.value(v).ok_or_else(|| Error::name(span, format!("no value for `{v}`")))?.to_f64();
     let nv = x0.data.len();
     if nv > MAX_ELEMENTS {
         return Err(Error::limit(span, format!("`{v}` has {nv} elements; :check handles at most {MAX_ELEMENTS}")));
@@ -95,15 +95,16 @@ fn at(s: &Session, f: NodeId, v: &str, x0: &[f64], j: usize, x: f64, span: Span)
     let mut data = x0.to_vec();
     data[j] = x;
     let shape = s.graph.shape(f).to_vec();
-    let moved = Value::from_f64(s.env.values.get(v).map(Value::shape).unwrap_or(&[]), data);
-    let lookup = |n: &str| if n == v { Some(&moved) } else { s.env.values.get(n) };
-    let (values, _) = crate::eval::run::eval(&s.graph, &[f], &lookup, &crate::interrupt::requested).map_err(|e| {
-        if e.message == "interrupted" {
-            Error::new(ErrorKind::Interrupted, span, "interrupted")
-        } else {
-            Error::math(span, e.message)
-        }
-    })?;
+    let moved = Value::from_f64(s.env.value(v).map(Value::shape).unwrap_or(&[]), data);
+    let lookup = |n: &str| if n == v { Some(&moved) } else { s.env.value(n) };
+    let (values, _) = crate::eval::run::eval(&s.graph, &[f], &lookup, &|_| None, &crate::interrupt::requested)
+        .map_err(|e| {
+            if e.message == "interrupted" {
+                Error::new(ErrorKind::Interrupted, span, "interrupted")
+            } else {
+                Error::math(span, e.message)
+            }
+        })?;
     let out = values.into_iter().next().map(|v| v.to_f64().data).unwrap_or_default();
     debug_assert_eq!(out.len(), numel(&shape));
     Ok(out)
