@@ -239,7 +239,7 @@ impl Session {
             }
             let is_float = match self.graph.op(id) {
                 Op::Data(i) => matches!(self.graph.data_value(*i), Value::Float(_)),
-                Op::Var(name) => matches!(self.env.value(&**name), Some(Value::Float(_))),
+                Op::Var(name) => matches!(self.env.value(name), Some(Value::Float(_))),
                 Op::Fn(crate::ops::Func::Float) | Op::Pi => true,
                 _ => self.graph.inputs(id).iter().any(|i| float.contains(i)),
             };
