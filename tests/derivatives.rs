@@ -240,6 +240,11 @@ fn tensor_gradients_match_finite_differences() {
         ("x @ v", "v"),
         ("sum([x[0] * x[1], x[2]^2, sin(x[3])])", "x"),
     ];
+    // A recurrence of nine steps: its gradient sums nine outer products,
+    // which evaluation adds as one matrix product.
+    let rnn = (0..9).fold("y".to_string(), |h, _| format!("tanh(A @ {h} + y)"));
+    let rnn = format!("sum({rnn}^2)");
+    let cases = cases.into_iter().chain([(rnn.as_str(), "A")]);
     for (f, v) in cases {
         let want = finite_differences(&setup, f, v);
         let mut s = Session::new();

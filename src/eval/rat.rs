@@ -45,7 +45,8 @@ pub fn rat_to_f64(r: &Rat) -> f64 {
         && n.abs() <= EXACT
         && d <= EXACT
     {
-        return n as f64 / d as f64;
+        // Coefficients are mostly integers: no division for them.
+        return if d == 1 { n as f64 } else { n as f64 / d as f64 };
     }
     let x = ratio_to_f64(r.numer().magnitude(), r.denom().magnitude());
     if r.is_negative() { -x } else { x }

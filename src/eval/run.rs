@@ -71,97 +71,159 @@ pub fn eval<'a>(
     known: &dyn Fn(NodeId) -> Option<&'a Value>,
     interrupted: &dyn Fn() -> bool,
 ) -> Result<(Vec<Value>, Option<NonFinite>), EvalError> {
-    let order = graph.ancestors_until(roots, |id| known(id).is_some());
-    let top = order.last().map_or(0, |id| id.index() + 1);
-    // Which nodes are needed (through fused reads), and how many reads of
-    // each remain; roots are read once more, at the end.
-    let mut uses = vec![0u32; top];
-    let mut needed = vec![false; top];
-    for r in roots {
-        needed[r.index()] = true;
-        uses[r.index()] += 1;
-    }
-    let mut plans: Vec<Option<Plan>> = Vec::with_capacity(order.len());
-    for &id in order.iter().rev() {
-        if !needed[id.index()] {
-            plans.push(None);
-            continue;
-        }
-        let p = match known(id) {
-            Some(_) => Plan { deps: vec![], transposed: [false; 2], outers: vec![] },
-            None => plan(graph, id),
-        };
-        for d in &p.deps {
-            needed[d.index()] = true;
-            uses[d.index()] += 1;
-        }
-        plans.push(Some(p));
-    }
-    plans.reverse();
-    let mut values: Vec<Option<Cow<'a, Value>>> = (0..top).map(|_| None).collect();
-    let mut first_bad: Option<NonFinite> = None;
-    for (&id, p) in order.iter().zip(&plans) {
-        let Some(p) = p else { continue };
-        if interrupted() {
-            return Err(EvalError { node: id, message: "interrupted".into(), limit: false });
-        }
-        let fail = |message| EvalError { node: id, message, limit: false };
-        let v: Cow<'a, Value> = match (known(id), graph.op(id)) {
-            (Some(v), _) => Cow::Borrowed(v),
-            (None, Op::Var(name)) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
-            (None, Op::Data(i)) => Cow::Borrowed(graph.data_value(*i)),
-            (None, op) => {
-                let args: Vec<&Value> = p.deps.iter().filter_map(|d| values[d.index()].as_deref()).collect();
-                ops::check_exact_cost(graph, id, &args).map_err(|message| EvalError {
-                    node: id,
-                    message,
-                    limit: true,
-                })?;
-                let v = match (op, &args[..]) {
-                    (Op::MatMul, [a, b]) => a.matmul_t(p.transposed[0], b, p.transposed[1]),
-                    (Op::Add { coeffs, constant }, _) if !p.outers.is_empty() => {
-                        ops::arith::eval_sum_with_outers(coeffs, constant, graph.shape(id), &p.outers, &args)
-                    }
-                    _ => ops::eval(graph, id, &args),
-                };
-                Cow::Owned(v.map_err(fail)?)
-            }
-        };
-        if first_bad.is_none() && !graph.op(id).is_leaf() {
-            first_bad = non_finite(&v).map(|what| NonFinite { node: id, what });
-            if first_bad.is_some()
-                && p.deps.iter().any(|d| values[d.index()].as_deref().is_some_and(|v| non_finite(v).is_some()))
-            {
-                first_bad = None;
-            }
-        }
-        for d in &p.deps {
-            let u = &mut uses[d.index()];
-            *u -= 1;
-            if *u == 0 {
-                values[d.index()] = None;
-            }
-        }
-        values[id.index()] = Some(v);
-    }
-    // A kernel that saw Ctrl-C stopped early: its value is not to be used.
-    if let Some(&last) = order.last()
-        && interrupted()
-    {
-        return Err(EvalError { node: last, message: "interrupted".into(), limit: false });
-    }
-    let out = roots
-        .iter()
-        .map(|r| {
-            let slot = &mut values[r.index()];
-            let u = &mut uses[r.index()];
-            *u -= 1;
-            let v = if *u == 0 { slot.take().map(Cow::into_owned) } else { slot.as_deref().cloned() };
-            v.ok_or_else(|| EvalError { node: *r, message: "not evaluated".into(), limit: false })
-        })
-        .collect::<Result<_, _>>()?;
-    Ok((out, first_bad))
+    Program::new(graph, roots, &|id| known(id).is_some()).run(lookup, known, interrupted)
 }
+
+/// What evaluating some roots takes, worked out once: the nodes needed in
+/// topological order, where each reads its operands, and how many reads
+/// each value gets (`:timeit` runs one program many times).
+pub struct Program<'g> {
+    graph: &'g Graph,
+    steps: Vec<Step>,
+    /// Positions in `steps` of the roots, in the order asked for.
+    roots: Vec<usize>,
+}
+
+struct Step {
+    id: NodeId,
+    plan: Plan,
+    /// Positions in `steps` of what the plan reads (`plan.deps`).
+    reads: Vec<usize>,
+    /// Read from the caller's known values instead of computed.
+    known: bool,
+    /// Reads of this value, a root's final read included.
+    uses: u32,
+}
+
+impl<'g> Program<'g> {
+    /// The program for `roots`, not looking past the nodes `known` holds.
+    pub fn new(graph: &'g Graph, roots: &[NodeId], known: &dyn Fn(NodeId) -> bool) -> Program<'g> {
+        let order = graph.ancestors_until(roots, known);
+        let top = order.last().map_or(0, |id| id.index() + 1);
+        // Which nodes are needed (fused reads skip some), walking back
+        // from the roots.
+        let mut needed = vec![false; top];
+        roots.iter().for_each(|r| needed[r.index()] = true);
+        let mut plans: Vec<(NodeId, Plan, bool)> = Vec::with_capacity(order.len());
+        for &id in order.iter().rev() {
+            if !needed[id.index()] {
+                continue;
+            }
+            let is_known = known(id);
+            let p =
+                if is_known { Plan { deps: vec![], transposed: [false; 2], outers: vec![] } } else { plan(graph, id) };
+            p.deps.iter().for_each(|d| needed[d.index()] = true);
+            plans.push((id, p, is_known));
+        }
+        plans.reverse();
+        let mut position = vec![usize::MAX; top];
+        let mut steps: Vec<Step> = Vec::with_capacity(plans.len());
+        for (k, (id, plan, known)) in plans.into_iter().enumerate() {
+            position[id.index()] = k;
+            let reads: Vec<usize> = plan.deps.iter().map(|d| position[d.index()]).collect();
+            for &r in &reads {
+                steps[r].uses += 1;
+            }
+            steps.push(Step { id, plan, reads, known, uses: 0 });
+        }
+        let roots: Vec<usize> = roots.iter().map(|r| position[r.index()]).collect();
+        for &r in &roots {
+            steps[r].uses += 1;
+        }
+        Program { graph, steps, roots }
+    }
+
+    /// Runs the program, with `lookup` giving the value of each variable
+    /// and `known` the values the program was made to read.
+    pub fn run<'a>(
+        &self,
+        lookup: &dyn Fn(&str) -> Option<&'a Value>,
+        known: &dyn Fn(NodeId) -> Option<&'a Value>,
+        interrupted: &dyn Fn() -> bool,
+    ) -> Result<(Vec<Value>, Option<NonFinite>), EvalError>
+    where
+        'g: 'a,
+    {
+        let graph: &'a Graph = self.graph;
+        let mut uses: Vec<u32> = self.steps.iter().map(|s| s.uses).collect();
+        let mut values: Vec<Option<Cow<'a, Value>>> = (0..self.steps.len()).map(|_| None).collect();
+        let mut first_bad: Option<NonFinite> = None;
+        let mut spare: Vec<&Value> = Vec::new();
+        for (k, step) in self.steps.iter().enumerate() {
+            let (id, p) = (step.id, &step.plan);
+            if interrupted() {
+                return Err(EvalError { node: id, message: "interrupted".into(), limit: false });
+            }
+            let fail = |message| EvalError { node: id, message, limit: false };
+            let v: Cow<'a, Value> = match graph.op(id) {
+                _ if step.known => Cow::Borrowed(known(id).ok_or_else(|| fail("not evaluated".into()))?),
+                Op::Var(name) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
+                Op::Data(i) => Cow::Borrowed(graph.data_value(*i)),
+                op => {
+                    let mut args = recycle(std::mem::take(&mut spare));
+                    args.extend(step.reads.iter().filter_map(|&r| values[r].as_deref()));
+                    ops::check_exact_cost(graph, id, &args).map_err(|message| EvalError {
+                        node: id,
+                        message,
+                        limit: true,
+                    })?;
+                    let v = match (op, &args[..]) {
+                        (Op::MatMul, [a, b]) => a.matmul_t(p.transposed[0], b, p.transposed[1]),
+                        (Op::Add { coeffs, constant }, _) if !p.outers.is_empty() => {
+                            ops::arith::eval_sum_with_outers(coeffs, constant, graph.shape(id), &p.outers, &args)
+                        }
+                        _ => ops::eval(graph, id, &args),
+                    };
+                    spare = recycle(args);
+                    Cow::Owned(v.map_err(fail)?)
+                }
+            };
+            if first_bad.is_none() && !step.known && !graph.op(id).is_leaf() {
+                first_bad = non_finite(&v).map(|what| NonFinite { node: id, what });
+                if first_bad.is_some()
+                    && step.reads.iter().any(|&r| values[r].as_deref().is_some_and(|v| non_finite(v).is_some()))
+                {
+                    first_bad = None;
+                }
+            }
+            for &r in &step.reads {
+                uses[r] -= 1;
+                if uses[r] == 0 {
+                    values[r] = None;
+                }
+            }
+            values[k] = Some(v);
+        }
+        // A kernel that saw Ctrl-C stopped early: its value is not to be used.
+        if let Some(last) = self.steps.last()
+            && interrupted()
+        {
+            return Err(EvalError { node: last.id, message: "interrupted".into(), limit: false });
+        }
+        let out = self
+            .roots
+            .iter()
+            .map(|&r| {
+                uses[r] -= 1;
+                let slot = &mut values[r];
+                let v = if uses[r] == 0 { slot.take().map(Cow::into_owned) } else { slot.as_deref().cloned() };
+                v.ok_or_else(|| EvalError { node: self.steps[r].id, message: "not evaluated".into(), limit: false })
+            })
+            .collect::<Result<_, _>>()?;
+        Ok((out, first_bad))
+    }
+}
+
+/// `v` emptied, its allocation kept for references of another lifetime
+/// (the operands of the next step; one allocation per node was a tenth of
+/// a small-vector evaluation). Collecting in place reuses the buffer.
+// `filter_map` changes the element type, which `filter` cannot.
+#[allow(clippy::unnecessary_filter_map)]
+fn recycle<'y>(mut v: Vec<&Value>) -> Vec<&'y Value> {
+    v.clear();
+    v.into_iter().filter_map(|_| None).collect()
+}
+
 pub(crate) fn non_finite(v: &Value) -> Option<&'static str> {
     match v {
         Value::Exact(_) => None,

@@ -51,6 +51,9 @@ impl<T: Clone> Tensor<T> {
         Tensor::new(shape.to_vec(), kernels::gather_strided(&self.data, &s, shape))
     }
     pub fn select(&self, sels: &[Sel]) -> Tensor<T> {
+        if let Some((start, len)) = kernels::contiguous_run(&self.shape, sels) {
+            return Tensor::new(selected_shape(&self.shape, sels), self.data[start..start + len].to_vec());
+        }
         let offs = kernels::selection_offsets(&self.shape, sels);
         let data = offs.iter().map(|&o| self.data[o].clone()).collect();
         Tensor::new(selected_shape(&self.shape, sels), data)
@@ -71,9 +74,13 @@ impl<T: Clone> Tensor<T> {
     /// Zeros of `shape` with these elements added at the positions `sels`
     /// select (the adjoint of `select`).
     pub fn scattered(&self, sels: &[Sel], shape: &[usize], zero: T, add: impl Fn(&mut T, &T)) -> Tensor<T> {
+        let mut d = vec![zero; numel(shape)];
+        if let Some((start, len)) = kernels::contiguous_run(shape, sels) {
+            d[start..start + len].iter_mut().zip(&self.data).for_each(|(o, x)| add(o, x));
+            return Tensor::new(shape.to_vec(), d);
+        }
         let offs = kernels::selection_offsets(shape, sels);
         debug_assert_eq!(offs.len(), self.data.len());
-        let mut d = vec![zero; numel(shape)];
         for (&o, x) in offs.iter().zip(&self.data) {
             add(&mut d[o], x);
         }

@@ -225,7 +225,7 @@ pub fn eval_sum_with_outers(
         Full(&'d [f64]),
         Outer(&'d [f64], &'d [f64]),
     }
-    let rows: Vec<(Rows, f64)> = terms
+    let mut rows: Vec<(Rows, f64)> = terms
         .iter()
         .zip(&c)
         .filter_map(|(t, &c)| match t {
@@ -234,6 +234,21 @@ pub fn eval_sum_with_outers(
             Term::Outer(a, b) => Some((Rows::Outer(f64s(a)?, f64s(b)?), c)),
         })
         .collect();
+    // Many outer products (a gradient through time, `Σₜ outer(δₜ, hₜ₋₁)`)
+    // are one matrix product `Aᵀ B` of the stacked vectors: a kernel that
+    // blocks for the cache, instead of a short pass per term and row.
+    let outers = rows.iter().filter(|(r, _)| matches!(r, Rows::Outer(..))).count();
+    let stacked = (outers >= STACK_OUTERS).then(|| {
+        let (mut a, mut b) = (Vec::with_capacity(outers * m), Vec::with_capacity(outers * n));
+        for (r, c) in &rows {
+            if let Rows::Outer(x, y) = r {
+                a.extend(x.iter().map(|x| c * x));
+                b.extend_from_slice(y);
+            }
+        }
+        rows.retain(|(r, _)| !matches!(r, Rows::Outer(..)));
+        (a, b)
+    });
     let mut out = vec![0.0; m * n];
     let work = m * n * rows.len().max(1);
     crate::eval::kernels::par_rows(&mut out, n, work, |i0, block| {
@@ -253,8 +268,14 @@ pub fn eval_sum_with_outers(
             }
         }
     });
+    if let Some((a, b)) = stacked {
+        crate::eval::kernels::add_stacked_outers(&mut out, (m, n), outers, &a, &b);
+    }
     Ok(Value::from_f64(shape, out))
 }
+
+/// Outer products in a sum from which they are added as one matrix product.
+const STACK_OUTERS: usize = 8;
 
 fn eval_product(coeff: &Rat, exps: &[Rat], shape: &[usize], args: &[&Value]) -> Result<Value, String> {
     if let Some(ops) = fusable(shape, args) {

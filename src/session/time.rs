@@ -3,7 +3,7 @@
 
 use super::Session;
 use crate::error::{Error, Result, Span};
-use crate::eval::run::eval;
+use crate::eval::run::Program;
 use crate::graph::NodeId;
 use crate::output::Item;
 use crate::syntax::ast::Stmt;
@@ -101,10 +101,13 @@ impl Session {
         let lookup = |n: &str| self.env.value(n);
         let stop = crate::interrupt::requested;
         let mut samples = Vec::new();
+        // Worked out once, as a jit compiles once: the samples time the
+        // evaluation itself.
+        let program = Program::new(&self.graph, ids, &|_| false);
         let begin = Instant::now();
         while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
             let t = Instant::now();
-            eval(&self.graph, ids, &lookup, &|_| None, &stop).map_err(|e| {
+            program.run(&lookup, &|_| None, &stop).map_err(|e| {
                 if stop() { crate::interrupt::error() } else { Error::math(Span::default(), e.message) }
             })?;
             samples.push(t.elapsed().as_secs_f64());
