@@ -16,18 +16,105 @@ use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use crate::simplify::rat;
 use num_traits::ToPrimitive;
-use std::collections::BTreeMap;
+use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A product of atoms with rational exponents, atoms in id order.
 type Mono = Vec<(NodeId, Rat)>;
-/// A sum of monomials with their coefficients.
-type Poly = BTreeMap<Mono, Rat>;
+/// The number of a monomial in its pass's [`Monos`].
+type MonoId = u32;
+/// A sum of distinct monomials with their (non-zero) coefficients.
+type Poly = Vec<(MonoId, Rat)>;
+type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
+
+/// The monomials of one pass, each stored once and referred to by number:
+/// collecting like terms is then indexing an array, and the product of two
+/// monomials is worked out once however often it recurs (every order of
+/// `tanh(x)`'s derivatives multiplies the same powers of `tanh(x)`).
+#[derive(Default)]
+struct Monos {
+    list: Vec<Mono>,
+    ids: FastMap<Mono, MonoId>,
+    products: FastMap<(MonoId, MonoId), MonoId>,
+    /// Coefficients being collected, by monomial, and which are in use.
+    scratch: Vec<Option<Rat>>,
+    touched: Vec<MonoId>,
+    /// How many of the coefficients being collected are not zero.
+    live: usize,
+}
+
+impl Monos {
+    fn id(&mut self, m: Mono) -> MonoId {
+        if let Some(&id) = self.ids.get(&m) {
+            return id;
+        }
+        // A pass is bounded far below 2^32 monomials (`MAX_TOTAL_WORK`).
+        let id = MonoId::try_from(self.list.len()).unwrap_or(MonoId::MAX);
+        self.list.push(m.clone());
+        self.ids.insert(m, id);
+        id
+    }
+
+    fn get(&self, id: MonoId) -> &Mono {
+        // Ids come only from `id`.
+        &self.list[id as usize]
+    }
+
+    fn product(&mut self, a: MonoId, b: MonoId) -> MonoId {
+        let key = if a <= b { (a, b) } else { (b, a) };
+        if let Some(&id) = self.products.get(&key) {
+            return id;
+        }
+        let m = merge(self.get(a), self.get(b));
+        let id = self.id(m);
+        self.products.insert(key, id);
+        id
+    }
+
+    /// Adds `c` to the coefficient being collected for `m`.
+    fn add(&mut self, m: MonoId, c: Rat) {
+        let i = m as usize;
+        if self.scratch.len() <= i {
+            self.scratch.resize(i + 1, None);
+        }
+        match &mut self.scratch[i] {
+            Some(slot) => {
+                let was_zero = slot.is_zero();
+                *slot += c;
+                match (was_zero, slot.is_zero()) {
+                    (true, false) => self.live += 1,
+                    (false, true) => self.live -= 1,
+                    _ => {}
+                }
+            }
+            slot => {
+                self.live += usize::from(!c.is_zero());
+                *slot = Some(c);
+                self.touched.push(m);
+            }
+        }
+    }
+
+    /// The collected terms (zeros dropped), leaving the scratch empty.
+    fn take(&mut self) -> Poly {
+        self.live = 0;
+        let mut out = Vec::with_capacity(self.touched.len());
+        for m in self.touched.drain(..) {
+            if let Some(c) = self.scratch[m as usize].take()
+                && !c.is_zero()
+            {
+                out.push((m, c));
+            }
+        }
+        out
+    }
+}
 
 /// Polynomials made so far (shared, not copied, by every use), and the
 /// most terms one may have.
 struct Memo {
     polys: IdMap<Option<Rc<Poly>>>,
+    monos: Monos,
     max_terms: usize,
     /// Term operations left for the whole pass.
     work_left: usize,
@@ -39,6 +126,10 @@ impl Memo {
     fn charge(&mut self, n: usize) -> Option<()> {
         self.work_left = self.work_left.checked_sub(n)?;
         Some(())
+    }
+
+    fn len(&self, m: MonoId) -> usize {
+        self.monos.get(m).len()
     }
 }
 
@@ -66,11 +157,15 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
     }
     let before = graph.count(id);
     // More terms than a few per node cannot print shorter: give up early.
-    let mut memo =
-        Memo { polys: IdMap::default(), max_terms: MAX_TERMS.min(4 * before + 16), work_left: MAX_TOTAL_WORK };
+    let mut memo = Memo {
+        polys: IdMap::default(),
+        monos: Monos::default(),
+        max_terms: MAX_TERMS.min(4 * before + 16),
+        work_left: MAX_TOTAL_WORK,
+    };
     let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
     let shape = graph.shape(id).to_vec();
-    let rebuilt = rebuild(graph, &poly)?;
+    let rebuilt = rebuild(graph, &poly, &memo.monos)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
     // Smaller as printed: fewer nodes can still read longer when the
     // expansion repeats a shared factor in every term.
@@ -83,16 +178,17 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
 fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Rc<Poly>> {
     if let Some(p) = memo.polys.get(&id) {
         let p = p.clone();
-        memo.charge(p.as_ref().map_or(0, |p| p.keys().map(|m| m.len() + 1).sum()))?;
+        let work = p.as_ref().map_or(0, |p| p.iter().map(|(m, _)| memo.len(*m) + 1).sum());
+        memo.charge(work)?;
         return p;
     }
     let p = match graph.op(id) {
         Op::Num(r) if !small(r) => None,
-        Op::Num(r) if graph.shape(id).is_empty() => Some(constant(r.clone())),
+        Op::Num(r) if graph.shape(id).is_empty() => Some(constant(r.clone(), &mut memo.monos)),
         Op::Add { coeffs, constant: c } if small(c) && coeffs.iter().all(small) => sum(graph, id, coeffs, c, memo),
         Op::Mul { coeff, exps } if small(coeff) && exps.iter().all(small) => product(graph, id, coeff, exps, memo),
         Op::Add { .. } | Op::Mul { .. } => None,
-        _ => Some(atom(id, rat(1))),
+        _ => Some(atom(id, rat(1), &mut memo.monos)),
     }
     .map(Rc::new);
     memo.polys.insert(id, p.clone());
@@ -106,41 +202,41 @@ fn small(r: &Rat) -> bool {
     r.total_bits() <= MAX_BITS
 }
 
-fn constant(r: Rat) -> Poly {
-    let mut p = Poly::new();
-    if !r.is_zero() {
-        p.insert(Vec::new(), r);
-    }
-    p
+fn constant(r: Rat, monos: &mut Monos) -> Poly {
+    if r.is_zero() { Vec::new() } else { vec![(monos.id(Vec::new()), r)] }
 }
 
-fn atom(id: NodeId, e: Rat) -> Poly {
-    Poly::from([(vec![(id, e)], rat(1))])
+fn atom(id: NodeId, e: Rat, monos: &mut Monos) -> Poly {
+    vec![(monos.id(vec![(id, e)]), rat(1))]
 }
 
 fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut Memo) -> Option<Poly> {
-    let mut acc = constant(c.clone());
-    for (&t, k) in graph.inputs(id).iter().zip(coeffs) {
-        let p = poly(graph, t, memo)?;
-        for (m, v) in p.iter() {
-            memo.charge(m.len() + 1)?;
-            match acc.get_mut(m) {
-                Some(slot) => *slot += v * k,
-                None => {
-                    acc.insert(m.clone(), v * k);
-                }
-            }
+    // The terms' polynomials first: making them collects terms too.
+    let parts: Vec<(Rc<Poly>, &Rat)> =
+        graph.inputs(id).iter().zip(coeffs).map(|(&t, k)| Some((poly(graph, t, memo)?, k))).collect::<Option<_>>()?;
+    if !c.is_zero() {
+        let one = memo.monos.id(Vec::new());
+        memo.monos.add(one, c.clone());
+    }
+    for (p, k) in parts {
+        let work: usize = p.iter().map(|(m, _)| memo.len(*m) + 1).sum();
+        if memo.charge(work).is_none() {
+            memo.monos.take();
+            return None;
         }
-        acc.retain(|_, v| !v.is_zero());
-        if acc.len() > memo.max_terms {
+        for (m, v) in p.iter() {
+            memo.monos.add(*m, v * k);
+        }
+        if memo.monos.live > memo.max_terms {
+            memo.monos.take();
             return None;
         }
     }
-    Some(acc)
+    Some(memo.monos.take())
 }
 
 fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut Memo) -> Option<Poly> {
-    let mut acc = constant(coeff.clone());
+    let mut acc = constant(coeff.clone(), &mut memo.monos);
     for (&f, e) in graph.inputs(id).iter().zip(exps) {
         let small_power = e.is_integer() && e.is_positive() && e.to_u32().is_some_and(|n| n <= 64);
         let factor = match graph.op(f) {
@@ -149,7 +245,7 @@ fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut Memo
                 power(&base, e.to_u32()?, memo)?
             }
             // A sum to a negative or fractional power stays one atom.
-            _ => atom(f, e.clone()),
+            _ => atom(f, e.clone(), &mut memo.monos),
         };
         acc = multiply(&acc, &factor, memo)?;
     }
@@ -157,7 +253,7 @@ fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut Memo
 }
 
 fn power(base: &Poly, n: u32, memo: &mut Memo) -> Option<Poly> {
-    let mut acc = constant(rat(1));
+    let mut acc = constant(rat(1), &mut memo.monos);
     for _ in 0..n {
         acc = multiply(&acc, base, memo)?;
     }
@@ -169,21 +265,21 @@ fn multiply(a: &Poly, b: &Poly, memo: &mut Memo) -> Option<Poly> {
     if work > MAX_WORK {
         return None;
     }
-    let max_terms = memo.max_terms;
-    let mut out = Poly::new();
     for (ma, ca) in a {
         for (mb, cb) in b {
-            let m = merge(ma, mb);
+            let m = memo.monos.product(*ma, *mb);
             // Comparing monomials costs their length, multiplying
             // coefficients their size in words.
             let words = (ca.total_bits() + cb.total_bits()) / 64;
-            memo.charge(m.len() + 1 + words as usize)?;
-            let slot = out.entry(m).or_insert_with(Rat::zero);
-            *slot += ca * cb;
+            if memo.charge(memo.len(m) + 1 + words as usize).is_none() {
+                memo.monos.take();
+                return None;
+            }
+            memo.monos.add(m, ca * cb);
         }
     }
-    out.retain(|_, v| !v.is_zero());
-    (out.len() <= max_terms).then_some(out)
+    let out = memo.monos.take();
+    (out.len() <= memo.max_terms).then_some(out)
 }
 
 /// The product of two monomials: their atoms (both in id order) merged,
@@ -216,9 +312,14 @@ fn merge(a: &Mono, b: &Mono) -> Mono {
     out
 }
 
-fn rebuild(graph: &mut Graph, p: &Poly) -> Result<NodeId> {
-    let mut terms = Vec::with_capacity(p.len());
-    for (m, c) in p {
+/// The polynomial as a graph, its terms made in the order of their
+/// monomials (so the nodes made, and their numbers, do not depend on the
+/// order the terms were collected in).
+fn rebuild(graph: &mut Graph, p: &Poly, monos: &Monos) -> Result<NodeId> {
+    let mut sorted: Vec<(&Mono, &Rat)> = p.iter().map(|(m, c)| (monos.get(*m), c)).collect();
+    sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    let mut terms = Vec::with_capacity(sorted.len());
+    for (m, c) in sorted {
         let t = if m.is_empty() { graph.num(c.clone()) } else { graph.product(rat(1), m)? };
         terms.push((t, if m.is_empty() { Rat::one() } else { c.clone() }));
     }
