@@ -34,7 +34,10 @@ type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 #[derive(Default)]
 struct Monos {
     list: Vec<Mono>,
-    ids: FastMap<Mono, MonoId>,
+    /// Each monomial's number, by its hash (the monomial itself is only
+    /// in `list`).
+    ids: hashbrown::HashTable<(u64, MonoId)>,
+    hasher: foldhash::fast::FixedState,
     products: FastMap<(MonoId, MonoId), MonoId>,
     /// Coefficients being collected, by monomial, and which are in use.
     scratch: Vec<Option<Rat>>,
@@ -45,13 +48,16 @@ struct Monos {
 
 impl Monos {
     fn id(&mut self, m: Mono) -> MonoId {
-        if let Some(&id) = self.ids.get(&m) {
+        use std::hash::BuildHasher;
+        let hash = self.hasher.hash_one(&m);
+        let list = &self.list;
+        if let Some(&(_, id)) = self.ids.find(hash, |&(h, id)| h == hash && list[id as usize] == m) {
             return id;
         }
         // A pass is bounded far below 2^32 monomials (`MAX_TOTAL_WORK`).
         let id = MonoId::try_from(self.list.len()).unwrap_or(MonoId::MAX);
-        self.list.push(m.clone());
-        self.ids.insert(m, id);
+        self.list.push(m);
+        self.ids.insert_unique(hash, (hash, id), |&(h, _)| h);
         id
     }
 
