@@ -93,6 +93,10 @@ struct Step {
     known: bool,
     /// Reads of this value, a root's final read included.
     uses: u32,
+    /// For `M' @ v`: a later sum over the same matrix `M` (its position,
+    /// and which of its terms is `M`) that computes this product in its
+    /// own pass over `M` (see `arith::eval_sum_with_outers`).
+    sibling: Option<(usize, usize)>,
 }
 
 impl<'g> Program<'g> {
@@ -124,12 +128,13 @@ impl<'g> Program<'g> {
             for &r in &reads {
                 steps[r].uses += 1;
             }
-            steps.push(Step { id, plan, reads, known, uses: 0 });
+            steps.push(Step { id, plan, reads, known, uses: 0, sibling: None });
         }
         let roots: Vec<usize> = roots.iter().map(|r| position[r.index()]).collect();
         for &r in &roots {
             steps[r].uses += 1;
         }
+        pair_siblings(graph, &mut steps);
         Program { graph, steps, roots }
     }
 
@@ -151,6 +156,9 @@ impl<'g> Program<'g> {
         let mut spare: Vec<&Value> = Vec::new();
         for (k, step) in self.steps.iter().enumerate() {
             let (id, p) = (step.id, &step.plan);
+            if values[k].is_some() {
+                continue; // made in its sibling's pass
+            }
             if interrupted() {
                 return Err(EvalError { node: id, message: "interrupted".into(), limit: false });
             }
@@ -159,6 +167,10 @@ impl<'g> Program<'g> {
                 _ if step.known => Cow::Borrowed(known(id).ok_or_else(|| fail("not evaluated".into()))?),
                 Op::Var(name) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
                 Op::Data(i) => Cow::Borrowed(graph.data_value(*i)),
+                _ if let Some((b, sum, product)) = self.with_sibling(step, &values) => {
+                    self.settle(b, Cow::Owned(sum), &mut values, &mut uses, &mut first_bad);
+                    Cow::Owned(product)
+                }
                 op => {
                     let mut args = recycle(std::mem::take(&mut spare));
                     args.extend(step.reads.iter().filter_map(|&r| values[r].as_deref()));
@@ -170,7 +182,9 @@ impl<'g> Program<'g> {
                     let v = match (op, &args[..]) {
                         (Op::MatMul, [a, b]) => a.matmul_t(p.transposed[0], b, p.transposed[1]),
                         (Op::Add { coeffs, constant }, _) if !p.outers.is_empty() => {
-                            ops::arith::eval_sum_with_outers(coeffs, constant, graph.shape(id), &p.outers, &args)
+                            let shape = graph.shape(id);
+                            ops::arith::eval_sum_with_outers(coeffs, constant, shape, &p.outers, &args, None)
+                                .map(|(v, _)| v)
                         }
                         _ => ops::eval(graph, id, &args),
                     };
@@ -178,21 +192,7 @@ impl<'g> Program<'g> {
                     Cow::Owned(v.map_err(fail)?)
                 }
             };
-            if first_bad.is_none() && !step.known && !graph.op(id).is_leaf() {
-                first_bad = non_finite(&v).map(|what| NonFinite { node: id, what });
-                if first_bad.is_some()
-                    && step.reads.iter().any(|&r| values[r].as_deref().is_some_and(|v| non_finite(v).is_some()))
-                {
-                    first_bad = None;
-                }
-            }
-            for &r in &step.reads {
-                uses[r] -= 1;
-                if uses[r] == 0 {
-                    values[r] = None;
-                }
-            }
-            values[k] = Some(v);
+            self.settle(k, v, &mut values, &mut uses, &mut first_bad);
         }
         // A kernel that saw Ctrl-C stopped early: its value is not to be used.
         if let Some(last) = self.steps.last()
@@ -211,6 +211,93 @@ impl<'g> Program<'g> {
             })
             .collect::<Result<_, _>>()?;
         Ok((out, first_bad))
+    }
+}
+
+impl<'g> Program<'g> {
+    /// Step `k`'s value stored: noted if it is the first NaN or infinity,
+    /// and each operand's value dropped after its last read.
+    fn settle<'a>(
+        &self,
+        k: usize,
+        v: Cow<'a, Value>,
+        values: &mut [Option<Cow<'a, Value>>],
+        uses: &mut [u32],
+        first_bad: &mut Option<NonFinite>,
+    ) {
+        let step = &self.steps[k];
+        if first_bad.is_none() && !step.known && !self.graph.op(step.id).is_leaf() {
+            *first_bad = non_finite(&v).map(|what| NonFinite { node: step.id, what });
+            if first_bad.is_some()
+                && step.reads.iter().any(|&r| values[r].as_deref().is_some_and(|v| non_finite(v).is_some()))
+            {
+                *first_bad = None;
+            }
+        }
+        for &r in &step.reads {
+            uses[r] -= 1;
+            if uses[r] == 0 {
+                values[r] = None;
+            }
+        }
+        values[k] = Some(v);
+    }
+
+    /// For `M' @ v` with a sibling sum over `M` (see `pair_siblings`): the
+    /// sibling's position and value, and the product, from one pass over
+    /// `M`; `None` when the values are not all f64 or the pass declines
+    /// (the two are then evaluated apart, each in its place).
+    fn with_sibling(&self, step: &Step, values: &[Option<Cow<Value>>]) -> Option<(usize, Value, Value)> {
+        let (b, term) = step.sibling?;
+        let sib = &self.steps[b];
+        let Op::Add { coeffs, constant } = self.graph.op(sib.id) else { return None };
+        let read = |r: &usize| values[*r].as_deref();
+        let args: Vec<&Value> = sib.reads.iter().map(read).collect::<Option<_>>()?;
+        let v = step.reads.get(1).and_then(read)?;
+        if !args.iter().chain([&v]).all(|a| matches!(a, Value::Float(_))) {
+            return None;
+        }
+        let shape = self.graph.shape(sib.id);
+        let (sum, product) =
+            ops::arith::eval_sum_with_outers(coeffs, constant, shape, &sib.plan.outers, &args, Some((term, v))).ok()?;
+        Some((b, sum, Value::from_f64(self.graph.shape(step.id), product?)))
+    }
+}
+
+/// Pairs each transposed matrix-vector product `M' @ v` with a sum over
+/// the same matrix whose operands are all ready by then (W2's backward
+/// step: `W' @ δ` and the weight gradient `W/50 + outer(δ, h)`), so that one
+/// pass over `M` makes both.
+fn pair_siblings(graph: &Graph, steps: &mut [Step]) {
+    // Sums with outer products, by the position of each matrix term.
+    let mut sums: crate::graph::IdMap<Vec<(usize, usize)>> = Default::default();
+    for (k, st) in steps.iter().enumerate() {
+        if st.plan.outers.is_empty() || graph.shape(st.id).len() != 2 {
+            continue;
+        }
+        let mut read = 0;
+        for (term, &outer) in st.plan.outers.iter().enumerate() {
+            if let (false, Some(&r)) = (outer, st.reads.get(read))
+                && graph.shape(steps[r].id) == graph.shape(st.id)
+            {
+                sums.entry(steps[r].id).or_default().push((k, term));
+            }
+            read += if outer { 2 } else { 1 };
+        }
+    }
+    let mut taken = vec![false; steps.len()];
+    for a in 0..steps.len() {
+        let st = &steps[a];
+        let [m, _] = st.reads[..] else { continue };
+        if *graph.op(st.id) != Op::MatMul || !st.plan.transposed[0] || graph.shape(st.id).len() != 1 {
+            continue;
+        }
+        let matrix = steps[m].id;
+        let ready = |&&(b, _): &&(usize, usize)| !taken[b] && b > a && steps[b].reads.iter().all(|&r| r < a);
+        if let Some(&(b, term)) = sums.get(&matrix).and_then(|c| c.iter().find(ready)) {
+            taken[b] = true;
+            steps[a].sibling = Some((b, term));
+        }
     }
 }
 
@@ -250,4 +337,38 @@ pub fn unbound(graph: &Graph, root: NodeId, has_value: &dyn Fn(&str) -> bool) ->
     names.sort();
     names.dedup();
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simplify::rat;
+
+    /// `W' @ d` and `W/50 + outer(d, h)` evaluated together (one pass over
+    /// `W`) give what each gives alone.
+    #[test]
+    fn a_product_and_its_sibling_sum_share_a_pass() {
+        let mut g = Graph::new();
+        let (w, d, h) = (g.var("W", vec![3, 4]), g.var("d", vec![3]), g.var("h", vec![4]));
+        let wt = g.transpose(w).expect("transpose");
+        let product = g.matmul(wt, d).expect("matmul");
+        let outer = g.outer(d, h).expect("outer");
+        let sum = g.sum(&[(w, crate::rational::Rat::ratio_of(1, 50)), (outer, rat(1))]).expect("sum");
+        let values = [
+            ("W", Value::from_f64(&[3, 4], (0..12).map(|i| (i as f64 - 5.5) / 3.0).collect())),
+            ("d", Value::from_f64(&[3], vec![0.5, -1.25, 2.0])),
+            ("h", Value::from_f64(&[4], vec![1.0, -3.0, 0.25, 7.0])),
+        ];
+        let lookup = |n: &str| values.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
+        let run = |roots: &[NodeId]| {
+            let p = Program::new(&g, roots, &|_| false);
+            let paired = p.steps.iter().any(|s| s.sibling.is_some());
+            (p.run(&lookup, &|_| None, &|| false).expect("evaluates").0, paired)
+        };
+        let (together, paired) = run(&[product, sum]);
+        assert!(paired, "the product is made in the sum's pass");
+        let (alone_p, _) = run(&[product]);
+        let (alone_s, _) = run(&[sum]);
+        assert_eq!(together, [alone_p[0].clone(), alone_s[0].clone()]);
+    }
 }

@@ -168,13 +168,20 @@ fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) ->
 /// matrices it is one pass over the output, row by row: W2's weight
 /// gradient `W/50 + outer(δ, h)` read W once and wrote once, instead of
 /// three passes over n² elements and a temporary.
+///
+/// `row_sums` asks for `Σᵢ vᵢ·Mᵢ` as well (the rows `Mᵢ` of the term
+/// numbered `term`, a matrix, weighted by `v`): back-propagation's `M' @ v`
+/// through the same matrix, computed in the same pass over it, so that W2's
+/// backward step reads each weight matrix once. `None` in the answer when
+/// the pass could not do it (exact values).
 pub fn eval_sum_with_outers(
     coeffs: &[Rat],
     constant: &Rat,
     shape: &[usize],
     outers: &[bool],
     args: &[&Value],
-) -> Result<Value, String> {
+    row_sums: Option<(usize, &Value)>,
+) -> Result<(Value, Option<Vec<f64>>), String> {
     enum Term<'v> {
         Plain(&'v Value),
         Outer(&'v Value, &'v Value),
@@ -207,9 +214,15 @@ pub fn eval_sum_with_outers(
             })
             .collect::<Result<_, String>>()?;
         let refs: Vec<&Value> = owned.iter().collect();
-        return eval_sum(coeffs, constant, shape, &refs);
+        return Ok((eval_sum(coeffs, constant, shape, &refs)?, None));
     }
     let (m, n) = (shape[0], shape[1]);
+    // The matrix and weights of the row sums asked for, when f64.
+    let summed = row_sums.and_then(|(term, v)| match (terms.get(term), f64s(v)) {
+        (Some(Term::Plain(w)), Some(v)) if w.shape() == shape && v.len() == m => Some((f64s(w)?, v)),
+        _ => None,
+    });
+    let partials = std::sync::Mutex::new(Vec::new());
     let c: Vec<f64> = coeffs.iter().map(|c| c.to_f64().unwrap_or(f64::NAN)).collect();
     let mut base = constant.to_f64().unwrap_or(f64::NAN);
     for (t, c) in terms.iter().zip(&c) {
@@ -252,7 +265,12 @@ pub fn eval_sum_with_outers(
     let mut out = vec![0.0; m * n];
     let work = m * n * rows.len().max(1);
     crate::eval::kernels::par_rows(&mut out, n, work, |i0, block| {
+        let mut part = vec![0.0; if summed.is_some() { n } else { 0 }];
         for (i, row) in (i0..).zip(block.chunks_mut(n.max(1))) {
+            if let Some((w, v)) = summed {
+                let (wi, vi) = (w.get(i * n..(i + 1) * n).unwrap_or(&[]), v.get(i).copied().unwrap_or(f64::NAN));
+                part.iter_mut().zip(wi).for_each(|(p, w)| *p += vi * w);
+            }
             row.fill(base);
             for (t, c) in &rows {
                 match t {
@@ -267,11 +285,28 @@ pub fn eval_sum_with_outers(
                 }
             }
         }
+        if summed.is_some()
+            && let Ok(mut partials) = partials.lock()
+        {
+            partials.push((i0, part));
+        }
     });
     if let Some((a, b)) = stacked {
         crate::eval::kernels::add_stacked_outers(&mut out, (m, n), outers, &a, &b);
     }
-    Ok(Value::from_f64(shape, out))
+    // Each block's sums, added in the order of the blocks (whichever
+    // thread finished first), so the result does not vary between runs.
+    let sums = summed.map(|_| {
+        let mut partials = partials.into_inner().unwrap_or_default();
+        partials.sort_by_key(|(i0, _)| *i0);
+        let mut parts = partials.into_iter().map(|(_, p)| p);
+        let first = parts.next().unwrap_or_else(|| vec![0.0; n]);
+        parts.fold(first, |mut acc, p| {
+            acc.iter_mut().zip(&p).for_each(|(a, p)| *a += p);
+            acc
+        })
+    });
+    Ok((Value::from_f64(shape, out), sums))
 }
 
 /// Outer products in a sum from which they are added as one matrix product.
