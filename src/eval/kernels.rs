@@ -286,6 +286,40 @@ pub fn matmul_f64(m: usize, k: usize, n: usize, a: MatRef<f64>, b: MatRef<f64>) 
     c
 }
 
+/// A new buffer of `len` elements whose blocks of rows `fill` writes, on
+/// several threads when `work` is large; `fill` starts each row with
+/// [`start_row`]. The buffer is never zeroed first: an output pass over a
+/// large matrix wrote it twice, and a zeroed allocation of megabytes came
+/// as fresh pages the kernel cleared (a fifth of W2's evaluation).
+///
+/// # Safety
+/// `fill` must write every element of each block it is given (as
+/// `start_row` on each of its rows does) before it returns.
+pub unsafe fn new_rows(
+    len: usize,
+    row_len: usize,
+    work: usize,
+    fill: impl Fn(usize, &mut [Uninit]) + Sync,
+) -> Vec<f64> {
+    let mut out: Vec<f64> = Vec::with_capacity(len);
+    par_rows(&mut out.spare_capacity_mut()[..len], row_len, work, fill);
+    // SAFETY: the blocks cover `..len`, and `fill` wrote each of their
+    // elements (the caller's promise).
+    unsafe { out.set_len(len) };
+    out
+}
+
+pub type Uninit = std::mem::MaybeUninit<f64>;
+
+/// The row, every element set to `v`, to be read and written from then on.
+pub fn start_row(row: &mut [Uninit], v: f64) -> &mut [f64] {
+    row.iter_mut().for_each(|x| {
+        x.write(v);
+    });
+    // SAFETY: every element was just written.
+    unsafe { &mut *(row as *mut [Uninit] as *mut [f64]) }
+}
+
 /// `out += Σₜ aₜ bₜᵀ` for an `m x n` row-major `out`, where row `t` of the
 /// row-major `t x m` matrix `a` is `aₜ` and of the `t x n` matrix `b` is
 /// `bₜ`: the product `aᵀ b`.
@@ -327,7 +361,7 @@ const PARALLEL_WORK: usize = 1 << 18;
 /// cores (at most 4) when `work` is large, else once on this thread.
 /// Matrix-vector products and row-wise passes over large matrices are
 /// bound by memory bandwidth, which one core does not saturate.
-pub fn par_rows(out: &mut [f64], row_len: usize, work: usize, f: impl Fn(usize, &mut [f64]) + Sync) {
+pub fn par_rows<T: Send>(out: &mut [T], row_len: usize, work: usize, f: impl Fn(usize, &mut [T]) + Sync) {
     static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
     let row_len = row_len.max(1);
     let rows = out.len() / row_len;

@@ -262,16 +262,15 @@ pub fn eval_sum_with_outers(
         rows.retain(|(r, _)| !matches!(r, Rows::Outer(..)));
         (a, b)
     });
-    let mut out = vec![0.0; m * n];
     let work = m * n * rows.len().max(1);
-    crate::eval::kernels::par_rows(&mut out, n, work, |i0, block| {
+    let fill = |i0: usize, block: &mut [crate::eval::kernels::Uninit]| {
         let mut part = vec![0.0; if summed.is_some() { n } else { 0 }];
         for (i, row) in (i0..).zip(block.chunks_mut(n.max(1))) {
+            let row = crate::eval::kernels::start_row(row, base);
             if let Some((w, v)) = summed {
                 let (wi, vi) = (w.get(i * n..(i + 1) * n).unwrap_or(&[]), v.get(i).copied().unwrap_or(f64::NAN));
                 part.iter_mut().zip(wi).for_each(|(p, w)| *p += vi * w);
             }
-            row.fill(base);
             for (t, c) in &rows {
                 match t {
                     Rows::Full(x) => {
@@ -290,7 +289,9 @@ pub fn eval_sum_with_outers(
         {
             partials.push((i0, part));
         }
-    });
+    };
+    // SAFETY: `fill` starts each row of each block with `start_row`.
+    let mut out = unsafe { crate::eval::kernels::new_rows(m * n, n, work, fill) };
     if let Some((a, b)) = stacked {
         crate::eval::kernels::add_stacked_outers(&mut out, (m, n), outers, &a, &b);
     }
