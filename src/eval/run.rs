@@ -154,6 +154,7 @@ impl<'g> Program<'g> {
         let mut values: Vec<Option<Cow<'a, Value>>> = (0..self.steps.len()).map(|_| None).collect();
         let mut first_bad: Option<NonFinite> = None;
         let mut spare: Vec<&Value> = Vec::new();
+        let mut sibling = None;
         for (k, step) in self.steps.iter().enumerate() {
             let (id, p) = (step.id, &step.plan);
             if values[k].is_some() {
@@ -168,7 +169,7 @@ impl<'g> Program<'g> {
                 Op::Var(name) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
                 Op::Data(i) => Cow::Borrowed(graph.data_value(*i)),
                 _ if let Some((b, sum, product)) = self.with_sibling(step, &values) => {
-                    self.settle(b, Cow::Owned(sum), &mut values, &mut uses, &mut first_bad);
+                    sibling = Some((b, sum));
                     Cow::Owned(product)
                 }
                 op => {
@@ -193,6 +194,10 @@ impl<'g> Program<'g> {
                 }
             };
             self.settle(k, v, &mut values, &mut uses, &mut first_bad);
+            // After this step, as it comes after it (for `first_bad`).
+            if let Some((b, sum)) = sibling.take() {
+                self.settle(b, Cow::Owned(sum), &mut values, &mut uses, &mut first_bad);
+            }
         }
         // A kernel that saw Ctrl-C stopped early: its value is not to be used.
         if let Some(last) = self.steps.last()
