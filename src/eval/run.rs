@@ -40,20 +40,25 @@ struct Plan {
     outers: Vec<bool>,
 }
 
-fn plan(graph: &Graph, id: NodeId) -> Plan {
+/// What `id` reads. Reading through an operand (an outer product's
+/// vectors, a transpose's matrix) needs that operand's own inputs, which
+/// evaluation does not visit when the operand's value is `known`: a known
+/// operand is read as it is.
+fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool) -> Plan {
     let ins = graph.inputs(id);
     let mut p = Plan { deps: ins.to_vec(), transposed: [false; 2], outers: vec![] };
-    if matches!(graph.op(id), Op::Add { .. }) && ins.iter().any(|&i| *graph.op(i) == Op::Outer) {
+    let outer = |i: NodeId| *graph.op(i) == Op::Outer && !known(i);
+    if matches!(graph.op(id), Op::Add { .. }) && ins.iter().any(|&i| outer(i)) {
         p.deps.clear();
         for &i in ins {
-            let outer = *graph.op(i) == Op::Outer;
+            let outer = outer(i);
             p.outers.push(outer);
             p.deps.extend(if outer { graph.inputs(i) } else { std::slice::from_ref(&i) });
         }
     }
     if *graph.op(id) == Op::MatMul {
         for (k, &i) in ins.iter().enumerate().take(2) {
-            if *graph.op(i) == Op::Transpose && graph.shape(i).len() == 2 {
+            if *graph.op(i) == Op::Transpose && graph.shape(i).len() == 2 && !known(i) {
                 p.deps[k] = graph.inputs(i)[0];
                 p.transposed[k] = true;
             }
@@ -114,8 +119,11 @@ impl<'g> Program<'g> {
                 continue;
             }
             let is_known = known(id);
-            let p =
-                if is_known { Plan { deps: vec![], transposed: [false; 2], outers: vec![] } } else { plan(graph, id) };
+            let p = if is_known {
+                Plan { deps: vec![], transposed: [false; 2], outers: vec![] }
+            } else {
+                plan(graph, id, known)
+            };
             p.deps.iter().for_each(|d| needed[d.index()] = true);
             plans.push((id, p, is_known));
         }
