@@ -16,7 +16,6 @@ use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use crate::simplify::rat;
 use num_traits::ToPrimitive;
-use std::collections::HashMap;
 use std::rc::Rc;
 
 /// A product of atoms with rational exponents, atoms in id order.
@@ -25,7 +24,6 @@ type Mono = Vec<(NodeId, Rat)>;
 type MonoId = u32;
 /// A sum of distinct monomials with their (non-zero) coefficients.
 type Poly = Vec<(MonoId, Rat)>;
-type FastMap<K, V> = HashMap<K, V, foldhash::fast::FixedState>;
 
 /// The monomials of one pass, each stored once and referred to by number:
 /// collecting like terms is then indexing an array, and the product of two
@@ -38,7 +36,7 @@ struct Monos {
     /// in `list`).
     ids: hashbrown::HashTable<(u64, MonoId)>,
     hasher: foldhash::fast::FixedState,
-    products: FastMap<(MonoId, MonoId), MonoId>,
+    products: crate::lower::HashMap<(MonoId, MonoId), MonoId>,
     /// Coefficients being collected, by monomial, and which are in use.
     scratch: Vec<Option<Rat>>,
     touched: Vec<MonoId>,

@@ -430,7 +430,7 @@ fn gemv(m: usize, k: usize, a: MatRef<f64>, x: &[f64], xs: usize, c: &mut [f64])
 #[inline(always)]
 fn row_dots(a: &[f64], rs: usize, k: usize, x: &[f64], i0: usize, c: &mut [f64]) {
     for (i, ci) in (i0..).zip(c.iter_mut()) {
-        *ci = dot_lanes(&a[i * rs..i * rs + k], x);
+        *ci = dot(&a[i * rs..i * rs + k], x);
     }
 }
 
@@ -444,27 +444,10 @@ fn column_sums(a: &[f64], cs: usize, _k: usize, x: &[f64], i0: usize, c: &mut [f
     }
 }
 
-/// Dot product with eight accumulators (vectorisable), in 256-bit
-/// registers where the processor has them: the same additions in the same
-/// order, so the same result, in half the instructions (matrix-vector
-/// products are most of W5's evaluation).
-pub fn dot(a: &[f64], b: &[f64]) -> f64 {
-    #[cfg(target_arch = "x86_64")]
-    if std::is_x86_feature_detected!("avx2") {
-        // SAFETY: the processor has AVX2 (checked just above).
-        return unsafe { dot_avx2(a, b) };
-    }
-    dot_lanes(a, b)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-unsafe fn dot_avx2(a: &[f64], b: &[f64]) -> f64 {
-    dot_lanes(a, b)
-}
-
+/// Dot product with eight accumulators (vectorisable; in 256-bit
+/// registers inside `with_avx2!`).
 #[inline(always)]
-fn dot_lanes(a: &[f64], b: &[f64]) -> f64 {
+fn dot(a: &[f64], b: &[f64]) -> f64 {
     let mut acc = [0.0; 8];
     let (ca, cb) = (a.chunks_exact(8), b.chunks_exact(8));
     let rest: f64 = ca.remainder().iter().zip(cb.remainder()).map(|(x, y)| x * y).sum();

@@ -107,7 +107,17 @@ struct Step {
 impl<'g> Program<'g> {
     /// The program for `roots`, not looking past the nodes `known` holds.
     pub fn new(graph: &'g Graph, roots: &[NodeId], known: &dyn Fn(NodeId) -> bool) -> Program<'g> {
-        let order = graph.ancestors_until(roots, known);
+        Program::with_order(graph, graph.ancestors_until(roots, known), roots, known)
+    }
+
+    /// The same, given `order`: `graph.ancestors_until(roots, known)`
+    /// (which the caller has walked already).
+    pub fn with_order(
+        graph: &'g Graph,
+        order: Vec<NodeId>,
+        roots: &[NodeId],
+        known: &dyn Fn(NodeId) -> bool,
+    ) -> Program<'g> {
         let top = order.last().map_or(0, |id| id.index() + 1);
         // Which nodes are needed (fused reads skip some), walking back
         // from the roots.

@@ -51,9 +51,14 @@ impl ValueCache {
     }
 }
 
-pub fn weight(v: &Value) -> usize {
-    let per = if matches!(v, Value::Float(_)) { 8 } else { 128 };
-    v.len().saturating_mul(per)
+/// What one element of a value costs in memory, as the evaluation limit
+/// counts it: 8 bytes as an f64, about 128 as a small exact rational.
+pub fn element_bytes(float: bool) -> usize {
+    if float { 8 } else { 128 }
+}
+
+fn weight(v: &Value) -> usize {
+    v.len().saturating_mul(element_bytes(matches!(v, Value::Float(_))))
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ mod time;
 
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::eval::data::Rng;
-use crate::eval::run::{eval, unbound};
+use crate::eval::run::{Program, unbound};
 use crate::eval::value::Value;
 use crate::graph::{Graph, NodeId};
 use crate::lower::{Bindings, Lower, Memo};
@@ -181,13 +181,16 @@ impl Session {
 
     /// Values of `roots` (all closed), with overflow warnings.
     fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<(Vec<Value>, Vec<String>)> {
-        self.check_eval_memory(roots, span)?;
+        let epoch = self.env.values_epoch();
+        let cache = self.cache.borrow();
+        let known = |id| cache.get(epoch, id);
+        let order = self.graph.ancestors_until(roots, |id| known(id).is_some());
+        self.check_eval_memory(&order, &known, span)?;
         let lookup = |n: &str| self.env.value(n);
         let stop = crate::interrupt::requested;
         let t = std::time::Instant::now();
-        let epoch = self.env.values_epoch();
-        let cache = self.cache.borrow();
-        let r = eval(&self.graph, roots, &lookup, &|id| cache.get(epoch, id), &stop);
+        let program = Program::with_order(&self.graph, order, roots, &|id| known(id).is_some());
+        let r = program.run(&lookup, &known, &stop);
         drop(cache);
         self.phases.add("eval", t);
         match r {
@@ -220,17 +223,20 @@ impl Session {
     /// node it needs; an element costs 8 bytes as an f64 and about 128 as a
     /// small exact rational, and a node counts as exact unless an input is
     /// known to be f64 (data, or a variable bound to floats).
-    fn check_eval_memory(&self, roots: &[NodeId], span: Span) -> Result<()> {
+    /// `order` is what evaluation will walk, and `known` the values kept.
+    fn check_eval_memory<'v>(
+        &self,
+        order: &[NodeId],
+        known: &dyn Fn(NodeId) -> Option<&'v Value>,
+        span: Span,
+    ) -> Result<()> {
         use crate::ops::Op;
         let limits = crate::limits::get();
         let limit = limits.eval_bytes;
-        let epoch = self.env.values_epoch();
-        let cache = self.cache.borrow();
-        let order = self.graph.ancestors_until(roots, |id| cache.get(epoch, id).is_some());
-        let mut float = std::collections::HashSet::new();
+        let mut float = crate::lower::HashSet::default();
         let mut bytes: usize = 0;
-        for &id in &order {
-            if let Some(v) = cache.get(epoch, id) {
+        for &id in order {
+            if let Some(v) = known(id) {
                 // Held already: only its kind matters to what reads it.
                 if matches!(v, Value::Float(_)) {
                     float.insert(id);
@@ -257,7 +263,7 @@ impl Session {
                     ),
                 ));
             }
-            bytes = bytes.saturating_add(n.saturating_mul(if is_float { 8 } else { 128 }));
+            bytes = bytes.saturating_add(n.saturating_mul(cache::element_bytes(is_float)));
         }
         if bytes > limit {
             let mib = |b: usize| b / (1 << 20);
