@@ -237,10 +237,10 @@ fn without(graph: &mut Graph, p: NodeId, common: &[(NodeId, Rat)]) -> Result<Nod
 /// `v` must be a variable node.
 pub fn grad(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     let d = grad_unexpanded(graph, f, v)?;
-    crate::expand::expand_if_smaller(graph, d)
+    crate::expand::expand_if_smaller(graph, d, f, v)
 }
 
-fn grad_unexpanded(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
+pub(crate) fn grad_unexpanded(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     let fshape = graph.shape(f).to_vec();
     if fshape.is_empty() {
         let one = graph.int(1);

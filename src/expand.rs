@@ -8,6 +8,11 @@
 //! separate pass over the graph, memoised per node, with a budget on the
 //! number of terms so that a product of many sums (which would expand
 //! exponentially) is given up on early and left as it is.
+//!
+//! Derivatives that are only differentiated again (`grad(grad(f, x), x)`)
+//! are taken on the polynomial itself (`derivatives`), and a printed
+//! derivative's expanded form is its function's polynomial differentiated:
+//! neither builds a graph by back-propagation only to expand it.
 
 use crate::error::Result;
 use crate::eval::value::Rat;
@@ -147,19 +152,24 @@ const MAX_WORK: usize = 100_000;
 const MAX_TOTAL_WORK: usize = 400_000;
 /// Largest numerator plus denominator bits of a number in an expansion.
 const MAX_BITS: u64 = 256;
+/// Most terms of an atom's derivative for derivatives on polynomials.
+const MAX_ATOM_DERIVATIVE_TERMS: usize = 2;
 /// Largest expression (in distinct nodes) worth trying: normal forms pay
 /// for small expressions differentiated many times, not for big graphs.
 const MAX_NODES: usize = 1000;
 
-/// `id` expanded, when that gives fewer distinct nodes; `id` otherwise.
-pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
-    if !matches!(graph.op(id), Op::Add { .. } | Op::Mul { .. }) {
-        return Ok(id);
+/// `d = ∂f/∂v` as back-propagation made it, or expanded when that prints
+/// clearly shorter. The expansion is the derivative of `f`'s polynomial
+/// when `f` has one (cheaper than expanding `d`, which repeats the
+/// factors the chain rule put in every term), `d`'s own otherwise.
+pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> Result<NodeId> {
+    if !matches!(graph.op(d), Op::Add { .. } | Op::Mul { .. }) {
+        return Ok(d);
     }
-    if graph.count_exceeds(id, MAX_NODES) {
-        return Ok(id);
+    if graph.count_exceeds(d, MAX_NODES) {
+        return Ok(d);
     }
-    let before = graph.count(id);
+    let before = graph.count(d);
     // More terms than a few per node cannot print shorter: give up early.
     let mut memo = Memo {
         polys: IdMap::default(),
@@ -167,16 +177,197 @@ pub fn expand_if_smaller(graph: &mut Graph, id: NodeId) -> Result<NodeId> {
         max_terms: MAX_TERMS.min(4 * before + 16),
         work_left: MAX_TOTAL_WORK,
     };
-    let Some(poly) = poly(graph, id, &mut memo) else { return Ok(id) };
-    let shape = graph.shape(id).to_vec();
-    let rebuilt = rebuild(graph, &poly, &memo.monos)?;
+    if terms_bound(graph, d, &mut IdMap::default()) > 4 * memo.max_terms {
+        return Ok(d);
+    }
+    let scalar = graph.shape(f).is_empty() && graph.shape(v).is_empty();
+    let from_f = match scalar && !graph.count_exceeds(f, MAX_NODES) {
+        true => poly(graph, f, &mut memo).and_then(|p| derivative(graph, &p, v, &mut IdMap::default(), &mut memo)),
+        false => None,
+    };
+    let expanded = match from_f {
+        Some(p) => p,
+        None => match poly(graph, d, &mut memo) {
+            Some(p) => p.as_ref().clone(),
+            None => return Ok(d),
+        },
+    };
+    let shape = graph.shape(d).to_vec();
+    let rebuilt = rebuild(graph, &expanded, &memo.monos)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
     // Smaller as printed: fewer nodes can still read longer when the
     // expansion repeats a shared factor in every term.
     let size = |g: &Graph, n: NodeId| crate::print::printed_len(g, n, crate::print::Style::Plain);
     // Clearly shorter only: the factored form of a derivative (`s*(1 - s)`)
     // reads as the rule that made it.
-    Ok(if 10 * size(graph, rebuilt) < 9 * size(graph, id) { rebuilt } else { id })
+    Ok(if 10 * size(graph, rebuilt) < 9 * size(graph, d) { rebuilt } else { d })
+}
+
+/// `f` differentiated by each of `vars` in turn, the derivatives taken on
+/// its polynomial over atoms and made into nodes once at the end: the last
+/// derivative made and how many of `vars` it took. It stops early (and is
+/// `(f, 0)` at the start) when `f` does not expand or a step outgrows the
+/// budget; the caller back-propagates from there.
+///
+/// Each step is the chain rule at the level of atoms,
+/// `∂(c·Π aᵢ^eᵢ) = Σᵢ c·eᵢ·aᵢ^(eᵢ-1)·∂aᵢ·Π_{j≠i} aⱼ^eⱼ`, with `∂aᵢ` from the
+/// atom's own `bprop`, expanded once per atom. Back-propagating through a
+/// polynomial and expanding the result again would make, print and throw
+/// away a graph at every order (repeated differentiation, W4).
+pub fn derivatives(graph: &mut Graph, f: NodeId, vars: &[NodeId]) -> Result<(NodeId, usize)> {
+    let scalar = |id: NodeId| graph.shape(id).is_empty();
+    if !scalar(f) || !vars.iter().all(|&v| scalar(v)) || graph.count_exceeds(f, MAX_NODES) {
+        return Ok((f, 0));
+    }
+    let mut memo =
+        Memo { polys: IdMap::default(), monos: Monos::default(), max_terms: MAX_TERMS, work_left: MAX_TOTAL_WORK };
+    let Some(mut p) = poly(graph, f, &mut memo).map(|p| p.as_ref().clone()) else { return Ok((f, 0)) };
+    let mut atoms = IdMap::default();
+    let mut done = 0;
+    for &v in vars {
+        crate::interrupt::check()?;
+        memo.work_left = MAX_TOTAL_WORK;
+        match derivative(graph, &p, v, &mut atoms, &mut memo) {
+            Some(d) => p = d,
+            None => break,
+        }
+        done += 1;
+    }
+    if done == 0 {
+        return Ok((f, 0));
+    }
+    Ok((rebuild(graph, &p, &memo.monos)?, done))
+}
+
+/// The derivatives of atoms as polynomials, by atom, for one variable.
+type AtomDerivatives = IdMap<Option<Rc<Poly>>>;
+
+/// `∂p/∂v` by the chain rule over `p`'s atoms.
+fn derivative(
+    graph: &mut Graph,
+    p: &Poly,
+    v: NodeId,
+    atoms: &mut IdMap<AtomDerivatives>,
+    memo: &mut Memo,
+) -> Option<Poly> {
+    // Every atom's derivative first: expanding one collects terms in the
+    // same scratch this sum is collected in.
+    let mut derivs: IdMap<Rc<Poly>> = IdMap::default();
+    for (m, _) in p {
+        for k in 0..memo.len(*m) {
+            let a = memo.monos.get(*m).get(k)?.0;
+            if let std::collections::hash_map::Entry::Vacant(slot) = derivs.entry(a) {
+                let da = atom_derivative(graph, a, v, atoms, memo)?;
+                // `tanh(u)' = (1 - tanh(u)^2)·u'` kept whole: multiplied out
+                // over a `u'` of many terms it grows the polynomial several
+                // times per order, and loses to rounding the factor that is
+                // exactly 0 once tanh saturates. Only atoms whose derivatives
+                // are one or two terms (x, exp, sin, cos, tanh, sigmoid, log
+                // of an atom) are differentiated this way.
+                if da.len() > MAX_ATOM_DERIVATIVE_TERMS {
+                    return None;
+                }
+                slot.insert(da);
+            }
+        }
+    }
+    let collected = collect_derivative(p, &derivs, memo);
+    let out = memo.monos.take();
+    collected?;
+    out.iter().all(|(_, c)| small(c)).then_some(out)
+}
+
+/// Adds up `Σ c·e·(m/a)·∂a` over the terms `c·m` of `p` and their atoms
+/// `a^e` into the scratch; `None` when over the budget.
+fn collect_derivative(p: &Poly, derivs: &IdMap<Rc<Poly>>, memo: &mut Memo) -> Option<()> {
+    for (m, c) in p {
+        for k in 0..memo.len(*m) {
+            let (a, e) = memo.monos.get(*m).get(k)?.clone();
+            let da = derivs.get(&a)?.clone();
+            if da.is_empty() {
+                continue;
+            }
+            let mut rest = memo.monos.get(*m).clone();
+            let lowered = &e - &rat(1);
+            if lowered.is_zero() {
+                rest.remove(k);
+            } else if let Some(slot) = rest.get_mut(k) {
+                slot.1 = lowered;
+            }
+            let rest = memo.monos.id(rest);
+            let ce = c * &e;
+            for (md, cd) in da.iter() {
+                let term = memo.monos.product(rest, *md);
+                let coeff = &ce * cd;
+                memo.charge(memo.len(term) + 1)?;
+                memo.monos.add(term, coeff);
+            }
+            if memo.monos.live > memo.max_terms {
+                return None;
+            }
+        }
+    }
+    Some(())
+}
+
+/// `∂a/∂v` for an atom `a`, from back-propagation through `a` alone,
+/// expanded; made once per atom and variable.
+fn atom_derivative(
+    graph: &mut Graph,
+    a: NodeId,
+    v: NodeId,
+    atoms: &mut IdMap<AtomDerivatives>,
+    memo: &mut Memo,
+) -> Option<Rc<Poly>> {
+    if let Some(d) = atoms.get(&v).and_then(|t| t.get(&a)) {
+        return d.clone();
+    }
+    let d = if a == v {
+        Some(Rc::new(constant(rat(1), &mut memo.monos)))
+    } else {
+        // An error here (a budget, an op without a derivative) is left for
+        // back-propagation over the whole expression to report.
+        crate::diff::grad_unexpanded(graph, a, v).ok().and_then(|d| poly(graph, d, memo))
+    };
+    atoms.entry(v).or_default().insert(a, d.clone());
+    d
+}
+
+/// At least as many terms as `id` expands to (as many when no like terms
+/// meet), found without expanding: a derivative of a chain of `k` nested
+/// functions is a product of `k` sums, and multiplying them out only to
+/// find `2^k` terms took most of the time of a small `:grad` (W1).
+fn terms_bound(graph: &Graph, id: NodeId, seen: &mut IdMap<usize>) -> usize {
+    if let Some(&n) = seen.get(&id) {
+        return n;
+    }
+    let n = match graph.op(id) {
+        Op::Add { constant, .. } => graph
+            .inputs(id)
+            .iter()
+            .fold(usize::from(!constant.is_zero()), |acc, &t| acc.saturating_add(terms_bound(graph, t, seen))),
+        Op::Mul { exps, .. } => graph.inputs(id).iter().zip(exps.iter()).fold(1usize, |acc, (&f, e)| {
+            let power = e.to_u32().filter(|_| e.is_integer() && e.is_positive()).unwrap_or(1);
+            acc.saturating_mul(multisets(terms_bound(graph, f, seen), power))
+        }),
+        _ => 1,
+    };
+    seen.insert(id, n);
+    n
+}
+
+/// The number of terms of `(t₁ + … + t_n)^k`: multisets of size `k` from
+/// `n` terms, `C(n + k - 1, k)`, saturating.
+fn multisets(n: usize, k: u32) -> usize {
+    let mut c: usize = 1;
+    for i in 1..=k as usize {
+        // C(n + i - 1, i) = C(n + i - 2, i - 1) · (n + i - 1) / i, exact at each step.
+        c = match c.checked_mul(n + i - 1) {
+            Some(x) => x / i,
+            None => return usize::MAX,
+        };
+    }
+    c
 }
 
 fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Rc<Poly>> {

@@ -181,6 +181,33 @@ proptest! {
         let got = value_of(&mut s, &format!("grad(grad({}, x), x)", text(&e)));
         prop_assert!(close(got, want, 1e-4), "d²/dx² of {}: got {got}, want {want}", text(&e));
     }
+
+    /// A third derivative as a statement over nested `grad`s: the inner
+    /// derivatives are taken on polynomials over atoms, the last by
+    /// back-propagation. The reference is the second central difference
+    /// of the dual-number derivative.
+    #[test]
+    fn third_derivatives_match_second_differences_of_duals(e in expr(), x in -2.0f64..2.0) {
+        let h = 1e-3;
+        let d1 = |at: f64| dual(&e, D(at, 1.0), D(0.3, 0.0)).map(|d| d.1);
+        let (Some(p), Some(c), Some(m)) = (d1(x + h), d1(x), d1(x - h)) else {
+            return Ok(());
+        };
+        let want = (p - 2.0 * c + m) / (h * h);
+        prop_assume!(want.is_finite() && c.abs() < 1e3 && want.abs() < 1e3);
+        // Away from kinks (relu, abs), where the differences see a jump.
+        let (Some(p2), Some(m2)) = (d1(x + 2.0 * h), d1(x - 2.0 * h)) else {
+            return Ok(());
+        };
+        let wider = (p2 - 2.0 * c + m2) / (4.0 * h * h);
+        prop_assume!(close(wider, want, 1e-2));
+        let mut s = Session::new();
+        s.run(&format!(":let x = float({x}), y = 0.3")).expect("let");
+        let src = text(&e);
+        let items = s.run(&format!(":grad grad(grad({src}, x), x) wrt x")).expect("grad");
+        let got = scalar(items[0].value.as_ref().expect("a value"));
+        prop_assert!(close(got, want, 2e-3), "d³/dx³ of {src}: got {got}, want {want}; printed {:?}", items[0].expr);
+    }
 }
 
 /// Central differences of a scalar statement with respect to each element

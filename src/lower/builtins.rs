@@ -204,24 +204,49 @@ fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     Ok(lw.graph.data(v))
 }
 
+/// `grad(f, v)`, and `grad(grad(f, u), v)` and deeper nestings as one
+/// chain: the inner derivatives are only ever differentiated again, so
+/// they are taken without choosing a printed form (`Lower::grad_chain`).
 fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
-    arity(f, args, 2)?;
-    let ExprKind::Name(v) = &nth(args, 1, f)?.kind else {
-        let what = match &nth(args, 1, f)?.kind {
+    // Only the outermost call of the expression is differentiated again.
+    let again = std::mem::take(&mut lw.differentiated_again);
+    let max = crate::limits::get().grad_order;
+    let mut vars = Vec::new();
+    let (mut call, mut args) = (f, args);
+    let body = loop {
+        arity(call, args, 2)?;
+        vars.push(grad_variable(call, args)?);
+        if lw.grad_depth + vars.len() > max {
+            return Err(Error::limit(call.span, format!("grad(...) nested more than {max} deep (grad_order)")));
+        }
+        let body = nth(args, 0, call)?;
+        match &body.kind {
+            ExprKind::Call(g, inner) if g.name == "grad" && !lw.env.funcs.contains_key("grad") => {
+                (call, args) = (g, inner)
+            }
+            _ => break body,
+        }
+    };
+    lw.grad_depth += vars.len();
+    let body = lw.expr(body);
+    lw.grad_depth -= vars.len();
+    vars.reverse();
+    lw.differentiated_again = again;
+    lw.grad_chain(body?, &vars)
+}
+
+/// The variable `v` of `grad(f, v)`, or why it is not one.
+fn grad_variable(f: &Ident, args: &[Expr]) -> Result<Ident> {
+    let arg = nth(args, 1, f)?;
+    let ExprKind::Name(v) = &arg.kind else {
+        let what = match &arg.kind {
             ExprKind::Num(_) => "a number",
             ExprKind::Call(..) => "a function call",
             _ => "an expression",
         };
-        return Err(Error::usage(nth(args, 1, f)?.span, format!("grad(f, v) needs a variable name as v, not {what}")));
+        return Err(Error::usage(arg.span, format!("grad(f, v) needs a variable name as v, not {what}")));
     };
-    let max = crate::limits::get().grad_order;
-    if lw.grad_depth >= max {
-        return Err(Error::limit(f.span, format!("grad(...) nested more than {max} deep (grad_order)")));
-    }
-    lw.grad_depth += 1;
-    let body = lw.expr(nth(args, 0, f)?);
-    lw.grad_depth -= 1;
-    lw.grad(body?, &Ident { name: v.clone(), span: nth(args, 1, f)?.span })
+    Ok(Ident { name: v.clone(), span: arg.span })
 }
 
 fn unknown(lw: &Lower, f: &Ident) -> Error {

@@ -159,6 +159,9 @@ pub struct Lower<'a> {
     calling: Vec<String>,
     /// Nesting of `grad(...)` being lowered.
     pub(crate) grad_depth: usize,
+    /// The expression is a `grad(...)` that will be differentiated again
+    /// (`:grad grad(f, x) wrt x`), so none of its derivatives is printed.
+    pub(crate) differentiated_again: bool,
     /// The expansion limit, read once.
     max_depth: usize,
 }
@@ -181,6 +184,7 @@ impl<'a> Lower<'a> {
             depth: 0,
             calling: Vec::new(),
             grad_depth: 0,
+            differentiated_again: false,
             max_depth: crate::limits::get().expansion,
         }
     }
@@ -330,6 +334,32 @@ impl<'a> Lower<'a> {
                 let d = self.grad(f, &wrt[0])?;
                 self.grad(d, &wrt[1])
             }
+        }
+    }
+
+    /// `f` differentiated by each of `vars` in turn. The derivatives that
+    /// are only differentiated again (all but the last, or all when
+    /// `differentiated_again`) are taken on polynomials when `f` expands;
+    /// a derivative that is printed comes from back-propagation, so it
+    /// reads as the rule that made it.
+    pub fn grad_chain(&mut self, f: NodeId, vars: &[Ident]) -> Result<NodeId> {
+        let again = std::mem::take(&mut self.differentiated_again);
+        let (inner, last) = match vars.split_last() {
+            Some((last, inner)) if !again => (inner, Some(last)),
+            _ => (vars, None),
+        };
+        let mut d = f;
+        if let Some(first) = inner.first() {
+            let nodes = inner.iter().map(|v| self.variable(v)).collect::<Result<Vec<_>>>()?;
+            let done;
+            (d, done) = crate::expand::derivatives(self.graph, f, &nodes).map_err(|err| err.at(first.span))?;
+            for v in inner.get(done..).unwrap_or_default() {
+                d = self.grad(d, v)?;
+            }
+        }
+        match last {
+            Some(v) => self.grad(d, v),
+            None => Ok(d),
         }
     }
 

@@ -15,7 +15,7 @@ use std::time::Instant;
 impl Session {
     pub(super) fn grad(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {
         let e = pin_ans(expr, self.env.results.len());
-        let f = self.lower_expr(&e, src)?;
+        let f = self.lower_to_differentiate(&e, src)?;
         let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").to_string();
         let mut ids = Vec::new();
         for v in wrt {

@@ -168,6 +168,18 @@ impl Session {
         r
     }
 
+    /// `e` lowered as the function of a derivative statement: when it is
+    /// itself `grad(...)`, its derivatives are all taken for
+    /// differentiating again (`Lower::grad_chain`).
+    fn lower_to_differentiate(&mut self, e: &Expr, src: &str) -> Result<NodeId> {
+        let t = std::time::Instant::now();
+        let mut lw = Lower::new(&mut self.graph, &self.env, &mut self.memo, &mut self.rng, src);
+        lw.differentiated_again = matches!(&e.kind, crate::syntax::ast::ExprKind::Call(g, _) if g.name == "grad");
+        let r = lw.expr(e);
+        self.phases.add("expand", t);
+        r
+    }
+
     /// Runs `f` with a lowering over this session.
     fn with_lower<T>(&mut self, src: &str, f: impl FnOnce(&mut Lower) -> Result<T>) -> Result<T> {
         let mut lw = Lower::new(&mut self.graph, &self.env, &mut self.memo, &mut self.rng, src);
