@@ -197,7 +197,7 @@ pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> 
     let rebuilt = graph.broadcast_to(rebuilt, shape);
     // Smaller as printed: fewer nodes can still read longer when the
     // expansion repeats a shared factor in every term.
-    let size = |g: &Graph, n: NodeId| crate::print::printed_len(g, n, crate::print::Style::Plain);
+    let size = crate::print::approx_len;
     // Clearly shorter only: the factored form of a derivative (`s*(1 - s)`)
     // reads as the rule that made it.
     Ok(if 10 * size(graph, rebuilt) < 9 * size(graph, d) { rebuilt } else { d })

@@ -4,7 +4,9 @@
 
 pub mod doc;
 pub mod dot;
+pub mod estimate;
 pub mod latex;
 pub mod text;
 
+pub use estimate::approx_len;
 pub use text::{Style, print, printed_len};

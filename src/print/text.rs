@@ -99,6 +99,31 @@ pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
     p.order.iter().map(|&id| (id, p.names[&id].clone())).collect()
 }
 
+/// The nodes of `nodes` (`root`'s ancestors, inputs first) that print
+/// once, in a `where` clause: used more than once and at least
+/// `SHARE_SIZE` tree nodes big, counting a shared operand as one.
+pub(super) fn shared(graph: &Graph, root: NodeId, nodes: &[NodeId]) -> Vec<NodeId> {
+    let mut uses: IdMap<usize> = IdMap::default();
+    for &id in nodes {
+        for &i in graph.inputs(id) {
+            *uses.entry(i).or_default() += 1;
+        }
+    }
+    let mut size: IdMap<usize> = IdMap::default();
+    let mut order = Vec::new();
+    for &id in nodes {
+        let s = 1 + graph.inputs(id).iter().map(|i| size.get(i).copied().unwrap_or(1)).sum::<usize>();
+        let named = id != root && uses.get(&id).copied().unwrap_or(0) >= 2 && s >= SHARE_SIZE;
+        if named && !graph.op(id).is_leaf() {
+            order.push(id);
+            size.insert(id, 1);
+        } else {
+            size.insert(id, s.min(usize::MAX / 4));
+        }
+    }
+    order
+}
+
 struct Printer<'g> {
     graph: &'g Graph,
     style: Style,
@@ -149,37 +174,22 @@ type Piece = (Doc, u8);
 impl<'g> Printer<'g> {
     /// `nodes`: the ancestors of `root` (the caller has them already).
     fn new(graph: &'g Graph, root: NodeId, nodes: Vec<NodeId>, style: Style) -> Printer<'g> {
-        let mut uses: IdMap<usize> = IdMap::default();
-        let mut taken: HashSet<String> = HashSet::new();
-        for &id in &nodes {
-            for &i in graph.inputs(id) {
-                *uses.entry(i).or_default() += 1;
-            }
-            if let Op::Var(name) = graph.op(id) {
-                taken.insert(name.to_string());
-            }
-        }
-        let mut size: IdMap<usize> = IdMap::default();
+        let taken: HashSet<&str> = nodes
+            .iter()
+            .filter_map(|&id| if let Op::Var(name) = graph.op(id) { Some(&**name) } else { None })
+            .collect();
         let mut names = IdMap::default();
-        let mut order = Vec::new();
+        let order = shared(graph, root, &nodes);
         let mut next = 1;
-        for &id in &nodes {
-            let s = 1 + graph.inputs(id).iter().map(|i| size[i]).sum::<usize>();
-            let shared = id != root && uses.get(&id).copied().unwrap_or(0) >= 2 && s >= SHARE_SIZE;
-            if shared && !graph.op(id).is_leaf() {
-                let name = loop {
-                    let candidate = format!("t{next}");
-                    next += 1;
-                    if !taken.contains(&candidate) {
-                        break candidate;
-                    }
-                };
-                names.insert(id, name);
-                order.push(id);
-                size.insert(id, 1);
-            } else {
-                size.insert(id, s.min(usize::MAX / 4));
-            }
+        for &id in &order {
+            let name = loop {
+                let candidate = format!("t{next}");
+                next += 1;
+                if !taken.contains(candidate.as_str()) {
+                    break candidate;
+                }
+            };
+            names.insert(id, name);
         }
         Printer { graph, style, names, order, ropes: RefCell::new(Ropes::new()), pieces: RefCell::default() }
     }
