@@ -39,6 +39,23 @@ def w4_script(expr, k):
     return f":let x = 0.3\n:time :grad {inner} wrt x\n"
 
 
+# In-process repeats, as the peers are timed: a fresh session each time
+# (`:reset` drops the graph), warm code and allocator.
+REPEATS = 7
+
+
+def w1_warm_script(data, k):
+    """The whole W1 script, run `REPEATS` times in one process; `:time`
+    around `:load` times it from its first statement to the printed value."""
+    path = os.path.join(data, f"W1_k{k}.sd")
+    n = REPEATS if k <= 1000 else 3
+    return "".join(f":reset\n:time :load {path}\n" for _ in range(n))
+
+
+def w4_warm_script(expr, k):
+    return "".join(":reset\n" + w4_script(expr, k) for _ in range(REPEATS))
+
+
 def w2_script(d, L):
     p = lambda name: os.path.join(d, name + ".npy")  # noqa: E731
     lines = [f':let x = load("{p("x")}"), y = load("{p("y")}")']
@@ -77,9 +94,11 @@ def main(data):
     rng = np.random.default_rng(2024)
     for k in W1_KS:
         write(os.path.join(data, f"W1_k{k}.sd"), w1_script(k))
+        write(os.path.join(data, f"W1_k{k}_warm.sd"), w1_warm_script(data, k))
     for name, expr in W4_FUNCS.items():
         for k in W4_KS:
             write(os.path.join(data, f"W4_{name}_k{k}.sd"), w4_script(expr, k))
+            write(os.path.join(data, f"W4_{name}_k{k}_warm.sd"), w4_warm_script(expr, k))
     for L, n in W2_SIZES:
         d = w2_dir(data, L, n)
         os.makedirs(d, exist_ok=True)

@@ -118,30 +118,49 @@ def peer_cells(res, ours, size_key=True):
     return cells
 
 
+def warm_seconds(script):
+    """The `seconds` of every timed item of one in-process run of a warm
+    script (see gen.py), in order, or a string saying why there are none."""
+    try:
+        r = subprocess.run([SYMGRAD, "--json", script], capture_output=True, text=True, timeout=LIMIT)
+    except subprocess.TimeoutExpired:
+        return f"> {LIMIT} s"
+    if r.returncode != 0:
+        return "error: " + r.stdout.strip().splitlines()[-1][:200]
+    items = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+    return [i["seconds"] for i in items if "seconds" in i]
+
+
 def w1(ks, peers):
     rows = []
     for k in ks:
         wall, items = run_symgrad(os.path.join(DATA, f"W1_k{k}.sd"))
         g = grad_items(items)
-        t = timed_items(items)
-        tot = t[-1]["seconds"]["total"] if t else "–"
-        ours = [fmt_s(wall), fmt_s(tot)]
+        warm = warm_seconds(os.path.join(DATA, f"W1_k{k}_warm.sd"))
+        # Each repeat times the `:grad` (inner) and then the whole script.
+        if isinstance(warm, list) and warm:
+            grad = statistics.median(t["total"] for t in warm[0::2])
+            script = statistics.median(t["total"] for t in warm[1::2])
+        else:
+            grad = script = warm if isinstance(warm, str) else "–"
+        ours = [fmt_s(wall), fmt_s(script), fmt_s(grad)]
         ours += [f"{g[-1]['nodes']} / {g[-1]['forward_nodes']}", fmt_v(g[-1].get("value"))] if g else ["–", "–"]
         row = [k, *ours]
         for p in peers:
             res = run_peer(p, "W1", k) if p != "numpy" else "n/a"
-            if isinstance(res, dict) and "gradient_only" in res:
-                res = dict(res)
-                row += peer_cells(res, wall) + [fmt_s(res["gradient_only"])]
-            else:
-                row += peer_cells(res, wall) + (["–"] if p == "casadi" else [])
+            # CasADi builds f_k outside its timed call, the others inside.
+            ours_same_work = grad if p == "casadi" else script
+            row += peer_cells(res, ours_same_work)
+            if p == "casadi":
+                alone = res.get("gradient_only") if isinstance(res, dict) else None
+                row += [fmt_s(alone) if alone else "–", ratio(alone, script) if alone else "–"]
         rows.append(row)
         print("W1", row, flush=True)
-    header = ["k", "symgrad process", "symgrad :time", "nodes / forward", "value"]
+    header = ["k", "symgrad process", "symgrad script", "symgrad :grad", "nodes / forward", "value"]
     for p in peers:
         header += [p, f"{p} size", f"{p} value", f"{p} / symgrad"]
         if p == "casadi":
-            header.append("casadi gradient() alone")
+            header += ["casadi gradient() alone", "gradient() alone / symgrad script"]
     return table(header, rows)
 
 
@@ -151,14 +170,20 @@ def w4(ks, peers):
         rows = []
         for k in ks:
             wall, items = run_symgrad(os.path.join(DATA, f"W4_{which}_k{k}.sd"))
-            g, t = grad_items(items), timed_items(items)
-            tot = t[-1]["seconds"]["total"] if t else "–"
-            row = [k, fmt_s(wall), fmt_s(tot), g[-1]["nodes"] if g else "–", fmt_v(g[-1].get("value")) if g else "–"]
+            g = grad_items(items)
+            warm = warm_seconds(os.path.join(DATA, f"W4_{which}_k{k}_warm.sd"))
+            if isinstance(warm, list) and warm:
+                derive = statistics.median(t["expand"] + t["diff"] + t["simplify"] for t in warm)
+                total = statistics.median(t["total"] for t in warm)
+            else:
+                derive = total = warm if isinstance(warm, str) else "–"
+            row = [k, fmt_s(wall), fmt_s(derive), fmt_s(total)]
+            row += [g[-1]["nodes"] if g else "–", fmt_v(g[-1].get("value")) if g else "–"]
             for p in peers:
-                row += peer_cells(run_peer(p, "W4", which, k), tot if t else wall)
+                row += peer_cells(run_peer(p, "W4", which, k), derive)
             rows.append(row)
             print("W4", which, row, flush=True)
-        header = ["k", "symgrad process", "symgrad :time", "nodes", "value"]
+        header = ["k", "symgrad process", "symgrad derive", "symgrad :time total", "nodes", "value"]
         for p in peers:
             header += [p, f"{p} ops", f"{p} value", f"{p} / symgrad"]
         parts.append(f"### W4 ({expr})\n\n" + table(header, rows))
@@ -275,13 +300,21 @@ def main():
         f"same run; a run is stopped after {LIMIT} s (\"> {LIMIT} s\"). The machine is shared, so figures "
         "are noisy; see bench/README.md for what each column measures.",
         "\n## W1 nested (shared subexpressions)\n",
-        "symgrad process: the whole script (k `:let`s, then `:grad`), start to printed value; "
-        "symgrad :time: the `:grad` statement alone. Peers: build f_k, differentiate, evaluate at 0.5. "
-        "Ratios are against the symgrad process.\n",
+        "symgrad process: the whole script (k `:let`s, then `:grad`) as a process, start to printed value. "
+        "In one process, as the peers are timed (median of repeats, each after `:reset`): symgrad script: "
+        "`:time :load` of the whole script, first statement to printed value; symgrad :grad: the `:grad` "
+        "statement alone (differentiate, print, evaluate). Peers: SymPy, SymEngine and JAX build f_k, "
+        "differentiate and evaluate at 0.5 in their timed call, and are compared with the symgrad script; "
+        "CasADi builds f_k outside it (its timed call makes the gradient Function and evaluates it), and is "
+        "compared with the symgrad :grad. The last column compares CasADi's `gradient()` alone with the "
+        "whole symgrad script.\n",
         w1(w1_ks, sym),
         "\n## W4 higher derivatives\n",
         "Sizes: symgrad `nodes` (distinct nodes), SymPy/SymEngine `count_ops`, CasADi instructions. "
-        "Ratios against symgrad :time (the `:grad` statement, printing included).\n",
+        "symgrad derive: the expand and diff phases of `:time :grad` (the k differentiations, nested "
+        "`grad`s included), the work the peers time (their k `diff`/`gradient` calls; they print and "
+        "evaluate outside the timed call); symgrad :time total adds parsing, evaluation and printing. Both "
+        "are medians of repeats in one process, each after `:reset`. Ratios are against symgrad derive.\n",
         w4(w4_ks, sym),
         "\n## W2 mlp (reverse mode through matrices)\n",
         "build: symgrad's `diff` phase of `:time :grad J wrt W1, b1, ...`; eval: the median of `:timeit` "

@@ -236,6 +236,9 @@ fn without(graph: &mut Graph, p: NodeId, common: &[(NodeId, Rat)]) -> Result<Nod
 /// `f`, elementwise derivatives for a scalar `v`, the Jacobian otherwise.
 /// `v` must be a variable node.
 pub fn grad(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
+    if let Some(e) = crate::expand::expanded_derivative(graph, f, v)? {
+        return Ok(e);
+    }
     let d = grad_unexpanded(graph, f, v)?;
     crate::expand::expand_if_smaller(graph, d, f, v)
 }

@@ -152,6 +152,9 @@ const MAX_WORK: usize = 100_000;
 const MAX_TOTAL_WORK: usize = 400_000;
 /// Largest numerator plus denominator bits of a number in an expansion.
 const MAX_BITS: u64 = 256;
+/// Fewest terms of a polynomial whose expanded derivative is made without
+/// back-propagating when it is clearly the shorter form.
+const MIN_TERMS_UNFACTORED: usize = 8;
 /// Most terms of an atom's derivative for derivatives on polynomials.
 const MAX_ATOM_DERIVATIVE_TERMS: usize = 2;
 /// Largest expression (in distinct nodes) worth trying: normal forms pay
@@ -239,8 +242,9 @@ pub fn derivatives(graph: &mut Graph, f: NodeId, vars: &[NodeId]) -> Result<(Nod
     Ok((rebuild(graph, &p, &memo.monos)?, done))
 }
 
-/// The derivatives of atoms as polynomials, by atom, for one variable.
-type AtomDerivatives = IdMap<Option<Rc<Poly>>>;
+/// The derivatives of atoms, by atom, for one variable: the node
+/// back-propagation makes and its polynomial.
+type AtomDerivatives = IdMap<Option<(NodeId, Rc<Poly>)>>;
 
 /// `∂p/∂v` by the chain rule over `p`'s atoms.
 fn derivative(
@@ -257,7 +261,7 @@ fn derivative(
         for k in 0..memo.len(*m) {
             let a = memo.monos.get(*m).get(k)?.0;
             if let std::collections::hash_map::Entry::Vacant(slot) = derivs.entry(a) {
-                let da = atom_derivative(graph, a, v, atoms, memo)?;
+                let (_, da) = atom_derivative(graph, a, v, atoms, memo)?;
                 // `tanh(u)' = (1 - tanh(u)^2)·u'` kept whole: multiplied out
                 // over a `u'` of many terms it grows the polynomial several
                 // times per order, and loses to rounding the factor that is
@@ -318,19 +322,89 @@ fn atom_derivative(
     v: NodeId,
     atoms: &mut IdMap<AtomDerivatives>,
     memo: &mut Memo,
-) -> Option<Rc<Poly>> {
+) -> Option<(NodeId, Rc<Poly>)> {
     if let Some(d) = atoms.get(&v).and_then(|t| t.get(&a)) {
         return d.clone();
     }
     let d = if a == v {
-        Some(Rc::new(constant(rat(1), &mut memo.monos)))
+        Some((graph.int(1), Rc::new(constant(rat(1), &mut memo.monos))))
     } else {
         // An error here (a budget, an op without a derivative) is left for
         // back-propagation over the whole expression to report.
-        crate::diff::grad_unexpanded(graph, a, v).ok().and_then(|d| poly(graph, d, memo))
+        crate::diff::grad_unexpanded(graph, a, v).ok().and_then(|d| Some((d, poly(graph, d, memo)?)))
     };
     atoms.entry(v).or_default().insert(a, d.clone());
     d
+}
+
+/// `∂f/∂v` expanded, made without back-propagating, when `f` is a
+/// polynomial over atoms with short derivatives and the expansion clearly
+/// prints shorter than the factored form back-propagation makes, both
+/// lengths estimated from polynomials: the factored form is, per atom `a`,
+/// its derivative (made once) times `∂f/∂a`. `None`: back-propagate. Back-
+/// propagating only to throw the graph away was most of the last step of
+/// a repeated derivative.
+pub fn expanded_derivative(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<NodeId>> {
+    let scalar = graph.shape(f).is_empty() && graph.shape(v).is_empty();
+    if !scalar || !matches!(graph.op(f), Op::Add { .. } | Op::Mul { .. }) || graph.count_exceeds(f, MAX_NODES) {
+        return Ok(None);
+    }
+    let mut memo =
+        Memo { polys: IdMap::default(), monos: Monos::default(), max_terms: MAX_TERMS, work_left: MAX_TOTAL_WORK };
+    // A short `f` (most first derivatives) costs little to back-propagate,
+    // and the factored form's common factors (`(2*x + x^2*cos(x))*exp(…)`)
+    // are not in the estimate.
+    let Some(p) = poly(graph, f, &mut memo).filter(|p| p.len() >= MIN_TERMS_UNFACTORED) else { return Ok(None) };
+    let mut atoms = IdMap::default();
+    let Some(d) = derivative(graph, &p, v, &mut atoms, &mut memo) else { return Ok(None) };
+    let derivs = atoms.remove(&v).unwrap_or_default();
+    let mut lens = IdMap::default();
+    let expanded = poly_len(graph, &d, &memo.monos, &mut lens);
+    let mut factored = 0;
+    for (&a, da) in &derivs {
+        let Some((node, dp)) = da else { return Ok(None) };
+        if dp.is_empty() {
+            continue;
+        }
+        // `∂f/∂a`: each term with `a` lowered by one (no two meet).
+        let mut partial: Poly = Vec::new();
+        for (m, c) in p.iter() {
+            let mut rest = memo.monos.get(*m).clone();
+            let Some(at) = rest.iter().position(|(b, _)| *b == a) else { continue };
+            let e = rest[at].1.clone();
+            let lowered = &e - &rat(1);
+            if lowered.is_zero() {
+                rest.remove(at);
+            } else {
+                rest[at].1 = lowered;
+            }
+            partial.push((memo.monos.id(rest), c * &e));
+        }
+        let group = if a == v { 0 } else { crate::print::approx_len(graph, *node) + 5 };
+        factored += group + poly_len(graph, &partial, &memo.monos, &mut lens) + 3;
+    }
+    // A margin over `expand_if_smaller`'s 10 % for the estimates' error.
+    if 10 * expanded >= 8 * factored {
+        return Ok(None);
+    }
+    rebuild(graph, &d, &memo.monos).map(Some)
+}
+
+/// About the printed length of a polynomial (see `print::estimate`), from
+/// its atoms' lengths (`lens`, filled as atoms are met).
+fn poly_len(graph: &Graph, p: &Poly, monos: &Monos, lens: &mut IdMap<usize>) -> usize {
+    let mut total = 0usize;
+    for (m, c) in p {
+        let mono = monos.get(*m);
+        let mut term = crate::print::estimate::scale_len(c).max(usize::from(mono.is_empty()));
+        for (a, e) in mono {
+            let len = *lens.entry(*a).or_insert_with(|| crate::print::approx_len(graph, *a));
+            let grouped = if matches!(graph.op(*a), Op::Add { .. }) { 2 } else { 0 };
+            term += len + grouped + crate::print::estimate::power_len(e) + 1;
+        }
+        total += term + 2;
+    }
+    total
 }
 
 /// At least as many terms as `id` expands to (as many when no like terms

@@ -67,12 +67,12 @@ fn node_len(graph: &Graph, id: NodeId, len: &IdMap<usize>) -> usize {
 
 /// Characters of a coefficient and its `*` (none for ±1: a sign is
 /// counted by the separator before the term).
-fn scale_len(c: &Rat) -> usize {
+pub(crate) fn scale_len(c: &Rat) -> usize {
     if c.abs().is_one() { 0 } else { digits(&c.abs()) + 1 }
 }
 
 /// Characters of `^e` (none for ±1: a negative power is a `/`).
-fn power_len(e: &Rat) -> usize {
+pub(crate) fn power_len(e: &Rat) -> usize {
     let e = e.abs();
     match (e.is_one(), e.is_integer()) {
         (true, _) => 0,
