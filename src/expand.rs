@@ -227,9 +227,11 @@ pub fn derivatives(graph: &mut Graph, f: NodeId, vars: &[NodeId]) -> Result<(Nod
     let Some(mut p) = poly(graph, f, &mut memo).map(|p| p.as_ref().clone()) else { return Ok((f, 0)) };
     let mut atoms = IdMap::default();
     let mut done = 0;
+    // One budget for the whole chain (a fresh one per step let a long
+    // chain of large steps run for seconds); where it runs out,
+    // back-propagation goes on under its own limits.
     for &v in vars {
         crate::interrupt::check()?;
-        memo.work_left = MAX_TOTAL_WORK;
         match derivative(graph, &p, v, &mut atoms, &mut memo) {
             Some(d) => p = d,
             None => break,
