@@ -130,6 +130,10 @@ struct Memo {
 }
 
 impl Memo {
+    fn new(max_terms: usize) -> Memo {
+        Memo { polys: IdMap::default(), monos: Monos::default(), max_terms, work_left: MAX_TOTAL_WORK }
+    }
+
     /// Takes `n` term operations from the pass's budget; `None` once it is
     /// spent, which abandons the expansion.
     fn charge(&mut self, n: usize) -> Option<()> {
@@ -174,19 +178,15 @@ pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> 
     }
     let before = graph.count(d);
     // More terms than a few per node cannot print shorter: give up early.
-    let mut memo = Memo {
-        polys: IdMap::default(),
-        monos: Monos::default(),
-        max_terms: MAX_TERMS.min(4 * before + 16),
-        work_left: MAX_TOTAL_WORK,
-    };
+    let mut memo = Memo::new(MAX_TERMS.min(4 * before + 16));
     if terms_bound(graph, d, &mut IdMap::default()) > 4 * memo.max_terms {
         return Ok(d);
     }
     let scalar = graph.shape(f).is_empty() && graph.shape(v).is_empty();
-    let from_f = match scalar && !graph.count_exceeds(f, MAX_NODES) {
-        true => poly(graph, f, &mut memo).and_then(|p| derivative(graph, &p, v, &mut IdMap::default(), &mut memo)),
-        false => None,
+    let from_f = if scalar && !graph.count_exceeds(f, MAX_NODES) {
+        poly(graph, f, &mut memo).and_then(|p| derivative(graph, &p, v, &mut IdMap::default(), &mut memo))
+    } else {
+        None
     };
     let expanded = match from_f {
         Some(p) => p,
@@ -222,8 +222,7 @@ pub fn derivatives(graph: &mut Graph, f: NodeId, vars: &[NodeId]) -> Result<(Nod
     if !scalar(f) || !vars.iter().all(|&v| scalar(v)) || graph.count_exceeds(f, MAX_NODES) {
         return Ok((f, 0));
     }
-    let mut memo =
-        Memo { polys: IdMap::default(), monos: Monos::default(), max_terms: MAX_TERMS, work_left: MAX_TOTAL_WORK };
+    let mut memo = Memo::new(MAX_TERMS);
     let Some(mut p) = poly(graph, f, &mut memo).map(|p| p.as_ref().clone()) else { return Ok((f, 0)) };
     let mut atoms = IdMap::default();
     let mut done = 0;
@@ -293,14 +292,7 @@ fn collect_derivative(p: &Poly, derivs: &IdMap<Rc<Poly>>, memo: &mut Memo) -> Op
             if da.is_empty() {
                 continue;
             }
-            let mut rest = memo.monos.get(*m).clone();
-            let lowered = &e - &rat(1);
-            if lowered.is_zero() {
-                rest.remove(k);
-            } else if let Some(slot) = rest.get_mut(k) {
-                slot.1 = lowered;
-            }
-            let rest = memo.monos.id(rest);
+            let rest = memo.monos.id(divided(memo.monos.get(*m), k));
             let ce = c * &e;
             for (md, cd) in da.iter() {
                 let term = memo.monos.product(rest, *md);
@@ -314,6 +306,18 @@ fn collect_derivative(p: &Poly, derivs: &IdMap<Rc<Poly>>, memo: &mut Memo) -> Op
         }
     }
     Some(())
+}
+
+/// `m` divided once by its `k`-th atom.
+fn divided(m: &Mono, k: usize) -> Mono {
+    let mut rest = m.clone();
+    if let Some(slot) = rest.get_mut(k) {
+        slot.1 = &slot.1 - &rat(1);
+        if slot.1.is_zero() {
+            rest.remove(k);
+        }
+    }
+    rest
 }
 
 /// `∂a/∂v` for an atom `a`, from back-propagation through `a` alone,
@@ -351,8 +355,7 @@ pub fn expanded_derivative(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Op
     if !scalar || !matches!(graph.op(f), Op::Add { .. } | Op::Mul { .. }) || graph.count_exceeds(f, MAX_NODES) {
         return Ok(None);
     }
-    let mut memo =
-        Memo { polys: IdMap::default(), monos: Monos::default(), max_terms: MAX_TERMS, work_left: MAX_TOTAL_WORK };
+    let mut memo = Memo::new(MAX_TERMS);
     // A short `f` (most first derivatives) costs little to back-propagate,
     // and the factored form's common factors (`(2*x + x^2*cos(x))*exp(…)`)
     // are not in the estimate.
@@ -371,16 +374,11 @@ pub fn expanded_derivative(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Op
         // `∂f/∂a`: each term with `a` lowered by one (no two meet).
         let mut partial: Poly = Vec::new();
         for (m, c) in p.iter() {
-            let mut rest = memo.monos.get(*m).clone();
-            let Some(at) = rest.iter().position(|(b, _)| *b == a) else { continue };
-            let e = rest[at].1.clone();
-            let lowered = &e - &rat(1);
-            if lowered.is_zero() {
-                rest.remove(at);
-            } else {
-                rest[at].1 = lowered;
-            }
-            partial.push((memo.monos.id(rest), c * &e));
+            let mono = memo.monos.get(*m);
+            let Some((k, (_, e))) = mono.iter().enumerate().find(|(_, (b, _))| *b == a) else { continue };
+            let term = c * e;
+            let rest = divided(mono, k);
+            partial.push((memo.monos.id(rest), term));
         }
         let group = if a == v { 0 } else { crate::print::approx_len(graph, *node) + 5 };
         factored += group + poly_len(graph, &partial, &memo.monos, &mut lens) + 3;
@@ -423,8 +421,11 @@ fn terms_bound(graph: &Graph, id: NodeId, seen: &mut IdMap<usize>) -> usize {
             .iter()
             .fold(usize::from(!constant.is_zero()), |acc, &t| acc.saturating_add(terms_bound(graph, t, seen))),
         Op::Mul { exps, .. } => graph.inputs(id).iter().zip(exps.iter()).fold(1usize, |acc, (&f, e)| {
-            let power = e.to_u32().filter(|_| e.is_integer() && e.is_positive()).unwrap_or(1);
-            acc.saturating_mul(multisets(terms_bound(graph, f, seen), power))
+            let factor = match expanded_power(graph, f, e) {
+                Some(k) => multisets(terms_bound(graph, f, seen), k),
+                None => 1,
+            };
+            acc.saturating_mul(factor)
         }),
         _ => 1,
     };
@@ -435,15 +436,28 @@ fn terms_bound(graph: &Graph, id: NodeId, seen: &mut IdMap<usize>) -> usize {
 /// The number of terms of `(t₁ + … + t_n)^k`: multisets of size `k` from
 /// `n` terms, `C(n + k - 1, k)`, saturating.
 fn multisets(n: usize, k: u32) -> usize {
+    if n == 0 {
+        return 0;
+    }
+    // C(n + k - 1, k) = C(n + k - 1, n - 1): the shorter product (a fuzz
+    // finding raised one atom to the 704,050,967th power).
+    let (top, steps) = (n - 1 + k as usize, (n - 1).min(k as usize));
     let mut c: usize = 1;
-    for i in 1..=k as usize {
-        // C(n + i - 1, i) = C(n + i - 2, i - 1) · (n + i - 1) / i, exact at each step.
-        c = match c.checked_mul(n + i - 1) {
+    for i in 1..=steps {
+        // C(top - steps + i, i) from C(top - steps + i - 1, i - 1), exact at each step.
+        c = match c.checked_mul(top - steps + i) {
             Some(x) => x / i,
             None => return usize::MAX,
         };
     }
     c
+}
+
+/// The power `f^e` is multiplied out to, when `f` is a sum or product and
+/// `e` a small positive integer; otherwise `f^e` is one atom.
+fn expanded_power(graph: &Graph, f: NodeId, e: &Rat) -> Option<u32> {
+    let n = e.to_u32().filter(|n| e.is_integer() && (1..=64).contains(n))?;
+    matches!(graph.op(f), Op::Add { .. } | Op::Mul { .. }).then_some(n)
 }
 
 fn poly(graph: &Graph, id: NodeId, memo: &mut Memo) -> Option<Rc<Poly>> {
@@ -509,14 +523,12 @@ fn sum(graph: &Graph, id: NodeId, coeffs: &[Rat], c: &Rat, memo: &mut Memo) -> O
 fn product(graph: &Graph, id: NodeId, coeff: &Rat, exps: &[Rat], memo: &mut Memo) -> Option<Poly> {
     let mut acc = constant(coeff.clone(), &mut memo.monos);
     for (&f, e) in graph.inputs(id).iter().zip(exps) {
-        let small_power = e.is_integer() && e.is_positive() && e.to_u32().is_some_and(|n| n <= 64);
-        let factor = match graph.op(f) {
-            Op::Add { .. } | Op::Mul { .. } if small_power => {
+        let factor = match expanded_power(graph, f, e) {
+            Some(n) => {
                 let base = poly(graph, f, memo)?;
-                power(&base, e.to_u32()?, memo)?
+                power(&base, n, memo)?
             }
-            // A sum to a negative or fractional power stays one atom.
-            _ => atom(f, e.clone(), &mut memo.monos),
+            None => atom(f, e.clone(), &mut memo.monos),
         };
         acc = multiply(&acc, &factor, memo)?;
     }
@@ -595,4 +607,32 @@ fn rebuild(graph: &mut Graph, p: &Poly, monos: &Monos) -> Result<NodeId> {
         terms.push((t, if m.is_empty() { Rat::one() } else { c.clone() }));
     }
     graph.sum(&terms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::multisets;
+
+    #[test]
+    fn multisets_count_monomials_of_a_power() {
+        // C(n + k - 1, k) from Pascal's rule.
+        let mut c = vec![vec![0usize; 12]; 24];
+        for row in c.iter_mut() {
+            row[0] = 1;
+        }
+        for m in 1..24 {
+            for j in 1..12 {
+                c[m][j] = c[m - 1][j - 1] + c[m - 1][j];
+            }
+        }
+        for n in 1..12usize {
+            for k in 0..12u32 {
+                assert_eq!(multisets(n, k), c[n + k as usize - 1][k as usize], "n = {n}, k = {k}");
+            }
+        }
+        assert_eq!(multisets(0, 3), 0);
+        // One term to a huge power is one term, at once.
+        assert_eq!(multisets(1, 704_050_967), 1);
+        assert_eq!(multisets(3, u32::MAX), usize::MAX);
+    }
 }

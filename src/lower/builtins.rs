@@ -221,9 +221,8 @@ fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
         }
         let body = nth(args, 0, call)?;
         match &body.kind {
-            ExprKind::Call(g, inner) if g.name == "grad" && !lw.env.funcs.contains_key("grad") => {
-                (call, args) = (g, inner)
-            }
+            // `grad` cannot be redefined, so a call of it is this builtin.
+            ExprKind::Call(g, inner) if g.name == "grad" => (call, args) = (g, inner),
             _ => break body,
         }
     };

@@ -326,7 +326,7 @@ impl<'a> Lower<'a> {
         match recipe {
             Recipe::Expr { expr, .. } => self.expr(expr),
             Recipe::Grad { expr, wrt, .. } => {
-                let f = self.expr(expr)?;
+                let f = self.expr_to_differentiate(expr)?;
                 self.grad(f, wrt)
             }
             Recipe::Hessian { expr, wrt, .. } => {
@@ -335,6 +335,16 @@ impl<'a> Lower<'a> {
                 self.grad(d, &wrt[1])
             }
         }
+    }
+
+    /// `e` lowered as the function of a derivative statement: when it is
+    /// itself `grad(...)`, its derivatives are all taken for differentiating
+    /// again (`grad_chain`), as the statement does.
+    pub fn expr_to_differentiate(&mut self, e: &Expr) -> Result<NodeId> {
+        self.differentiated_again = matches!(&e.kind, ExprKind::Call(g, _) if g.name == "grad");
+        let r = self.expr(e);
+        self.differentiated_again = false;
+        r
     }
 
     /// `f` differentiated by each of `vars` in turn. The derivatives that

@@ -144,7 +144,8 @@ The body may use bound names besides the parameters.",
   one derivative ∂EXPR/∂V per V, simplified, with its value when closed
 The result has shape shape(EXPR) ++ shape(V): a gradient for a scalar EXPR,
 a Jacobian otherwise. V must be a variable. `grad(f, v)` is the same inside
-an expression, so derivatives can be differentiated again.",
+an expression, so derivatives can be differentiated again:
+`:grad grad(tanh(x), x) wrt x` is the second derivative.",
         example: &[":let x = [1.2, 3.764, -1.8], w = 0.5, b = 1", ":grad relu(x*w + b) wrt w"],
     },
     Topic {

@@ -161,21 +161,19 @@ impl Session {
 
     /// A lowering over this session's graph and bindings.
     fn lower_expr(&mut self, e: &Expr, src: &str) -> Result<NodeId> {
-        let t = std::time::Instant::now();
-        let mut lw = Lower::new(&mut self.graph, &self.env, &mut self.memo, &mut self.rng, src);
-        let r = lw.expr(e);
-        self.phases.add("expand", t);
-        r
+        self.lower_timed(src, |lw| lw.expr(e))
     }
 
-    /// `e` lowered as the function of a derivative statement: when it is
-    /// itself `grad(...)`, its derivatives are all taken for
-    /// differentiating again (`Lower::grad_chain`).
+    /// `e` lowered as the function of a derivative statement
+    /// (`Lower::expr_to_differentiate`).
     fn lower_to_differentiate(&mut self, e: &Expr, src: &str) -> Result<NodeId> {
+        self.lower_timed(src, |lw| lw.expr_to_differentiate(e))
+    }
+
+    /// Runs `f` with a lowering over this session, timed as the expand phase.
+    fn lower_timed(&mut self, src: &str, f: impl FnOnce(&mut Lower) -> Result<NodeId>) -> Result<NodeId> {
         let t = std::time::Instant::now();
-        let mut lw = Lower::new(&mut self.graph, &self.env, &mut self.memo, &mut self.rng, src);
-        lw.differentiated_again = matches!(&e.kind, crate::syntax::ast::ExprKind::Call(g, _) if g.name == "grad");
-        let r = lw.expr(e);
+        let r = self.with_lower(src, f);
         self.phases.add("expand", t);
         r
     }
