@@ -50,20 +50,30 @@ def run_peer(system, *args):
     return json.loads(r.stdout.strip().splitlines()[-1])
 
 
+def symgrad_json(script):
+    """Wall time and JSON items of one `symgrad --json SCRIPT` process, or a
+    string saying why there are none."""
+    t = time.perf_counter()
+    try:
+        r = subprocess.run([SYMGRAD, "--json", script], capture_output=True, text=True, timeout=LIMIT)
+    except subprocess.TimeoutExpired:
+        return f"> {LIMIT} s"
+    wall = time.perf_counter() - t
+    if r.returncode != 0:
+        return "error: " + r.stdout.strip().splitlines()[-1][:200]
+    return wall, [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
+
+
 def run_symgrad(script, repeats=3):
-    """Wall times of whole processes and the JSON items of the last run."""
+    """Median wall time of whole processes and the JSON items of the last run."""
     walls, items = [], []
     for _ in range(repeats):
-        t = time.perf_counter()
-        try:
-            r = subprocess.run([SYMGRAD, "--json", script], capture_output=True, text=True, timeout=LIMIT)
-        except subprocess.TimeoutExpired:
-            return f"> {LIMIT} s", []
-        walls.append(time.perf_counter() - t)
-        if r.returncode != 0:
-            return "error: " + r.stdout.strip().splitlines()[-1][:200], []
-        items = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
-        if walls[-1] > 10:
+        res = symgrad_json(script)
+        if isinstance(res, str):
+            return res, []
+        wall, items = res
+        walls.append(wall)
+        if wall > 10:
             break
     return statistics.median(walls), items
 
@@ -121,14 +131,8 @@ def peer_cells(res, ours, size_key=True):
 def warm_seconds(script):
     """The `seconds` of every timed item of one in-process run of a warm
     script (see gen.py), in order, or a string saying why there are none."""
-    try:
-        r = subprocess.run([SYMGRAD, "--json", script], capture_output=True, text=True, timeout=LIMIT)
-    except subprocess.TimeoutExpired:
-        return f"> {LIMIT} s"
-    if r.returncode != 0:
-        return "error: " + r.stdout.strip().splitlines()[-1][:200]
-    items = [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
-    return [i["seconds"] for i in items if "seconds" in i]
+    res = symgrad_json(script)
+    return res if isinstance(res, str) else [i["seconds"] for i in res[1] if "seconds" in i]
 
 
 def w1(ks, peers):
@@ -202,8 +206,13 @@ def matrix_workload(name, sizes, dirname, peer_args):
         # ±25 % from process to process on this machine (bench/README item
         # 11), so the figure is the median of three processes' medians.
         walls, builds, evals = [], [], []
+        wall, items, t = "–", [], []
         for _ in range(3):
-            wall, items = run_symgrad(os.path.join(d, "script.sd"), repeats=1)
+            res = symgrad_json(os.path.join(d, "script.sd"))
+            if isinstance(res, str):
+                wall = res
+                break
+            wall, items = res
             t = timed_items(items)
             if not t:
                 break

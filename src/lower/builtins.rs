@@ -208,8 +208,13 @@ fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
 /// chain: the inner derivatives are only ever differentiated again, so
 /// they are taken without choosing a printed form (`Lower::grad_chain`).
 fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
-    // Only the outermost call of the expression is differentiated again.
-    let again = std::mem::take(&mut lw.differentiated_again);
+    grad_nest(lw, f, args, false)
+}
+
+/// A nest of `grad` calls, innermost function first, differentiated by
+/// each variable in turn; `again` when the result is differentiated once
+/// more (so none of its derivatives is printed).
+pub(super) fn grad_nest(lw: &mut Lower, f: &Ident, args: &[Expr], again: bool) -> Result<NodeId> {
     let max = crate::limits::get().grad_order;
     let mut vars = Vec::new();
     let (mut call, mut args) = (f, args);
@@ -230,8 +235,7 @@ fn grad(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
     let body = lw.expr(body);
     lw.grad_depth -= vars.len();
     vars.reverse();
-    lw.differentiated_again = again;
-    lw.grad_chain(body?, &vars)
+    lw.grad_chain(body?, &vars, again)
 }
 
 /// The variable `v` of `grad(f, v)`, or why it is not one.

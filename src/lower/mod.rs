@@ -159,9 +159,6 @@ pub struct Lower<'a> {
     calling: Vec<String>,
     /// Nesting of `grad(...)` being lowered.
     pub(crate) grad_depth: usize,
-    /// The expression is a `grad(...)` that will be differentiated again
-    /// (`:grad grad(f, x) wrt x`), so none of its derivatives is printed.
-    pub(crate) differentiated_again: bool,
     /// The expansion limit, read once.
     max_depth: usize,
 }
@@ -184,7 +181,6 @@ impl<'a> Lower<'a> {
             depth: 0,
             calling: Vec::new(),
             grad_depth: 0,
-            differentiated_again: false,
             max_depth: crate::limits::get().expansion,
         }
     }
@@ -341,19 +337,19 @@ impl<'a> Lower<'a> {
     /// itself `grad(...)`, its derivatives are all taken for differentiating
     /// again (`grad_chain`), as the statement does.
     pub fn expr_to_differentiate(&mut self, e: &Expr) -> Result<NodeId> {
-        self.differentiated_again = matches!(&e.kind, ExprKind::Call(g, _) if g.name == "grad");
-        let r = self.expr(e);
-        self.differentiated_again = false;
-        r
+        match &e.kind {
+            ExprKind::Call(g, args) if g.name == "grad" => builtins::grad_nest(self, g, args, true)
+                .map_err(|err| if err.span == Span::default() { err.at(e.span) } else { err }),
+            _ => self.expr(e),
+        }
     }
 
     /// `f` differentiated by each of `vars` in turn. The derivatives that
     /// are only differentiated again (all but the last, or all when
-    /// `differentiated_again`) are taken on polynomials when `f` expands;
-    /// a derivative that is printed comes from back-propagation, so it
-    /// reads as the rule that made it.
-    pub fn grad_chain(&mut self, f: NodeId, vars: &[Ident]) -> Result<NodeId> {
-        let again = std::mem::take(&mut self.differentiated_again);
+    /// `again`) are taken on polynomials when `f` expands; a derivative
+    /// that is printed comes from back-propagation, so it reads as the
+    /// rule that made it.
+    pub fn grad_chain(&mut self, f: NodeId, vars: &[Ident], again: bool) -> Result<NodeId> {
         let (inner, last) = match vars.split_last() {
             Some((last, inner)) if !again => (inner, Some(last)),
             _ => (vars, None),
