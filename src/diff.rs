@@ -16,7 +16,7 @@ use crate::eval::value::Rat;
 use crate::graph::shape::numel;
 use crate::graph::{Graph, NodeId};
 use crate::graph::{IdMap, IdSet};
-use crate::ops::{Op, bprop};
+use crate::ops::{Op, bprop, local_factor};
 use crate::simplify::rat;
 
 /// Largest number of Jacobian rows built one by one.
@@ -67,6 +67,11 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
     Ok(Backprop { grads, pruned: plan.pruned, steps })
 }
 
+/// The gradients of `backprop`, without the record of the table filling.
+pub fn gradients(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> Result<Vec<NodeId>> {
+    Plan::new(graph, z, wrt).fill(graph, seed, None)
+}
+
 /// What back-propagation from `z` to `wrt` walks, made once for any number
 /// of seeds (a Jacobian runs one per row; pruning the graph for each row
 /// made a 729-row Jacobian spend most of a second in `prune`).
@@ -103,17 +108,27 @@ impl Plan {
             crate::interrupt::check()?;
             graph.check_budget()?;
             let mut contributions = Vec::new();
+            let mut locals = Vec::new();
             for &(kc, input) in self.consumers.of(k) {
                 if let Some(gc) = grad_table[kc] {
                     let c = self.pruned[kc];
-                    contributions.push((c, bprop(graph, c, input, gc)?));
+                    match local_factor(graph, c, gc)? {
+                        Some(l) => locals.push((gc, c, l)),
+                        None => contributions.push((c, bprop(graph, c, input, gc)?)),
+                    }
                 }
             }
-            let parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
+            let mut parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
+            by_gradient(graph, &mut locals, &mut parts)?;
             let grad =
                 if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
             grad_table[k] = Some(grad);
             if let Some(steps) = steps.as_deref_mut() {
+                // The table's own edges: each consumer's `g·L` (made only
+                // for a listing; the gradient above multiplied once).
+                for &(gc, c, l) in &locals {
+                    contributions.push((c, graph.mul(gc, l)?));
+                }
                 steps.push(Step { node: u, contributions, grad });
             }
         }
@@ -126,6 +141,19 @@ impl Plan {
             })
             .collect())
     }
+}
+
+/// `g·(L₁ + L₂ + …)` into `parts` for each gradient `g` that consumers
+/// pass with their local factors `Lᵢ` (`locals`: `(g, consumer, L)`,
+/// sorted here by `g`).
+fn by_gradient(graph: &mut Graph, locals: &mut [(NodeId, NodeId, NodeId)], parts: &mut Vec<NodeId>) -> Result<()> {
+    locals.sort_by_key(|&(g, _, _)| g);
+    for group in locals.chunk_by(|a, b| a.0 == b.0) {
+        let terms: Vec<(NodeId, Rat)> = group.iter().map(|&(_, _, l)| (l, rat(1))).collect();
+        let factor = graph.sum(&terms)?;
+        parts.push(graph.mul(group[0].0, factor)?);
+    }
+    Ok(())
 }
 
 /// Each pruned node's consumers within the pruned graph (by position),
@@ -176,8 +204,8 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     let ones = |ps: &[NodeId]| ps.iter().map(|&p| (p, rat(1))).collect::<Vec<_>>();
     let nonzero: Vec<NodeId> = parts.iter().copied().filter(|&p| !graph.is_zero(p)).collect();
     let parts = if nonzero.is_empty() { &parts[..1] } else { &nonzero[..] };
-    if parts.len() < 2 {
-        return graph.sum(&ones(parts));
+    if let [one] = parts {
+        return Ok(*one);
     }
     let factors = |graph: &Graph, p: NodeId| -> Vec<(NodeId, Rat)> {
         match graph.op(p) {
@@ -247,7 +275,7 @@ pub(crate) fn grad_unexpanded(graph: &mut Graph, f: NodeId, v: NodeId) -> Result
     let fshape = graph.shape(f).to_vec();
     if fshape.is_empty() {
         let one = graph.int(1);
-        return Ok(backprop(graph, f, &[v], one)?.grads[0]);
+        return Ok(gradients(graph, f, &[v], one)?[0]);
     }
     if let Some(d) = by_linear_seed(graph, f, v)? {
         return Ok(d);
@@ -267,10 +295,10 @@ fn by_linear_seed(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Option<Node
         return Ok(None);
     }
     let u = graph.var("∂seed", fshape.clone());
-    let g = backprop(graph, f, &[v], u)?.grads[0];
+    let g = gradients(graph, f, &[v], u)?[0];
     if vshape.is_empty() {
         let one = graph.int(1);
-        let d = backprop(graph, g, &[u], one)?.grads[0];
+        let d = gradients(graph, g, &[u], one)?[0];
         return Ok((!graph.ancestors(&[d]).contains(&u)).then_some(d));
     }
     if diagonal && let Op::Mul { coeff, exps } = graph.op(g).clone() {
@@ -328,4 +356,67 @@ fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
     let mut shape = fshape;
     shape.extend(graph.shape(v).to_vec());
     graph.reshape(stacked, shape)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::Func;
+    use crate::print::text::{Style, print};
+
+    /// `f_k` of W1: `f_i = sin(f_{i-1}) + cos(f_{i-1})`, `f_0 = x`.
+    fn chain(graph: &mut Graph, x: NodeId, k: usize) -> NodeId {
+        (0..k).fold(x, |f, _| {
+            let (s, c) = (graph.func(Func::Sin, f).unwrap(), graph.func(Func::Cos, f).unwrap());
+            graph.add(s, c).unwrap()
+        })
+    }
+
+    #[test]
+    fn consumers_passing_one_gradient_share_one_product() {
+        let mut g = Graph::new();
+        let x = g.var("x", vec![]);
+        let f = chain(&mut g, x, 1);
+        let one = g.int(1);
+        let before = g.len();
+        let d = gradients(&mut g, f, &[x], one).unwrap()[0];
+        assert_eq!(print(&g, d, Style::Plain), "cos(x) - sin(x)");
+        // `-sin(x)` and the sum; no `1·cos(x)`, no products taken apart.
+        assert_eq!(g.len() - before, 2);
+        // Three levels deeper, each level adds its local factors' sum, the
+        // negated sine, and one product with the gradient above.
+        let mut g = Graph::new();
+        let x = g.var("x", vec![]);
+        let f = chain(&mut g, x, 4);
+        let one = g.int(1);
+        let before = g.len();
+        gradients(&mut g, f, &[x], one).unwrap();
+        assert_eq!(g.len() - before, 2 + 3 * 3);
+    }
+
+    #[test]
+    fn the_table_lists_each_consumers_own_contribution() {
+        let mut g = Graph::new();
+        let x = g.var("x", vec![]);
+        let f = chain(&mut g, x, 1);
+        let one = g.int(1);
+        let bp = backprop(&mut g, f, &[x], one).unwrap();
+        let step = bp.steps.iter().find(|s| s.node == x).unwrap();
+        let mut parts: Vec<String> = step.contributions.iter().map(|&(_, d)| print(&g, d, Style::Plain)).collect();
+        parts.sort();
+        assert_eq!(parts, ["-sin(x)", "cos(x)"]);
+        assert_eq!(step.grad, bp.grads[0]);
+    }
+
+    #[test]
+    fn a_chain_differentiates_in_a_graph_of_its_own_size() {
+        let mut g = Graph::new();
+        let x = g.var("x", vec![]);
+        let f = chain(&mut g, x, 1000);
+        let forward = g.count(f);
+        let one = g.int(1);
+        let d = gradients(&mut g, f, &[x], one).unwrap()[0];
+        let derivative = g.count(d);
+        assert!(derivative <= 2 * forward, "{derivative} nodes against {forward} forward");
+    }
 }

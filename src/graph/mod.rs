@@ -21,6 +21,47 @@ use std::rc::Rc;
 pub type IdMap<V> = HashMap<NodeId, V, foldhash::fast::FixedState>;
 pub type IdSet = std::collections::HashSet<NodeId, foldhash::fast::FixedState>;
 
+/// Values for the nodes of one walk, in a vector over the walk's range of
+/// ids: no hashing, for passes that look up every node they hold (the
+/// printer looked its nodes up in hash maps several times each).
+pub struct NodeTable<V> {
+    lo: usize,
+    slots: Vec<Option<V>>,
+}
+
+impl<V> NodeTable<V> {
+    /// A table with room for the ids from the least to the greatest of
+    /// `nodes`; others are stored by growing it.
+    pub fn over(nodes: &[NodeId]) -> NodeTable<V> {
+        let lo = nodes.iter().map(|n| n.index()).min().unwrap_or(0);
+        let hi = nodes.iter().map(|n| n.index() + 1).max().unwrap_or(lo);
+        NodeTable { lo, slots: std::iter::repeat_with(|| None).take(hi - lo).collect() }
+    }
+
+    pub fn get(&self, id: NodeId) -> Option<&V> {
+        id.index().checked_sub(self.lo).and_then(|k| self.slots.get(k)).and_then(Option::as_ref)
+    }
+
+    pub fn contains(&self, id: NodeId) -> bool {
+        self.get(id).is_some()
+    }
+
+    pub fn insert(&mut self, id: NodeId, v: V) {
+        if id.index() < self.lo {
+            // Below the range: shift it down (not met by the printer,
+            // whose nodes are the walk the table was made over).
+            let more = self.lo - id.index();
+            self.slots.splice(0..0, std::iter::repeat_with(|| None).take(more));
+            self.lo = id.index();
+        }
+        let k = id.index() - self.lo;
+        if k >= self.slots.len() {
+            self.slots.resize_with(k + 1, || None);
+        }
+        self.slots[k] = Some(v);
+    }
+}
+
 /// Index of a node in its graph.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct NodeId(pub u32);
@@ -323,5 +364,23 @@ mod tests {
         assert!(g.charge_data(11).is_err(), "over the statement's allowance");
         g.set_budget(Some(1000));
         assert!(g.charge_data(11).is_ok(), "a new statement starts afresh");
+    }
+
+    #[test]
+    fn node_tables_hold_any_id() {
+        let mut t: NodeTable<&str> = NodeTable::over(&[NodeId(5), NodeId(9)]);
+        t.insert(NodeId(5), "five");
+        t.insert(NodeId(9), "nine");
+        assert_eq!((t.get(NodeId(5)), t.get(NodeId(7)), t.get(NodeId(9))), (Some(&"five"), None, Some(&"nine")));
+        // Outside the range it was made over: stored all the same.
+        t.insert(NodeId(2), "two");
+        t.insert(NodeId(20), "twenty");
+        assert_eq!(
+            (t.get(NodeId(2)), t.get(NodeId(5)), t.get(NodeId(20))),
+            (Some(&"two"), Some(&"five"), Some(&"twenty"))
+        );
+        assert!(!t.contains(NodeId(0)) && !t.contains(NodeId(21)) && t.contains(NodeId(9)));
+        let empty: NodeTable<u8> = NodeTable::over(&[]);
+        assert!(empty.get(NodeId(3)).is_none());
     }
 }

@@ -51,9 +51,15 @@ pub fn eval(f: Func, args: &[&Value]) -> Result<Value, String> {
 
 /// `g · f'(x)` with `y = f(x)` the forward node.
 pub fn bprop(graph: &mut Graph, f: Func, y: NodeId, g: NodeId) -> Result<NodeId> {
-    let x = graph.inputs(y)[0];
-    let d = derivative(graph, f, x, y)?;
+    let d = local_factor(graph, f, y)?;
     graph.mul(g, d)
+}
+
+/// `f'(x)` for the forward node `y = f(x)`: the factor `bprop` multiplies
+/// the gradient by, elementwise.
+pub fn local_factor(graph: &mut Graph, f: Func, y: NodeId) -> Result<NodeId> {
+    let x = graph.inputs(y)[0];
+    derivative(graph, f, x, y)
 }
 
 /// `f'(x)`, reusing `y = f(x)`.

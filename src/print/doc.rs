@@ -140,22 +140,30 @@ impl Ropes {
         self.get(d).len
     }
 
-    pub fn write_to(&self, d: Doc, out: &mut String) {
-        // An explicit stack: ropes are as deep as the expressions they print.
-        let mut stack = vec![d];
-        while let Some(d) = stack.pop() {
-            let inner = self.get(d);
-            match (inner.cat, self.kids.get(inner.start..inner.end)) {
-                (true, Some(parts)) => stack.extend(parts.iter().rev()),
-                _ => out.push_str(self.text.get(inner.start..inner.end).unwrap_or("")),
+    /// The texts of `docs` one after another.
+    pub fn write_all(&self, docs: &[Doc]) -> String {
+        let mut out = Vec::with_capacity(docs.iter().map(|&d| self.get(d).len).sum());
+        let text = self.text.as_bytes();
+        // An explicit stack (ropes are as deep as the expressions they
+        // print), one for all the docs.
+        let mut stack = Vec::with_capacity(64);
+        for &d in docs {
+            stack.push(d);
+            while let Some(d) = stack.pop() {
+                let inner = self.get(d);
+                if inner.cat {
+                    stack.extend(self.kids.get(inner.start..inner.end).unwrap_or(&[]).iter().rev());
+                } else {
+                    out.extend_from_slice(text.get(inner.start..inner.end).unwrap_or(&[]));
+                }
             }
         }
+        // Leaves are whole strings, so their concatenation is UTF-8.
+        String::from_utf8(out).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
     pub fn to_string(&self, d: Doc) -> String {
-        let mut s = String::with_capacity(self.len(d));
-        self.write_to(d, &mut s);
-        s
+        self.write_all(&[d])
     }
 
     /// Ropes compare by their first `HEAD` bytes as texts do; past that, by

@@ -9,7 +9,7 @@
 use super::doc::{Doc, Ropes};
 use crate::eval::format::{format_f64, format_rat};
 use crate::eval::value::{Rat, Value};
-use crate::graph::IdMap;
+use crate::graph::NodeTable;
 use crate::graph::shape::{Sel, broadcast};
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
@@ -45,9 +45,7 @@ pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
     match layout(graph, root, style) {
         Ok((p, parts)) => {
             let ropes = p.ropes.borrow();
-            let mut out = String::with_capacity(parts.iter().map(|&d| ropes.len(d)).sum());
-            parts.iter().for_each(|&d| ropes.write_to(d, &mut out));
-            out
+            ropes.write_all(&parts)
         }
         Err(summary) => summary,
     }
@@ -81,7 +79,7 @@ fn layout(graph: &Graph, root: NodeId, style: Style) -> Result<(Printer<'_>, Vec
     let mut parts = vec![main];
     for (k, &id) in p.order.iter().enumerate() {
         parts.push(p.fixed(if k == 0 { " where " } else { ", " }));
-        parts.push(p.text(&p.names[&id]));
+        parts.push(p.text(p.names.get(id).map_or("", String::as_str)));
         parts.push(p.fixed(" = "));
         parts.push(p.node(id).0);
     }
@@ -96,24 +94,25 @@ fn too_large(nodes: usize) -> String {
 /// other views that list the same definitions).
 pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
     let p = Printer::new(graph, root, graph.ancestors(&[root]), Style::Plain);
-    p.order.iter().map(|&id| (id, p.names[&id].clone())).collect()
+    p.order.iter().map(|&id| (id, p.names.get(id).cloned().unwrap_or_default())).collect()
 }
 
 /// The nodes of `nodes` (`root`'s ancestors, inputs first) that print
 /// once, in a `where` clause: used more than once and at least
 /// `SHARE_SIZE` tree nodes big, counting a shared operand as one.
 pub(super) fn shared(graph: &Graph, root: NodeId, nodes: &[NodeId]) -> Vec<NodeId> {
-    let mut uses: IdMap<usize> = IdMap::default();
+    let mut uses: NodeTable<usize> = NodeTable::over(nodes);
     for &id in nodes {
         for &i in graph.inputs(id) {
-            *uses.entry(i).or_default() += 1;
+            let n = uses.get(i).copied().unwrap_or(0);
+            uses.insert(i, n + 1);
         }
     }
-    let mut size: IdMap<usize> = IdMap::default();
+    let mut size: NodeTable<usize> = NodeTable::over(nodes);
     let mut order = Vec::new();
     for &id in nodes {
-        let s = 1 + graph.inputs(id).iter().map(|i| size.get(i).copied().unwrap_or(1)).sum::<usize>();
-        let named = id != root && uses.get(&id).copied().unwrap_or(0) >= 2 && s >= SHARE_SIZE;
+        let s = 1 + graph.inputs(id).iter().map(|&i| size.get(i).copied().unwrap_or(1)).sum::<usize>();
+        let named = id != root && uses.get(id).copied().unwrap_or(0) >= 2 && s >= SHARE_SIZE;
         if named && !graph.op(id).is_leaf() {
             order.push(id);
             size.insert(id, 1);
@@ -127,14 +126,14 @@ pub(super) fn shared(graph: &Graph, root: NodeId, nodes: &[NodeId]) -> Vec<NodeI
 struct Printer<'g> {
     graph: &'g Graph,
     style: Style,
-    names: IdMap<String>,
+    names: NodeTable<String>,
     order: Vec<NodeId>,
     /// Every piece of text this printing makes (borrowed briefly, between
     /// the recursive calls that render operands).
     ropes: RefCell<Ropes>,
     /// Each node's piece, made once: a small node used in many places (too
     /// small for a `where` name) is one rope referred to from each.
-    pieces: RefCell<IdMap<Piece>>,
+    pieces: RefCell<NodeTable<Piece>>,
 }
 
 /// A rope from pieces: ropes, fixed strings and owned strings, e.g.
@@ -178,7 +177,8 @@ impl<'g> Printer<'g> {
             .iter()
             .filter_map(|&id| if let Op::Var(name) = graph.op(id) { Some(&**name) } else { None })
             .collect();
-        let mut names = IdMap::default();
+        let mut names = NodeTable::over(&nodes);
+        let pieces = RefCell::new(NodeTable::over(&nodes));
         let order = shared(graph, root, &nodes);
         let mut next = 1;
         for &id in &order {
@@ -191,7 +191,7 @@ impl<'g> Printer<'g> {
             };
             names.insert(id, name);
         }
-        Printer { graph, style, names, order, ropes: RefCell::new(Ropes::new()), pieces: RefCell::default() }
+        Printer { graph, style, names, order, ropes: RefCell::new(Ropes::new()), pieces }
     }
 
     fn uni(&self) -> bool {
@@ -227,10 +227,10 @@ impl<'g> Printer<'g> {
     /// `id`'s text and precedence: its `where` name, or its own form,
     /// rendered once and then shared by every use.
     fn piece(&self, id: NodeId) -> Piece {
-        if let Some(&p) = self.pieces.borrow().get(&id) {
+        if let Some(&p) = self.pieces.borrow().get(id) {
             return p;
         }
-        let p = match self.names.get(&id) {
+        let p = match self.names.get(id) {
             Some(name) => (self.text(name), ATOM),
             None => self.node(id),
         };
@@ -289,7 +289,7 @@ impl<'g> Printer<'g> {
     /// `r` when `id` is `float(r)` of an exact number, unnamed.
     fn float_fill(&self, id: NodeId) -> Option<&'g Rat> {
         let g = self.graph;
-        if self.names.contains_key(&id) || *g.op(id) != Op::Fn(crate::ops::Func::Float) {
+        if self.names.contains(id) || *g.op(id) != Op::Fn(crate::ops::Func::Float) {
             return None;
         }
         g.inputs(id).first().and_then(|&x| g.as_num(x))
@@ -356,7 +356,7 @@ impl<'g> Printer<'g> {
             .zip(coeffs)
             .map(|(&t, c)| {
                 let piece = self.piece(t);
-                let matmul = *g.op(t) == Op::MatMul && !self.names.contains_key(&t);
+                let matmul = *g.op(t) == Op::MatMul && !self.names.contains(t);
                 (c.is_negative(), piece.0, self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
             })
             .collect();
@@ -391,14 +391,14 @@ impl<'g> Printer<'g> {
         // `2*(1/x)` prints as `2/x`: the term's coefficient joins the
         // product's own (the text reads back as the same node).
         if let Op::Mul { coeff, exps } = self.graph.op(t)
-            && !self.names.contains_key(&t)
+            && !self.names.contains(t)
             && coeff.is_one()
         {
             return self.wrap(self.product(t, c, exps), MUL);
         }
         let (n, d) = (c.numer(), c.denom());
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
-        let min = if *self.graph.op(t) == Op::MatMul && !self.names.contains_key(&t) { MUL + 1 } else { MUL };
+        let min = if *self.graph.op(t) == Op::MatMul && !self.names.contains(t) { MUL + 1 } else { MUL };
         let body = self.wrap(piece, min);
         let s = if n.is_one() { body } else { cat!(self; n.to_string(), self.times(), body) };
         if d.is_one() { s } else { cat!(self; s, "/", d.to_string()) }
