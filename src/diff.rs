@@ -113,7 +113,7 @@ impl Plan {
                 if let Some(gc) = grad_table[kc] {
                     let c = self.pruned[kc];
                     match local_factor(graph, c, gc)? {
-                        Some(l) => locals.push((gc, c, l)),
+                        Some((l, k)) => locals.push((gc, c, l, k)),
                         None => contributions.push((c, bprop(graph, c, input, gc)?)),
                     }
                 }
@@ -126,7 +126,8 @@ impl Plan {
             if let Some(steps) = steps.as_deref_mut() {
                 // The table's own edges: each consumer's `g·L` (made only
                 // for a listing; the gradient above multiplied once).
-                for &(gc, c, l) in &locals {
+                for (gc, c, l, k) in locals {
+                    let l = graph.scale(l, k)?;
                     contributions.push((c, graph.mul(gc, l)?));
                 }
                 steps.push(Step { node: u, contributions, grad });
@@ -143,13 +144,13 @@ impl Plan {
     }
 }
 
-/// `g·(L₁ + L₂ + …)` into `parts` for each gradient `g` that consumers
-/// pass with their local factors `Lᵢ` (`locals`: `(g, consumer, L)`,
-/// sorted here by `g`).
-fn by_gradient(graph: &mut Graph, locals: &mut [(NodeId, NodeId, NodeId)], parts: &mut Vec<NodeId>) -> Result<()> {
-    locals.sort_by_key(|&(g, _, _)| g);
+/// `g·(k₁·L₁ + k₂·L₂ + …)` into `parts` for each gradient `g` that
+/// consumers pass with their local factors `kᵢ·Lᵢ` (`locals`: `(g,
+/// consumer, L, k)`, sorted here by `g`).
+fn by_gradient(graph: &mut Graph, locals: &mut [(NodeId, NodeId, NodeId, Rat)], parts: &mut Vec<NodeId>) -> Result<()> {
+    locals.sort_by_key(|(g, ..)| *g);
     for group in locals.chunk_by(|a, b| a.0 == b.0) {
-        let terms: Vec<(NodeId, Rat)> = group.iter().map(|&(_, _, l)| (l, rat(1))).collect();
+        let terms: Vec<(NodeId, Rat)> = group.iter().map(|(_, _, l, k)| (*l, k.clone())).collect();
         let factor = graph.sum(&terms)?;
         parts.push(graph.mul(group[0].0, factor)?);
     }
@@ -381,17 +382,18 @@ mod tests {
         let before = g.len();
         let d = gradients(&mut g, f, &[x], one).unwrap()[0];
         assert_eq!(print(&g, d, Style::Plain), "cos(x) - sin(x)");
-        // `-sin(x)` and the sum; no `1·cos(x)`, no products taken apart.
-        assert_eq!(g.len() - before, 2);
-        // Three levels deeper, each level adds its local factors' sum, the
-        // negated sine, and one product with the gradient above.
+        // The sum alone: no `-sin(x)`, no `1·cos(x)`, no products taken
+        // apart.
+        assert_eq!(g.len() - before, 1);
+        // Three levels deeper, each level adds its local factors' sum and
+        // one product with the gradient above.
         let mut g = Graph::new();
         let x = g.var("x", vec![]);
         let f = chain(&mut g, x, 4);
         let one = g.int(1);
         let before = g.len();
         gradients(&mut g, f, &[x], one).unwrap();
-        assert_eq!(g.len() - before, 2 + 3 * 3);
+        assert_eq!(g.len() - before, 1 + 3 * 2);
     }
 
     #[test]

@@ -51,63 +51,61 @@ pub fn eval(f: Func, args: &[&Value]) -> Result<Value, String> {
 
 /// `g · f'(x)` with `y = f(x)` the forward node.
 pub fn bprop(graph: &mut Graph, f: Func, y: NodeId, g: NodeId) -> Result<NodeId> {
-    let d = local_factor(graph, f, y)?;
+    let (d, k) = local_factor(graph, f, y)?;
+    let d = graph.scale(d, k)?;
     graph.mul(g, d)
 }
 
-/// `f'(x)` for the forward node `y = f(x)`: the factor `bprop` multiplies
-/// the gradient by, elementwise.
-pub fn local_factor(graph: &mut Graph, f: Func, y: NodeId) -> Result<NodeId> {
+/// `f'(x)` for the forward node `y = f(x)`, as a node and its coefficient
+/// (`cos' = -1·sin`): the factor `bprop` multiplies the gradient by,
+/// elementwise. Kept apart, the coefficient joins a sum of such factors
+/// without a node of its own.
+pub fn local_factor(graph: &mut Graph, f: Func, y: NodeId) -> Result<(NodeId, Rat)> {
     let x = graph.inputs(y)[0];
     derivative(graph, f, x, y)
 }
 
 /// `f'(x)`, reusing `y = f(x)`.
-fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<NodeId> {
+fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<(NodeId, Rat)> {
     let half = Rat::ratio_of(1, 2);
     let one = graph.int(1);
+    let unit = |d: NodeId| (d, rat(1));
     Ok(match f {
-        Func::Exp => y,
-        Func::Log => graph.powr(x, rat(-1))?,
-        Func::Sqrt => {
-            let p = graph.powr(x, -half)?;
-            graph.scale(p, Rat::ratio_of(1, 2))?
-        }
-        Func::Abs => graph.func(Func::Sign, x)?,
-        Func::Sign | Func::Step => graph.zeros(graph.shape(x).to_vec()),
-        Func::Sin => graph.func(Func::Cos, x)?,
-        Func::Cos => {
-            let s = graph.func(Func::Sin, x)?;
-            graph.neg(s)?
-        }
+        Func::Exp => unit(y),
+        Func::Log => unit(graph.powr(x, rat(-1))?),
+        Func::Sqrt => (graph.powr(x, -half)?, Rat::ratio_of(1, 2)),
+        Func::Abs => unit(graph.func(Func::Sign, x)?),
+        Func::Sign | Func::Step => unit(graph.zeros(graph.shape(x).to_vec())),
+        Func::Sin => unit(graph.func(Func::Cos, x)?),
+        Func::Cos => (graph.func(Func::Sin, x)?, rat(-1)),
         // 1 + tan², with tan the forward node.
         Func::Tan => {
             let t2 = graph.powr(y, rat(2))?;
-            graph.add(one, t2)?
+            unit(graph.add(one, t2)?)
         }
         Func::Asin | Func::Acos => {
             let x2 = graph.powr(x, rat(2))?;
             let d = graph.sub(one, x2)?;
             let k = if f == Func::Asin { rat(1) } else { rat(-1) };
-            graph.product(k, &[(d, -half)])?
+            (graph.powr(d, -half)?, k)
         }
         Func::Atan => {
             let x2 = graph.powr(x, rat(2))?;
             let d = graph.add(one, x2)?;
-            graph.powr(d, rat(-1))?
+            unit(graph.powr(d, rat(-1))?)
         }
-        Func::Sinh => graph.func(Func::Cosh, x)?,
-        Func::Cosh => graph.func(Func::Sinh, x)?,
+        Func::Sinh => unit(graph.func(Func::Cosh, x)?),
+        Func::Cosh => unit(graph.func(Func::Sinh, x)?),
         Func::Tanh => {
             let t2 = graph.powr(y, rat(2))?;
-            graph.sub(one, t2)?
+            unit(graph.sub(one, t2)?)
         }
         Func::Sigmoid => {
             let c = graph.sub(one, y)?;
-            graph.mul(y, c)?
+            unit(graph.mul(y, c)?)
         }
-        Func::Relu => graph.func(Func::Step, x)?,
-        Func::Softplus => graph.func(Func::Sigmoid, x)?,
-        Func::Float => graph.filled(Rat::one(), graph.shape(x).to_vec()),
+        Func::Relu => unit(graph.func(Func::Step, x)?),
+        Func::Softplus => unit(graph.func(Func::Sigmoid, x)?),
+        Func::Float => unit(graph.filled(Rat::one(), graph.shape(x).to_vec())),
     })
 }

@@ -117,12 +117,13 @@ pub fn bprop(graph: &mut Graph, node: NodeId, which: usize, g: NodeId) -> Result
     }
 }
 
-/// `L` when the edge's vector-Jacobian product is `g ⊙ L`, with `L` of the
-/// node's shape and not depending on `g` (the elementwise functions).
+/// `L` (a node and its coefficient) when the edge's vector-Jacobian product
+/// is `g ⊙ L`, with `L` of the node's shape and not depending on `g` (the
+/// elementwise functions).
 /// Back-propagation adds such factors of the consumers that pass the same
 /// gradient and multiplies once, `g·(L₁ + L₂)`, instead of making `g·L₁`
 /// and `g·L₂` and then taking `g` out of their sum again.
-pub fn local_factor(graph: &mut Graph, node: NodeId, g: NodeId) -> Result<Option<NodeId>> {
+pub fn local_factor(graph: &mut Graph, node: NodeId, g: NodeId) -> Result<Option<(NodeId, Rat)>> {
     match *graph.op(node) {
         Op::Fn(f) if graph.shape(g) == graph.shape(node) => elementwise::local_factor(graph, f, node).map(Some),
         _ => Ok(None),
