@@ -104,11 +104,14 @@ impl Plan {
                 steps.push(Step { node: z, contributions: vec![], grad: seed });
             }
         }
+        // Reused from node to node (three short lists per node were a
+        // visible share of the walk).
+        let (mut locals, mut parts) = (Vec::new(), Vec::new());
         for (k, &u) in self.pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
             crate::interrupt::check()?;
             graph.check_budget()?;
             let mut contributions = Vec::new();
-            let mut locals = Vec::new();
+            locals.clear();
             for &(kc, input) in self.consumers.of(k) {
                 if let Some(gc) = grad_table[kc] {
                     let c = self.pruned[kc];
@@ -118,7 +121,8 @@ impl Plan {
                     }
                 }
             }
-            let mut parts: Vec<NodeId> = contributions.iter().map(|&(_, d)| d).collect();
+            parts.clear();
+            parts.extend(contributions.iter().map(|&(_, d)| d));
             by_gradient(graph, &mut locals, &mut parts)?;
             let grad =
                 if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
@@ -126,7 +130,7 @@ impl Plan {
             if let Some(steps) = steps.as_deref_mut() {
                 // The table's own edges: each consumer's `g·L` (made only
                 // for a listing; the gradient above multiplied once).
-                for (gc, c, l, k) in locals {
+                for (gc, c, l, k) in locals.drain(..) {
                     let l = graph.scale(l, k)?;
                     contributions.push((c, graph.mul(gc, l)?));
                 }
@@ -202,6 +206,9 @@ fn consumer_lists(graph: &Graph, pruned: &[NodeId], position: &IdMap<usize>) -> 
 /// often pass the same upstream gradient, and taking it out keeps one
 /// product per node instead of one per edge.
 fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
+    if let [one] = parts {
+        return Ok(*one);
+    }
     let ones = |ps: &[NodeId]| ps.iter().map(|&p| (p, rat(1))).collect::<Vec<_>>();
     let nonzero: Vec<NodeId> = parts.iter().copied().filter(|&p| !graph.is_zero(p)).collect();
     let parts = if nonzero.is_empty() { &parts[..1] } else { &nonzero[..] };

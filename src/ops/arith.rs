@@ -377,14 +377,17 @@ pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
 }
 
 pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
-    let inputs = graph.inputs(node).to_vec();
-    let x = inputs.get(which).copied().ok_or_else(|| internal("input out of range"))?;
+    let x = graph.inputs(node).get(which).copied().ok_or_else(|| internal("input out of range"))?;
+    // Copied only by the rules that read the other operands (the sum's
+    // edge, the most common, does not).
+    let inputs = |graph: &Graph| graph.inputs(node).to_vec();
     let local = match op {
         Op::Add { coeffs, .. } => {
             let c = coeffs.get(which).cloned().ok_or_else(|| internal("coefficient"))?;
             graph.scale(g, c)?
         }
         Op::Mul { coeff, exps } => {
+            let inputs = inputs(graph);
             // ∂/∂xᵢ of k·Π xⱼ^eⱼ is k·eᵢ·xᵢ^(eᵢ-1)·Π_{j≠i} xⱼ^eⱼ.
             let mut factors: Vec<(NodeId, Rat)> = inputs.iter().copied().zip(exps.iter().cloned()).collect();
             let e = factors[which].1.clone();
@@ -392,8 +395,9 @@ pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) 
             factors.push((g, rat(1)));
             graph.product(coeff * e, &factors)?
         }
-        Op::Pow => pow_bprop(graph, node, &inputs, which, g)?,
+        Op::Pow => pow_bprop(graph, node, &inputs(graph), which, g)?,
         Op::Max | Op::Min => {
+            let inputs = inputs(graph);
             // Ties send the gradient to the first operand (SPEC §2).
             let (a, b) = (inputs[0], inputs[1]);
             let d = if *op == Op::Max { graph.sub(b, a)? } else { graph.sub(a, b)? };
