@@ -23,16 +23,23 @@ pub struct Deps {
 impl Deps {
     /// Notes that `who` refers to each of `refs`.
     pub fn add(&mut self, who: &Ref, refs: &[RefTo<'_>]) {
+        // A name used twice (`sin(f) + cos(f)`) would list `who` twice in a
+        // row; once is enough.
+        let push = |list: &mut Vec<Ref>| {
+            if list.last() != Some(who) {
+                list.push(who.clone());
+            }
+        };
         for &r in refs {
             match r {
-                RefTo::Name(n) if crate::lower::is_builtin(n) => {}
                 RefTo::Name(n) => match self.names.get_mut(n) {
-                    Some(list) => list.push(who.clone()),
+                    Some(list) => push(list),
+                    None if crate::lower::is_builtin(n) => {}
                     None => {
                         self.names.insert(n.to_string(), vec![who.clone()]);
                     }
                 },
-                RefTo::Result(k) => self.results.entry(k).or_default().push(who.clone()),
+                RefTo::Result(k) => push(self.results.entry(k).or_default()),
             }
         }
     }

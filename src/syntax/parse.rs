@@ -40,6 +40,13 @@ pub(crate) fn unbox_all(items: Vec<Box<Expr>>) -> Vec<Expr> {
     items.into_iter().map(|e| *e).collect()
 }
 
+/// `items` and then `last`, unboxed: a call's arguments.
+pub(crate) fn unbox_list(items: Vec<Box<Expr>>, last: Option<Box<Expr>>) -> Vec<Expr> {
+    let mut out = Vec::with_capacity(items.len() + usize::from(last.is_some()));
+    out.extend(items.into_iter().chain(last).map(|e| *e));
+    out
+}
+
 /// Bindings (`:let`, `where`) from the grammar's boxed expressions.
 pub(crate) fn unbox_binds(binds: Vec<(Ident, Box<Expr>)>) -> Vec<(Ident, Expr)> {
     binds.into_iter().map(|(name, e)| (name, *e)).collect()
@@ -162,7 +169,9 @@ fn grammar(src: &str, start: usize, end: usize) -> Result<Stmt, Error> {
 /// the depth check and the parser; a lexical error ends them (the parser
 /// reports it where it stands).
 fn lex(text: &str, start: usize) -> (Vec<(usize, Tok, usize)>, Option<Error>) {
-    let mut tokens = Vec::new();
+    // Room for a token every 2 bytes (`sin(x) + cos(x)` has one every 1.5,
+    // longer names fewer) spares most statements the vector's regrowing.
+    let mut tokens = Vec::with_capacity(text.len() / 2 + 4);
     for t in Lexer::new(text, start) {
         match t {
             Ok(t) => tokens.push(t),
