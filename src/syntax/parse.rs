@@ -36,11 +36,14 @@ pub(crate) fn bin(op: BinOp, a: Box<Expr>, b: Box<Expr>, l: usize, r: usize) -> 
 }
 
 /// A list of the grammar's boxed expressions as the AST keeps it.
+// The boxes are the grammar's (small parser symbols); here they end.
+#[allow(clippy::vec_box)]
 pub(crate) fn unbox_all(items: Vec<Box<Expr>>) -> Vec<Expr> {
     items.into_iter().map(|e| *e).collect()
 }
 
 /// `items` and then `last`, unboxed: a call's arguments.
+#[allow(clippy::vec_box)]
 pub(crate) fn unbox_list(items: Vec<Box<Expr>>, last: Option<Box<Expr>>) -> Vec<Expr> {
     let mut out = Vec::with_capacity(items.len() + usize::from(last.is_some()));
     out.extend(items.into_iter().chain(last).map(|e| *e));
