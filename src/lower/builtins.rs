@@ -33,8 +33,25 @@ pub const OTHERS: [&str; 22] = [
     "reshape",
 ];
 
+/// Every built-in name, with its elementwise `Func` when it is one. Every
+/// `:let` asks about each name it mentions, and every call looks up its
+/// function: one hash lookup instead of comparing the name with each of
+/// the 41 in turn.
+static BUILTINS: std::sync::LazyLock<super::HashMap<&'static str, Option<Func>>> = std::sync::LazyLock::new(|| {
+    // `Func::from_name` finds the first `Func` of a name: inserted last
+    // and in reverse, that one wins (names are unique today; this keeps
+    // the answer the same if they ever are not).
+    let others = OTHERS.iter().map(|&n| (n, None));
+    others.chain(Func::ALL.iter().rev().map(|&f| (f.name(), Some(f)))).collect()
+});
+
 pub fn is_builtin(name: &str) -> bool {
-    Func::from_name(name).is_some() || OTHERS.contains(&name)
+    BUILTINS.contains_key(name)
+}
+
+/// The elementwise function called `name` (`Func::from_name`, hashed).
+fn func(name: &str) -> Option<Func> {
+    BUILTINS.get(name).copied().flatten()
 }
 
 /// All built-in function names (for completion and suggestions).
@@ -56,7 +73,7 @@ pub fn call(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<Node
         let ids = args.iter().map(|a| lw.expr(a)).collect::<Result<Vec<_>>>()?;
         return lw.call_user(f, &user, ids).map_err(|err| if err.span == Span::default() { err.at(span) } else { err });
     }
-    if let Some(func) = Func::from_name(&f.name) {
+    if let Some(func) = func(&f.name) {
         arity(f, args, 1)?;
         let a = lw.expr(nth(args, 0, f)?)?;
         return lw.graph.func(func, a).map_err(|e| e.at(span));
@@ -296,4 +313,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
         }
     }
     d[a.len()][b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hashed_names_answer_as_the_scan_did() {
+        for name in names().into_iter().chain(["x", "f", "Sin", "", "sinh2", "maxx"]) {
+            assert_eq!(func(name), Func::from_name(name), "{name}");
+            assert_eq!(is_builtin(name), Func::from_name(name).is_some() || OTHERS.contains(&name), "{name}");
+        }
+    }
 }

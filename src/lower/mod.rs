@@ -18,6 +18,7 @@ use crate::eval::value::{Rat, Value};
 use crate::graph::shape::Shape;
 use crate::graph::{Graph, NodeId};
 use crate::syntax::ast::{BinOp, Expr, ExprKind, Ident};
+use std::rc::Rc;
 /// Maps keyed by names, with foldhash: names are not chosen by an
 /// adversary of a hash table, and SipHash was a visible share of binding
 /// a long chain of formulas (W1).
@@ -61,7 +62,9 @@ pub struct Bindings {
     /// session's value cache) is stale once it moves.
     values_epoch: u64,
     /// Formulas with the source text of their right side.
-    pub formulas: HashMap<String, (Expr, String)>,
+    /// Shared: a `:let` keeps the expression it parsed, and lowers it
+    /// while it is bound, without a copy.
+    pub formulas: HashMap<String, (Rc<Expr>, String)>,
     pub decls: HashMap<String, Shape>,
     pub funcs: HashMap<String, UserFn>,
     pub results: Vec<Recipe>,
@@ -115,6 +118,11 @@ impl Memo {
     /// lowers the formula again: twice the work for a chain of `:let`s).
     pub fn remember_formula(&mut self, name: &str, id: NodeId) {
         self.formulas.insert(name.to_string(), id);
+    }
+
+    /// Drops what was lowered for the formula of `name`.
+    pub fn forget_formula(&mut self, name: &str) {
+        self.formulas.remove(name);
     }
 
     /// Drops what was lowered for these formulas and results.

@@ -10,30 +10,54 @@ pub enum Ref {
     Result(usize),
 }
 
+/// A reference as it stands in an expression, borrowed from it: looking at
+/// what a statement refers to (every `:let` does, a few times) then makes
+/// no `String`s.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RefTo<'e> {
+    Name(&'e str),
+    Result(usize),
+}
+
+impl RefTo<'_> {
+    pub fn owned(self) -> Ref {
+        match self {
+            RefTo::Name(n) => Ref::Name(n.to_string()),
+            RefTo::Result(k) => Ref::Result(k),
+        }
+    }
+}
+
 /// The free names and results of `e` (`where`-bound names excluded).
 pub fn refs(e: &Expr) -> Vec<Ref> {
     let mut out = Vec::new();
-    let mut bound: Vec<String> = Vec::new();
-    walk(e, &mut bound, &mut out);
+    each_ref(e, &mut |r| out.push(r.owned()));
     out
 }
 
-fn walk(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Ref>) {
+/// Calls `f` with each free name and result of `e`, in the order they are
+/// written, repeats included (as [`refs`] lists them).
+pub fn each_ref<'e>(e: &'e Expr, f: &mut impl FnMut(RefTo<'e>)) {
+    let mut bound: Vec<&'e str> = Vec::new();
+    walk(e, &mut bound, f);
+}
+
+fn walk<'e>(e: &'e Expr, bound: &mut Vec<&'e str>, out: &mut impl FnMut(RefTo<'e>)) {
     match &e.kind {
         ExprKind::Num(_) | ExprKind::Str(_) => {}
         ExprKind::Name(n) => {
-            if !bound.contains(n) {
-                out.push(Ref::Name(n.clone()));
+            if !bound.contains(&n.as_str()) {
+                out(RefTo::Name(n));
             }
         }
-        ExprKind::Result(k) => out.push(Ref::Result(*k)),
+        ExprKind::Result(k) => out(RefTo::Result(*k)),
         ExprKind::Neg(a) | ExprKind::Transpose(a) => walk(a, bound, out),
         ExprKind::Binary(_, a, b) => {
             walk(a, bound, out);
             walk(b, bound, out);
         }
         ExprKind::Call(f, args) => {
-            out.push(Ref::Name(f.name.clone()));
+            out(RefTo::Name(&f.name));
             args.iter().for_each(|a| walk(a, bound, out));
         }
         ExprKind::Tensor(items) => items.iter().for_each(|a| walk(a, bound, out)),
@@ -50,7 +74,7 @@ fn walk(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Ref>) {
         }
         ExprKind::Where(body, defs) => {
             let n = bound.len();
-            bound.extend(defs.iter().map(|(i, _)| i.name.clone()));
+            bound.extend(defs.iter().map(|(i, _)| i.name.as_str()));
             walk(body, bound, out);
             defs.iter().for_each(|(_, d)| walk(d, bound, out));
             bound.truncate(n);
@@ -61,7 +85,11 @@ fn walk(e: &Expr, bound: &mut Vec<String>, out: &mut Vec<Ref>) {
 /// `e` with every free `ans` replaced by `$n`, so a stored formula or
 /// result keeps meaning the result that was last when it was written.
 pub fn pin_ans(e: &Expr, n: usize) -> Expr {
-    let mut e = e.clone();
+    pin_ans_owned(e.clone(), n)
+}
+
+/// [`pin_ans`] for an expression the caller owns already (no copy).
+pub fn pin_ans_owned(mut e: Expr, n: usize) -> Expr {
     if n > 0 {
         pin(&mut e, n);
     }

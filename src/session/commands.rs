@@ -6,11 +6,12 @@ use super::Session;
 use crate::error::{Error, Result, Span};
 use crate::graph::shape::show;
 use crate::lower::HashSet;
-use crate::lower::names::{Ref, pin_ans, refs};
+use crate::lower::names::{Ref, RefTo, each_ref, pin_ans, pin_ans_owned, refs};
 use crate::lower::{Recipe, UserFn, constant_int};
 use crate::output::{Item, ItemKind};
 use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Ident, PathArg, VarDecl};
+use std::rc::Rc;
 
 /// Largest nesting of user-function calls while expanding.
 impl Session {
@@ -23,16 +24,21 @@ impl Session {
         Ok(item)
     }
 
-    pub(super) fn let_(&mut self, binds: &[(Ident, Expr)], src: &str) -> Result<Vec<Item>> {
+    pub(super) fn let_(&mut self, binds: Vec<(Ident, Expr)>, src: &str) -> Result<Vec<Item>> {
         let mut items = Vec::new();
         for (name, e) in binds {
-            self.check_bindable(name)?;
-            let e = pin_ans(e, self.env.results.len());
-            let is_formula = refs(&e).iter().any(|r| match r {
-                Ref::Name(n) => n != "pi" && !crate::lower::is_builtin(n) && !self.env.funcs.contains_key(n),
-                Ref::Result(_) => true,
+            self.check_bindable(&name)?;
+            let e = Rc::new(pin_ans_owned(e, self.env.results.len()));
+            // What `e` refers to, found once: it decides formula or value,
+            // the cycle check and the reverse index all read it.
+            let mut refs = Vec::new();
+            each_ref(&e, &mut |r| refs.push(r));
+            let is_formula = refs.iter().any(|r| match r {
+                RefTo::Name(n) => *n != "pi" && !crate::lower::is_builtin(n) && !self.env.funcs.contains_key(*n),
+                RefTo::Result(_) => true,
             });
-            let item = if is_formula { self.bind_formula(name, e, src)? } else { self.bind_value(name, &e, src)? };
+            let item =
+                if is_formula { self.bind_formula(&name, &e, &refs, src)? } else { self.bind_value(&name, &e, src)? };
             items.push(item);
         }
         if let Some(ans) = self.ans_if_newly_closed(src)? {
@@ -75,21 +81,22 @@ impl Session {
         })
     }
 
-    fn bind_formula(&mut self, name: &Ident, e: Expr, src: &str) -> Result<Item> {
-        if let Some(path) = self.cycle(&name.name, &e) {
+    /// Binds `name` to the formula `e`, which refers to `refs`.
+    fn bind_formula(&mut self, name: &Ident, e: &Rc<Expr>, refs: &[RefTo<'_>], src: &str) -> Result<Item> {
+        if let Some(path) = self.cycle(&name.name, e, refs) {
             return Err(Error::name(
                 name.span,
                 format!("`{}` would be defined in terms of itself ({path})", name.name),
             ));
         }
-        let text = src.get(e.span.start..e.span.end).unwrap_or("").to_string();
-        self.note_refs(Ref::Name(name.name.clone()), &e);
-        let old = self.env.formulas.insert(name.name.clone(), (e.clone(), text.clone()));
+        let text = src.get(e.span.start..e.span.end).unwrap_or("");
+        self.deps.add(&Ref::Name(name.name.clone()), refs);
+        let old = self.env.formulas.insert(name.name.clone(), (Rc::clone(e), text.to_string()));
         let old_value = self.env.remove_value(&name.name);
         self.invalidate(&name.name);
         // The formula is shown as written (its expansion can be as long as
         // the whole chain it stands on), with its value when it has one.
-        let described = self.lower_expr(&e, src).and_then(|id| {
+        let described = self.lower_expr(e, src).and_then(|id| {
             self.memo.remember_formula(&name.name, id);
             let mut item = Item {
                 expr: Some(text.trim().to_string()),
@@ -124,22 +131,20 @@ impl Session {
         Ok(item)
     }
 
-    /// A path `name → … → name` if binding `name` to `e` makes a cycle.
-    /// The reverse index answers "no" at once for a fresh name (so a chain
-    /// of 10,000 formulas binds in linear time); a possible cycle is then
-    /// confirmed by walking forward from `e`.
-    fn cycle(&self, name: &str, e: &Expr) -> Option<String> {
-        let target = Ref::Name(name.to_string());
-        let mut dependents: HashSet<Ref> = HashSet::from_iter([target.clone()]);
-        let mut todo = vec![target];
-        while let Some(r) = todo.pop() {
-            for d in self.rdeps.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
-                if dependents.insert(d.clone()) {
-                    todo.push(d.clone());
-                }
-            }
-        }
-        if !refs(e).iter().any(|r| dependents.contains(r)) {
+    /// A path `name → … → name` if binding `name` to `e` (which refers to
+    /// `to`) makes a cycle. The reverse index answers "no" at once for a
+    /// fresh name (so a chain of 10,000 formulas binds in linear time); a
+    /// possible cycle is then confirmed by walking forward from `e`.
+    fn cycle(&self, name: &str, e: &Expr, to: &[RefTo<'_>]) -> Option<String> {
+        let target = RefTo::Name(name);
+        let possible = if self.deps.direct(target).is_empty() {
+            // Nothing refers to `name`: only `e` naming it closes a cycle.
+            to.contains(&target)
+        } else {
+            let dependents = self.deps.closure(target);
+            to.iter().any(|r| dependents.contains(&r.owned()))
+        };
+        if !possible {
             return None;
         }
         let mut seen: HashSet<Ref> = HashSet::default();
@@ -167,13 +172,6 @@ impl Session {
             }
         }
         None
-    }
-
-    /// Notes that `who` refers to everything `e` refers to.
-    pub(super) fn note_refs(&mut self, who: Ref, e: &Expr) {
-        for r in refs(e) {
-            self.rdeps.entry(r).or_default().push(who.clone());
-        }
     }
 
     /// `ans = VALUE` when the last result has just become closed.

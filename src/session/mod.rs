@@ -8,6 +8,7 @@
 
 mod cache;
 mod commands;
+mod deps;
 mod derive;
 // TODO(robust): indexing not yet reviewed (being edited elsewhere).
 #[allow(clippy::indexing_slicing)]
@@ -23,6 +24,7 @@ use crate::eval::data::Rng;
 use crate::eval::run::{Program, unbound};
 use crate::eval::value::Value;
 use crate::graph::{Graph, NodeId};
+use crate::lower::names::RefTo;
 use crate::lower::{Bindings, Lower, Memo};
 use crate::output::Item;
 use crate::print::{Style, print};
@@ -44,7 +46,7 @@ pub struct Session {
     /// Whether the last result had a value after the previous statement.
     last_closed: bool,
     /// Who refers to each name or result (a superset: stale entries stay).
-    rdeps: crate::lower::HashMap<crate::lower::names::Ref, Vec<crate::lower::names::Ref>>,
+    deps: deps::Deps,
     /// Whether items carry the Unicode form too (a terminal front end
     /// shows it; scripts and JSON never do, so they skip printing it).
     pub unicode: bool,
@@ -73,7 +75,7 @@ impl Session {
             quit: false,
             load_depth: 0,
             last_closed: false,
-            rdeps: Default::default(),
+            deps: Default::default(),
             unicode: false,
             parse_secs: 0.0,
             phases: Default::default(),
@@ -105,57 +107,60 @@ impl Session {
         let t = std::time::Instant::now();
         let stmt = crate::syntax::parse_statement(text)?;
         self.parse_secs = t.elapsed().as_secs_f64();
+        let kept = !matches!(stmt, Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars);
         // The budget of the outermost statement covers the scripts it loads.
         if self.load_depth == 0 {
             self.graph.set_budget(Some(limits.graph_size));
         }
-        let r = self.exec(&stmt, text);
+        let r = self.exec(stmt, text);
         if self.load_depth == 0 {
             self.graph.set_budget(None);
         }
         let items = r?;
-        if !matches!(stmt, Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars) {
+        if kept {
             self.history.push(text.trim().to_string());
         }
         Ok(items)
     }
 
-    fn exec(&mut self, stmt: &Stmt, src: &str) -> Result<Vec<Item>> {
+    /// Runs a parsed statement, which it consumes: a `:let` keeps its
+    /// expressions as the formulas' own, without copying them.
+    fn exec(&mut self, stmt: Stmt, src: &str) -> Result<Vec<Item>> {
         use Stmt::*;
         match stmt {
             Empty => Ok(vec![]),
-            Expr(e) => self.expression(e, src).map(|i| vec![i]),
+            Expr(e) => self.expression(&e, src).map(|i| vec![i]),
             Let(binds) => self.let_(binds, src),
-            Var(decls) => self.declare(decls, src),
-            Def { name, params, body } => self.define(name, params, body, src),
-            Grad { expr, wrt } | Jacobian { expr, wrt } => self.grad(expr, wrt, src),
-            Hessian { expr, wrt } => self.hessian(expr, wrt, src),
+            Var(decls) => self.declare(&decls, src),
+            Def { name, params, body } => self.define(&name, &params, &body, src),
+            Grad { expr, wrt } | Jacobian { expr, wrt } => self.grad(&expr, &wrt, src),
+            Hessian { expr, wrt } => self.hessian(&expr, &wrt, src),
             Eval(e) => self.eval_stmt(e.as_ref(), src),
-            Simplify(e) => self.simplify(e, src),
-            Trace { expr, wrt } => self.trace(expr, wrt, src),
+            Simplify(e) => self.simplify(&e, src),
+            Trace { expr, wrt } => self.trace(&expr, &wrt, src),
             Vars => Ok(vec![self.vars()]),
-            Unlet(names) => self.unlet(names),
+            Unlet(names) => self.unlet(&names),
             Reset => {
                 let unicode = self.unicode;
                 *self = Session::new();
                 self.unicode = unicode;
                 Ok(vec![Item::text("session reset")])
             }
-            Seed(e) => self.seed(e, src),
+            Seed(e) => self.seed(&e, src),
             Help(topic) => help::help(topic.as_deref()).map(|t| vec![Item::text(t)]),
             Quit => {
                 self.quit = true;
                 Ok(vec![])
             }
-            Load(path) => self.load(path),
-            Save(path) => self.save(path),
-            Time(inner) => self.time(inner, src),
-            Timeit(inner) => self.timeit(inner, src),
-            Show { expr, wrt } => self.show_text(expr.as_ref(), wrt, src),
-            Check { expr, wrt } => self.check(expr, wrt, src),
+            Load(path) => self.load(&path),
+            Save(path) => self.save(&path),
+            Time(inner) => self.time(*inner, src),
+            Timeit(inner) => self.timeit(*inner, src),
+            Show { expr, wrt } => self.show_text(expr.as_ref(), &wrt, src),
+            Check { expr, wrt } => self.check(&expr, &wrt, src),
             Latex(e) => self.latex(e.as_ref(), src),
-            Dot { expr, wrt, out } => self.dot(expr.as_ref(), wrt, out.as_ref(), src),
-            Codegen { lang, expr, wrt, out } => self.codegen(lang, expr, wrt, out.as_ref(), src),
+            Dot { expr, wrt, out } => self.dot(expr.as_ref(), &wrt, out.as_ref(), src),
+            Codegen { lang, expr, wrt, out } => self.codegen(&lang, &expr, &wrt, out.as_ref(), src),
         }
     }
 
@@ -311,16 +316,15 @@ impl Session {
     fn push_result(&mut self, recipe: crate::lower::Recipe) -> usize {
         let n = self.env.results.len() + 1;
         let who = crate::lower::names::Ref::Result(n);
-        self.note_refs(who.clone(), recipe.expr().0);
+        let mut refs = Vec::new();
+        crate::lower::names::each_ref(recipe.expr().0, &mut |r| refs.push(r));
         // A derivative also depends on the shape of what it is taken against.
-        let wrt: Vec<String> = match &recipe {
-            crate::lower::Recipe::Expr { .. } => vec![],
-            crate::lower::Recipe::Grad { wrt, .. } => vec![wrt.name.clone()],
-            crate::lower::Recipe::Hessian { wrt, .. } => wrt.iter().map(|w| w.name.clone()).collect(),
-        };
-        for w in wrt {
-            self.rdeps.entry(crate::lower::names::Ref::Name(w)).or_default().push(who.clone());
+        match &recipe {
+            crate::lower::Recipe::Expr { .. } => {}
+            crate::lower::Recipe::Grad { wrt, .. } => refs.push(RefTo::Name(&wrt.name)),
+            crate::lower::Recipe::Hessian { wrt, .. } => refs.extend(wrt.iter().map(|w| RefTo::Name(&w.name))),
         }
+        self.deps.add(&who, &refs);
         self.env.results.push(recipe);
         n
     }
@@ -338,18 +342,14 @@ impl Session {
     /// and results that refer to it, directly or not) is stale. Only those
     /// are forgotten, so binding a fresh name costs nothing.
     fn invalidate(&mut self, name: &str) {
-        use crate::lower::names::Ref;
-        let start = Ref::Name(name.to_string());
-        let mut stale = crate::lower::HashSet::from_iter([start.clone()]);
-        let mut todo = vec![start];
-        while let Some(r) = todo.pop() {
-            for d in self.rdeps.get(&r).map(Vec::as_slice).unwrap_or(&[]) {
-                if stale.insert(d.clone()) {
-                    todo.push(d.clone());
-                }
-            }
+        let start = RefTo::Name(name);
+        // Most bindings are of names nothing refers to yet (each link of a
+        // chain of `:let`s): then only the name's own expansion goes.
+        if self.deps.direct(start).is_empty() {
+            self.memo.forget_formula(name);
+            return;
         }
-        self.memo.forget(&stale);
+        self.memo.forget(&self.deps.closure(start));
     }
 }
 

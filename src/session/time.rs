@@ -49,7 +49,7 @@ impl Phases {
 const TIMEIT_BUDGET: Duration = Duration::from_millis(800);
 
 impl Session {
-    pub(super) fn time(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
+    pub(super) fn time(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
         let start = Instant::now();
         self.phases.reset();
         self.phases.set("parse", self.parse_secs);
@@ -71,7 +71,7 @@ impl Session {
         Ok(items)
     }
 
-    pub(super) fn timeit(&mut self, inner: &Stmt, src: &str) -> Result<Vec<Item>> {
+    pub(super) fn timeit(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
         let inner_src = src;
         let before = self.env.results.len();
         let mut items = self.exec(inner, inner_src)?;

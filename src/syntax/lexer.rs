@@ -111,9 +111,11 @@ impl Cmd {
 #[logos(skip r"[ \t\r\n\f\v\u{a0}\u{feff}]+")]
 #[logos(skip(r"#[^\n]*", allow_greedy = true))]
 pub enum Tok {
+    /// Boxed: a `BigRational` is 64 bytes and would make every token (and
+    /// every symbol on the parser's stack) that large.
     #[regex(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", numeral)]
     #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?", numeral)]
-    Num(BigRational),
+    Num(Box<BigRational>),
     #[regex(r"[\p{XID_Start}_]\p{XID_Continue}*", |lex| lex.slice().to_string())]
     Name(String),
     #[regex(r"\$[0-9]+", result_ref)]
@@ -205,8 +207,8 @@ fn result_ref(lex: &mut logos::Lexer<'_, Tok>) -> Result<usize, LexError> {
     lex.slice().get(1..).and_then(|d| d.parse().ok()).ok_or(LexError::ResultTooLarge)
 }
 
-fn numeral(lex: &mut logos::Lexer<'_, Tok>) -> Result<BigRational, LexError> {
-    parse_numeral(lex.slice())
+fn numeral(lex: &mut logos::Lexer<'_, Tok>) -> Result<Box<BigRational>, LexError> {
+    parse_numeral(lex.slice()).map(Box::new)
 }
 
 /// A decimal numeral (`1.25`, `.5`, `1e-3`, `2.5E+4`) as an exact rational.
@@ -495,7 +497,7 @@ mod tests {
             ]
         );
         assert_eq!(toks("wrtx _a"), vec![Tok::Name("wrtx".into()), Tok::Name("_a".into())]);
-        assert_eq!(toks("2e"), vec![Tok::Num(rat(2, 1)), Tok::Name("e".into())]);
+        assert_eq!(toks("2e"), vec![Tok::Num(Box::new(rat(2, 1))), Tok::Name("e".into())]);
     }
 
     #[test]

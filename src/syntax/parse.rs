@@ -5,7 +5,7 @@
 //! translation of LALRPOP's errors into our [`Error`]. The grammar itself is
 //! all in `grammar/symgrad.lalrpop`; nothing here parses expressions.
 
-use super::ast::{BinOp, Expr, ExprKind, PathArg, Stmt};
+use super::ast::{BinOp, Expr, ExprKind, Ident, PathArg, Stmt};
 use super::grammar::{ExprParser, StmtParser};
 use super::lexer::{Cmd, Lexer, Tok};
 use crate::error::{Error, Span};
@@ -22,14 +22,37 @@ pub const MAX_DEPTH: usize = 2000;
 /// and each one is a recursive call here.
 const MAX_TIME_NESTING: usize = 8;
 
-/// Builds an expression node (used by the grammar's actions).
-pub(crate) fn node(kind: ExprKind, l: usize, r: usize) -> Expr {
-    Expr { kind, span: Span::new(l, r) }
+/// Builds an expression node (used by the grammar's actions), boxed: the
+/// parser's stack then moves a pointer, not the node (see the grammar's
+/// head comment).
+pub(crate) fn node(kind: ExprKind, l: usize, r: usize) -> Box<Expr> {
+    Box::new(Expr { kind, span: Span::new(l, r) })
 }
 
-/// Builds a binary node (used by the grammar's actions).
-pub(crate) fn bin(op: BinOp, a: Expr, b: Expr, l: usize, r: usize) -> Expr {
-    node(ExprKind::Binary(op, Box::new(a), Box::new(b)), l, r)
+/// Builds a binary node (used by the grammar's actions); the operands'
+/// boxes become the node's.
+pub(crate) fn bin(op: BinOp, a: Box<Expr>, b: Box<Expr>, l: usize, r: usize) -> Box<Expr> {
+    node(ExprKind::Binary(op, a, b), l, r)
+}
+
+/// A list of the grammar's boxed expressions as the AST keeps it.
+// The boxes are the grammar's (small parser symbols); here they end.
+#[allow(clippy::vec_box)]
+pub(crate) fn unbox_all(items: Vec<Box<Expr>>) -> Vec<Expr> {
+    items.into_iter().map(|e| *e).collect()
+}
+
+/// `items` and then `last`, unboxed: a call's arguments.
+#[allow(clippy::vec_box)]
+pub(crate) fn unbox_list(items: Vec<Box<Expr>>, last: Option<Box<Expr>>) -> Vec<Expr> {
+    let mut out = Vec::with_capacity(items.len() + usize::from(last.is_some()));
+    out.extend(items.into_iter().chain(last).map(|e| *e));
+    out
+}
+
+/// Bindings (`:let`, `where`) from the grammar's boxed expressions.
+pub(crate) fn unbox_binds(binds: Vec<(Ident, Box<Expr>)>) -> Vec<(Ident, Expr)> {
+    binds.into_iter().map(|(name, e)| (name, *e)).collect()
 }
 
 /// Parses one statement: a line, or several lines while a bracket is open.
@@ -42,7 +65,7 @@ pub fn parse_expr(src: &str) -> Result<Expr, Error> {
     let (tokens, error) = lex(src, 0);
     check_depth(&tokens)?;
     let stream = tokens.into_iter().map(Ok).chain(error.map(Err));
-    ExprParser::new().parse(stream).map_err(|e| parse_error(src, src.len(), e))
+    ExprParser::new().parse(stream).map(|e| *e).map_err(|e| parse_error(src, src.len(), e))
 }
 
 /// True when a `(` or `[` is still open at the end of `src` (brackets in
@@ -142,14 +165,16 @@ fn grammar(src: &str, start: usize, end: usize) -> Result<Stmt, Error> {
     let (tokens, error) = lex(text, start);
     check_depth(&tokens)?;
     let stream = tokens.into_iter().map(Ok).chain(error.map(Err));
-    StmtParser::new().parse(stream).map_err(|e| parse_error(src, end, e))
+    StmtParser::new().parse(stream).map(|s| *s).map_err(|e| parse_error(src, end, e))
 }
 
 /// The tokens of `text` (which starts at byte `start`), lexed once for
 /// the depth check and the parser; a lexical error ends them (the parser
 /// reports it where it stands).
 fn lex(text: &str, start: usize) -> (Vec<(usize, Tok, usize)>, Option<Error>) {
-    let mut tokens = Vec::new();
+    // Room for a token every 2 bytes (`sin(x) + cos(x)` has one every 1.5,
+    // longer names fewer) spares most statements the vector's regrowing.
+    let mut tokens = Vec::with_capacity(text.len() / 2 + 4);
     for t in Lexer::new(text, start) {
         match t {
             Ok(t) => tokens.push(t),
