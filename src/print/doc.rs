@@ -46,6 +46,11 @@ struct Inner {
 }
 
 const HEAD: usize = 24;
+
+/// Largest concatenation kept as one leaf of copied text: writing out a
+/// printing then visits a few pieces per line instead of one per token
+/// (the visits were most of writing a large derivative).
+const SMALL: usize = 64;
 const BASE: u64 = 0x100_0000_01b3;
 
 impl Ropes {
@@ -69,15 +74,22 @@ impl Ropes {
     pub fn text(&mut self, s: &str) -> Doc {
         let start = self.text.len();
         self.text.push_str(s);
+        self.leaf(start, self.text.len())
+    }
+
+    /// A leaf holding `text[start..end]`.
+    fn leaf(&mut self, start: usize, end: usize) -> Doc {
+        let s = self.text.as_bytes().get(start..end).unwrap_or(&[]);
         let n = s.len().min(HEAD);
         let mut head = [0; HEAD];
-        head[..n].copy_from_slice(&s.as_bytes()[..n]);
+        head[..n].copy_from_slice(&s[..n]);
         let (mut hash, mut power) = (0u64, 1u64);
-        for b in s.bytes() {
+        for &b in s {
             hash = hash.wrapping_mul(BASE).wrapping_add(u64::from(b));
             power = power.wrapping_mul(BASE);
         }
-        self.push(Inner { start, end: self.text.len(), cat: false, head, head_len: n as u8, len: s.len(), hash, power })
+        let len = s.len();
+        self.push(Inner { start, end, cat: false, head, head_len: n as u8, len, hash, power })
     }
 
     /// A leaf holding a fixed string, made once per arena.
@@ -110,10 +122,20 @@ impl Ropes {
             hash = hash.wrapping_mul(inner.power).wrapping_add(inner.hash);
             power = power.wrapping_mul(inner.power);
         }
-        let head_len = n.min(len).min(HEAD);
+        let head_len = n.min(len).min(HEAD) as u8;
+        if len <= SMALL {
+            // Every part is a leaf (every rope this short is one): copy.
+            let start = self.text.len();
+            for &p in parts {
+                let (a, b) = (self.get(p).start, self.get(p).end);
+                self.text.extend_from_within(a..b);
+            }
+            let end = self.text.len();
+            return self.push(Inner { start, end, cat: false, head, head_len, len, hash, power });
+        }
         let start = self.kids.len();
         self.kids.extend_from_slice(parts);
-        self.push(Inner { start, end: self.kids.len(), cat: true, head, head_len: head_len as u8, len, hash, power })
+        self.push(Inner { start, end: self.kids.len(), cat: true, head, head_len, len, hash, power })
     }
 
     /// `(d)`.
@@ -211,6 +233,25 @@ mod tests {
         assert_ne!(r.cmp(la, lb), Ordering::Equal);
         let z = r.text("z");
         assert!(r.cmp(l0, la) == Ordering::Less && r.cmp(z, la) == Ordering::Greater);
+    }
+
+    #[test]
+    fn short_ropes_are_copied_into_one_leaf() {
+        let mut r = Ropes::new();
+        let (a, b) = (r.text("sin("), r.text("x"));
+        let close = r.fixed(")");
+        let short = r.cat(&[a, b, close]);
+        assert!(!r.get(short).cat, "{} bytes kept as parts", r.len(short));
+        let long_text = "y".repeat(SMALL);
+        let long = r.text(&long_text);
+        let both = r.cat(&[short, long]);
+        assert!(r.get(both).cat);
+        assert_eq!(r.to_string(both), format!("sin(x){long_text}"));
+        // Copied or not, a text compares as itself.
+        let same = r.text(&format!("sin(x){long_text}"));
+        assert_eq!(r.cmp(both, same), Ordering::Equal);
+        let plain = r.text("sin(x)");
+        assert_eq!((r.cmp(short, plain), r.len(short)), (Ordering::Equal, 6));
     }
 
     #[test]
