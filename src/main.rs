@@ -3,7 +3,7 @@
 //! chains recurses deeply.
 
 use clap::Parser;
-use std::io::{IsTerminal, Read};
+use std::io::{IsTerminal, Read, Write};
 use std::process::ExitCode;
 use symgrad::output::Render;
 use symgrad::script::{Options, read_script, run_text};
@@ -84,39 +84,66 @@ fn run(cli: Cli) -> u8 {
     // only to exit would cost time for nothing.
     let mut session = std::mem::ManuallyDrop::new(Session::new());
     session.unicode = opts.render.unicode;
-    let (mut out, mut err) = (std::io::stdout().lock(), std::io::stderr().lock());
+    let code = run_scripts(&cli, &mut session, opts);
+    if let Some(code) = code {
+        return code;
+    }
+    symgrad::repl::run(
+        &mut session,
+        symgrad::repl::Config { quiet: cli.quiet, history: !cli.no_history, render: opts.render, err_color },
+    )
+}
+
+/// Runs the files, `-e` statements or piped standard input, if any: the
+/// exit code, or `None` for the REPL.
+fn run_scripts(cli: &Cli, session: &mut Session, opts: Options) -> Option<u8> {
+    let stdout = std::io::stdout();
+    // Piped or redirected, output goes out in blocks: one write call per
+    // line (Rust's stdout is line-buffered) made a script of 10,000
+    // statements spend a tenth of its time in the kernel. An error
+    // flushes it before writing to stderr, so the streams keep their order.
+    let mut out: Box<dyn Write> = if stdout.is_terminal() {
+        Box::new(stdout.lock())
+    } else {
+        Box::new(std::io::BufWriter::with_capacity(1 << 16, stdout.lock()))
+    };
+    let mut err = std::io::stderr().lock();
+    let code = run_inputs(cli, session, opts, &mut out, &mut err);
+    // A reader that went away (`| head`) is not an error of the script.
+    let _ = out.flush();
+    code
+}
+
+fn run_inputs(cli: &Cli, session: &mut Session, opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> Option<u8> {
     if !cli.files.is_empty() || !cli.exec.is_empty() {
         let mut ok = true;
         for f in &cli.files {
             let text = match read_script(f) {
                 Ok(t) => t,
                 Err(m) => {
-                    eprintln!("symgrad: {m}");
-                    return 2;
+                    let _ = out.flush();
+                    let _ = writeln!(err, "symgrad: {m}");
+                    return Some(2);
                 }
             };
-            ok &= run_text(&mut session, f, &text, opts, &mut out, &mut err);
+            ok &= run_text(session, f, &text, opts, out, err);
             if (!ok && !cli.keep_going) || session.wants_quit() {
-                return u8::from(!ok);
+                return Some(u8::from(!ok));
             }
         }
         if !cli.exec.is_empty() {
             let text = cli.exec.join("\n");
-            ok &= run_text(&mut session, "-e", &text, opts, &mut out, &mut err);
+            ok &= run_text(session, "-e", &text, opts, out, err);
         }
-        return u8::from(!ok);
+        return Some(u8::from(!ok));
     }
     if !std::io::stdin().is_terminal() {
         let mut text = String::new();
         if let Err(e) = std::io::stdin().read_to_string(&mut text) {
-            eprintln!("symgrad: cannot read standard input: {e}");
-            return 2;
+            let _ = writeln!(err, "symgrad: cannot read standard input: {e}");
+            return Some(2);
         }
-        return u8::from(!run_text(&mut session, "<stdin>", &text, opts, &mut out, &mut err));
+        return Some(u8::from(!run_text(session, "<stdin>", &text, opts, out, err)));
     }
-    drop((out, err));
-    symgrad::repl::run(
-        &mut session,
-        symgrad::repl::Config { quiet: cli.quiet, history: !cli.no_history, render: opts.render, err_color },
-    )
+    None
 }
