@@ -372,20 +372,22 @@ mod tests {
     use crate::ops::Func;
     use crate::print::text::{Style, print};
 
-    /// `f_k` of W1: `f_i = sin(f_{i-1}) + cos(f_{i-1})`, `f_0 = x`.
-    fn chain(graph: &mut Graph, x: NodeId, k: usize) -> NodeId {
-        (0..k).fold(x, |f, _| {
-            let (s, c) = (graph.func(Func::Sin, f).unwrap(), graph.func(Func::Cos, f).unwrap());
-            graph.add(s, c).unwrap()
-        })
+    /// A graph holding `f_k` of W1 (`f_i = sin(f_{i-1}) + cos(f_{i-1})`,
+    /// `f_0 = x`), with `x`, `f_k` and the seed 1.
+    fn chain(k: usize) -> (Graph, NodeId, NodeId, NodeId) {
+        let mut g = Graph::new();
+        let x = g.var("x", vec![]);
+        let f = (0..k).fold(x, |f, _| {
+            let (s, c) = (g.func(Func::Sin, f).unwrap(), g.func(Func::Cos, f).unwrap());
+            g.add(s, c).unwrap()
+        });
+        let one = g.int(1);
+        (g, x, f, one)
     }
 
     #[test]
     fn consumers_passing_one_gradient_share_one_product() {
-        let mut g = Graph::new();
-        let x = g.var("x", vec![]);
-        let f = chain(&mut g, x, 1);
-        let one = g.int(1);
+        let (mut g, x, f, one) = chain(1);
         let before = g.len();
         let d = gradients(&mut g, f, &[x], one).unwrap()[0];
         assert_eq!(print(&g, d, Style::Plain), "cos(x) - sin(x)");
@@ -394,10 +396,7 @@ mod tests {
         assert_eq!(g.len() - before, 1);
         // Three levels deeper, each level adds its local factors' sum and
         // one product with the gradient above.
-        let mut g = Graph::new();
-        let x = g.var("x", vec![]);
-        let f = chain(&mut g, x, 4);
-        let one = g.int(1);
+        let (mut g, x, f, one) = chain(4);
         let before = g.len();
         gradients(&mut g, f, &[x], one).unwrap();
         assert_eq!(g.len() - before, 1 + 3 * 2);
@@ -405,10 +404,7 @@ mod tests {
 
     #[test]
     fn the_table_lists_each_consumers_own_contribution() {
-        let mut g = Graph::new();
-        let x = g.var("x", vec![]);
-        let f = chain(&mut g, x, 1);
-        let one = g.int(1);
+        let (mut g, x, f, one) = chain(1);
         let bp = backprop(&mut g, f, &[x], one).unwrap();
         let step = bp.steps.iter().find(|s| s.node == x).unwrap();
         let mut parts: Vec<String> = step.contributions.iter().map(|&(_, d)| print(&g, d, Style::Plain)).collect();
@@ -419,11 +415,8 @@ mod tests {
 
     #[test]
     fn a_chain_differentiates_in_a_graph_of_its_own_size() {
-        let mut g = Graph::new();
-        let x = g.var("x", vec![]);
-        let f = chain(&mut g, x, 1000);
+        let (mut g, x, f, one) = chain(1000);
         let forward = g.count(f);
-        let one = g.int(1);
         let d = gradients(&mut g, f, &[x], one).unwrap()[0];
         let derivative = g.count(d);
         assert!(derivative <= 2 * forward, "{derivative} nodes against {forward} forward");
