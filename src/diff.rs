@@ -13,9 +13,9 @@
 
 use crate::error::{Error, Result, Span};
 use crate::eval::value::Rat;
+use crate::graph::NodeTable;
 use crate::graph::shape::numel;
 use crate::graph::{Graph, NodeId};
-use crate::graph::{IdMap, IdSet};
 use crate::ops::{Op, bprop, local_factor};
 use crate::simplify::rat;
 
@@ -46,11 +46,12 @@ pub struct Backprop {
 
 /// Nodes that are ancestors of `z` and descendants of one of `wrt`.
 pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
-    let mut on_path: IdSet = IdSet::default();
+    let ancestors = graph.ancestors(&[z]);
+    let mut on_path: NodeTable<()> = NodeTable::over(&ancestors);
     let mut out = Vec::new();
-    for id in graph.ancestors(&[z]) {
-        if wrt.contains(&id) || graph.inputs(id).iter().any(|i| on_path.contains(i)) {
-            on_path.insert(id);
+    for id in ancestors {
+        if wrt.contains(&id) || graph.inputs(id).iter().any(|&i| on_path.contains(i)) {
+            on_path.insert(id, ());
             out.push(id);
         }
     }
@@ -81,14 +82,15 @@ struct Plan {
     pruned: Vec<NodeId>,
     /// Pruned nodes by position: the table and the consumer lists are
     /// indexed by it, so the walk does no hashing.
-    position: IdMap<usize>,
+    position: NodeTable<usize>,
     consumers: Consumers,
 }
 
 impl Plan {
     fn new(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Plan {
         let pruned = prune(graph, z, wrt);
-        let position: IdMap<usize> = pruned.iter().enumerate().map(|(k, &p)| (p, k)).collect();
+        let mut position = NodeTable::over(&pruned);
+        pruned.iter().enumerate().for_each(|(k, &p)| position.insert(p, k));
         let consumers = consumer_lists(graph, &pruned, &position);
         Plan { z, wrt: wrt.to_vec(), pruned, position, consumers }
     }
@@ -98,7 +100,7 @@ impl Plan {
     fn fill(&self, graph: &mut Graph, seed: NodeId, mut steps: Option<&mut Vec<Step>>) -> Result<Vec<NodeId>> {
         let (z, position) = (self.z, &self.position);
         let mut grad_table: Vec<Option<NodeId>> = vec![None; self.pruned.len()];
-        if let Some(&k) = position.get(&z) {
+        if let Some(&k) = position.get(z) {
             grad_table[k] = Some(seed);
             if let Some(steps) = steps.as_deref_mut() {
                 steps.push(Step { node: z, contributions: vec![], grad: seed });
@@ -140,7 +142,7 @@ impl Plan {
         Ok(self
             .wrt
             .iter()
-            .map(|v| match position.get(v).and_then(|&k| grad_table[k]) {
+            .map(|v| match position.get(*v).and_then(|&k| grad_table[k]) {
                 Some(g) => g,
                 None => graph.zeros(graph.shape(*v).to_vec()),
             })
@@ -178,9 +180,10 @@ impl Consumers {
     }
 }
 
-fn consumer_lists(graph: &Graph, pruned: &[NodeId], position: &IdMap<usize>) -> Consumers {
-    let edges_of =
-        |c: NodeId| graph.inputs(c).iter().enumerate().filter_map(move |(slot, u)| position.get(u).map(|&k| (k, slot)));
+fn consumer_lists(graph: &Graph, pruned: &[NodeId], position: &NodeTable<usize>) -> Consumers {
+    let edges_of = |c: NodeId| {
+        graph.inputs(c).iter().enumerate().filter_map(move |(slot, &u)| position.get(u).map(|&k| (k, slot)))
+    };
     let mut start = vec![0usize; pruned.len() + 1];
     for &c in pruned {
         for (k, _) in edges_of(c) {

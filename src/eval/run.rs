@@ -29,37 +29,47 @@ pub struct NonFinite {
     pub what: &'static str,
 }
 
-/// What a node reads: its inputs, except that a matrix product reads
-/// through a transpose of a matrix (the flag says which operands do).
+/// How a node reads its operands: its inputs, except that a matrix product
+/// reads through a transpose of a matrix (the flag says which operands
+/// do). What it reads is listed apart (see `plan`).
 struct Plan {
-    deps: Vec<NodeId>,
     /// For `MatMul`: whether each operand is read transposed.
     transposed: [bool; 2],
     /// For `Add`: whether each term is an outer product read from its two
-    /// vectors (two entries in `deps`), never materialised.
+    /// vectors (two entries in what it reads), never materialised.
     outers: Vec<bool>,
 }
 
-/// What `id` reads. Reading through an operand (an outer product's
-/// vectors, a transpose's matrix) needs that operand's own inputs, which
-/// evaluation does not visit when the operand's value is `known`: a known
-/// operand is read as it is.
-fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool) -> Plan {
+impl Plan {
+    /// Operands read as they are.
+    fn plain() -> Plan {
+        Plan { transposed: [false; 2], outers: vec![] }
+    }
+}
+
+/// How `id` reads, with what it reads appended to `deps` (one list for
+/// all nodes: a list per node was a tenth of making a program). Reading
+/// through an operand (an outer product's vectors, a transpose's matrix)
+/// needs that operand's own inputs, which evaluation does not visit when
+/// the operand's value is `known`: a known operand is read as it is.
+fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool, deps: &mut Vec<NodeId>) -> Plan {
     let ins = graph.inputs(id);
-    let mut p = Plan { deps: ins.to_vec(), transposed: [false; 2], outers: vec![] };
+    let start = deps.len();
+    let mut p = Plan::plain();
     let outer = |i: NodeId| *graph.op(i) == Op::Outer && !known(i);
     if matches!(graph.op(id), Op::Add { .. }) && ins.iter().any(|&i| outer(i)) {
-        p.deps.clear();
         for &i in ins {
             let outer = outer(i);
             p.outers.push(outer);
-            p.deps.extend(if outer { graph.inputs(i) } else { std::slice::from_ref(&i) });
+            deps.extend(if outer { graph.inputs(i) } else { std::slice::from_ref(&i) });
         }
+        return p;
     }
+    deps.extend_from_slice(ins);
     if *graph.op(id) == Op::MatMul {
         for (k, &i) in ins.iter().enumerate().take(2) {
             if *graph.op(i) == Op::Transpose && graph.shape(i).len() == 2 && !known(i) {
-                p.deps[k] = graph.inputs(i)[0];
+                deps[start + k] = graph.inputs(i)[0];
                 p.transposed[k] = true;
             }
         }
@@ -92,7 +102,7 @@ pub struct Program<'g> {
 struct Step {
     id: NodeId,
     plan: Plan,
-    /// Positions in `steps` of what the plan reads (`plan.deps`).
+    /// Positions in `steps` of what the plan reads.
     reads: Vec<usize>,
     /// Read from the caller's known values instead of computed.
     known: bool,
@@ -123,26 +133,23 @@ impl<'g> Program<'g> {
         // from the roots.
         let mut needed = vec![false; top];
         roots.iter().for_each(|r| needed[r.index()] = true);
-        let mut plans: Vec<(NodeId, Plan, bool)> = Vec::with_capacity(order.len());
+        let mut plans: Vec<(NodeId, Plan, bool, std::ops::Range<usize>)> = Vec::with_capacity(order.len());
+        let mut deps: Vec<NodeId> = Vec::with_capacity(2 * order.len());
         for &id in order.iter().rev() {
             if !needed[id.index()] {
                 continue;
             }
             let is_known = known(id);
-            let p = if is_known {
-                Plan { deps: vec![], transposed: [false; 2], outers: vec![] }
-            } else {
-                plan(graph, id, known)
-            };
-            p.deps.iter().for_each(|d| needed[d.index()] = true);
-            plans.push((id, p, is_known));
+            let start = deps.len();
+            let p = if is_known { Plan::plain() } else { plan(graph, id, known, &mut deps) };
+            deps[start..].iter().for_each(|d| needed[d.index()] = true);
+            plans.push((id, p, is_known, start..deps.len()));
         }
-        plans.reverse();
         let mut position = vec![usize::MAX; top];
         let mut steps: Vec<Step> = Vec::with_capacity(plans.len());
-        for (k, (id, plan, known)) in plans.into_iter().enumerate() {
+        for (k, (id, plan, known, read)) in plans.into_iter().rev().enumerate() {
             position[id.index()] = k;
-            let reads: Vec<usize> = plan.deps.iter().map(|d| position[d.index()]).collect();
+            let reads: Vec<usize> = deps[read].iter().map(|d| position[d.index()]).collect();
             for &r in &reads {
                 steps[r].uses += 1;
             }

@@ -37,7 +37,7 @@ impl Graph {
             _ => {}
         }
         let shape = self.shape(a).to_vec();
-        Ok(self.intern(Op::Fn(f), vec![a], shape))
+        Ok(self.intern_ref(Op::Fn(f), &[a], &shape))
     }
 }
 

@@ -248,13 +248,13 @@ impl Session {
         use crate::ops::Op;
         let limits = crate::limits::get();
         let limit = limits.eval_bytes;
-        let mut float = crate::lower::HashSet::default();
+        let mut float: crate::graph::NodeTable<()> = crate::graph::NodeTable::over(order);
         let mut bytes: usize = 0;
         for &id in order {
             if let Some(v) = known(id) {
                 // Held already: only its kind matters to what reads it.
                 if matches!(v, Value::Float(_)) {
-                    float.insert(id);
+                    float.insert(id, ());
                 }
                 continue;
             }
@@ -262,10 +262,10 @@ impl Session {
                 Op::Data(i) => matches!(self.graph.data_value(*i), Value::Float(_)),
                 Op::Var(name) => matches!(self.env.value(name), Some(Value::Float(_))),
                 Op::Fn(crate::ops::Func::Float) | Op::Pi => true,
-                _ => self.graph.inputs(id).iter().any(|i| float.contains(i)),
+                _ => self.graph.inputs(id).iter().any(|&i| float.contains(i)),
             };
             if is_float {
-                float.insert(id);
+                float.insert(id, ());
             }
             let n = self.graph.shape(id).iter().fold(1usize, |a, &d| a.saturating_mul(d));
             if n > limits.elements {
