@@ -19,6 +19,7 @@ use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use num_bigint::BigInt;
 use num_traits::{One, Signed, ToPrimitive, Zero};
+use std::rc::Rc;
 
 /// Largest sum or product that is flattened into its user.
 const FLAT: usize = 12;
@@ -149,7 +150,7 @@ impl Graph {
                 acc.constant += c * constant;
             }
             Op::Mul { coeff, exps } if !coeff.is_one() => {
-                let (coeff, exps) = (coeff.clone(), exps.to_vec());
+                let (coeff, exps) = (coeff.clone(), Rc::clone(exps));
                 let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps, self.shape(t).to_vec());
                 acc.map.add(rest, c * &coeff);
             }
@@ -169,8 +170,9 @@ impl Graph {
                 Ok(self.broadcast_to(scaled, shape))
             }
             _ => {
-                let (inputs, coeffs): (Vec<NodeId>, Vec<Rat>) = terms.into_iter().unzip();
-                Ok(self.intern(Op::Add { coeffs: coeffs.into(), constant }, inputs, shape))
+                let inputs: Vec<NodeId> = terms.iter().map(|t| t.0).collect();
+                let coeffs: Rc<[Rat]> = terms.into_iter().map(|t| t.1).collect();
+                Ok(self.intern(Op::Add { coeffs, constant }, inputs, shape))
             }
         }
     }
@@ -251,11 +253,12 @@ impl Graph {
                         let s = self.add(s, c)?;
                         Ok(self.broadcast_to(s, shape))
                     }
-                    _ => Ok(self.intern_mul(coeff, vec![f], vec![rat(1)], shape)),
+                    _ => Ok(self.intern_mul(coeff, vec![f], Rc::from([rat(1)]), shape)),
                 }
             }
             _ => {
-                let (inputs, exps): (Vec<NodeId>, Vec<Rat>) = factors.into_iter().unzip();
+                let inputs: Vec<NodeId> = factors.iter().map(|f| f.0).collect();
+                let exps: Rc<[Rat]> = factors.into_iter().map(|f| f.1).collect();
                 Ok(self.intern_mul(coeff, inputs, exps, shape))
             }
         }
@@ -263,11 +266,11 @@ impl Graph {
 
     /// A product node as given (already canonical); a single factor with
     /// exponent 1 and coefficient 1 is that factor.
-    fn intern_mul(&mut self, coeff: Rat, inputs: Vec<NodeId>, exps: Vec<Rat>, shape: Shape) -> NodeId {
+    fn intern_mul(&mut self, coeff: Rat, inputs: Vec<NodeId>, exps: Rc<[Rat]>, shape: Shape) -> NodeId {
         if coeff.is_one() && inputs.len() == 1 && exps.first().is_some_and(One::is_one) {
             return self.broadcast_to(inputs[0], shape);
         }
-        self.intern(Op::Mul { coeff, exps: exps.into() }, inputs, shape)
+        self.intern(Op::Mul { coeff, exps }, inputs, shape)
     }
 
     /// `a` stretched to `shape` (which `a`'s shape broadcasts to).
@@ -292,30 +295,34 @@ impl Graph {
 struct Collect(Vec<(NodeId, Rat)>);
 
 impl Collect {
-    /// Room for `n` operands and what flattening a few of them adds: one
-    /// allocation for nearly every node (growing from empty was a visible
-    /// share of building one).
+    /// Room for `n` operands and the up to `FLAT` that flattening one of
+    /// them adds: one allocation for nearly every node (growing from empty,
+    /// or past a smaller guess, was a visible share of building one).
     fn with_room(n: usize) -> Collect {
-        Collect(Vec::with_capacity(n + 8))
+        Collect(Vec::with_capacity(n + FLAT))
     }
 
     fn add(&mut self, id: NodeId, x: Rat) {
         self.0.push((id, x));
     }
 
-    /// By id, like ones summed, zeros dropped.
+    /// By id, like ones summed, zeros dropped (in place).
     fn into_sorted(self) -> Vec<(NodeId, Rat)> {
         let mut all = self.0;
         all.sort_by_key(|(id, _)| *id);
-        let mut out: Vec<(NodeId, Rat)> = Vec::with_capacity(all.len());
-        for (id, x) in all {
-            match out.last_mut() {
-                Some((last, acc)) if *last == id => *acc += x,
-                _ => out.push((id, x)),
+        let mut kept = 0;
+        for k in 0..all.len() {
+            if kept > 0 && all[kept - 1].0 == all[k].0 {
+                let x = all[k].1.clone();
+                all[kept - 1].1 += x;
+            } else {
+                all.swap(kept, k);
+                kept += 1;
             }
         }
-        out.retain(|(_, x)| !x.is_zero());
-        out
+        all.truncate(kept);
+        all.retain(|(_, x)| !x.is_zero());
+        all
     }
 }
 
