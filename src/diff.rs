@@ -118,7 +118,7 @@ impl Plan {
                 if let Some(gc) = grad_table[kc] {
                     let c = self.pruned[kc];
                     match local_factor(graph, c, gc)? {
-                        Some((l, k)) => locals.push((gc, c, l, k)),
+                        Some((l, coeff)) => locals.push((gc, c, l, coeff)),
                         None => contributions.push((c, bprop(graph, c, input, gc)?)),
                     }
                 }
@@ -132,8 +132,8 @@ impl Plan {
             if let Some(steps) = steps.as_deref_mut() {
                 // The table's own edges: each consumer's `g·L` (made only
                 // for a listing; the gradient above multiplied once).
-                for (gc, c, l, k) in locals.drain(..) {
-                    let l = graph.scale(l, k)?;
+                for (gc, c, l, coeff) in locals.drain(..) {
+                    let l = graph.scale(l, coeff)?;
                     contributions.push((c, graph.mul(gc, l)?));
                 }
                 steps.push(Step { node: u, contributions, grad });
