@@ -21,25 +21,33 @@ use std::rc::Rc;
 pub type IdMap<V> = HashMap<NodeId, V, foldhash::fast::FixedState>;
 pub type IdSet = std::collections::HashSet<NodeId, foldhash::fast::FixedState>;
 
-/// Values for the nodes of one walk, in a vector over the walk's range of
-/// ids: no hashing, for passes that look up every node they hold (the
-/// printer looked its nodes up in hash maps several times each).
-pub struct NodeTable<V> {
-    lo: usize,
-    slots: Vec<Option<V>>,
+/// Values for the nodes of one walk. When the walk fills most of its range
+/// of ids (a derivative and its forward graph), a vector over that range:
+/// no hashing, for passes that look up every node they hold (the printer
+/// looked its nodes up in hash maps several times each). A small walk in
+/// a large graph (`:trace` prints thousands of small parts of one) keeps a
+/// hash map, so it costs what it holds, not the width of its range.
+pub enum NodeTable<V> {
+    Dense { lo: usize, slots: Vec<Option<V>> },
+    Sparse(IdMap<V>),
 }
 
 impl<V> NodeTable<V> {
-    /// A table with room for the ids from the least to the greatest of
-    /// `nodes`; others are stored by growing it.
+    /// A table for `nodes` (others can be stored too).
     pub fn over(nodes: &[NodeId]) -> NodeTable<V> {
         let lo = nodes.iter().map(|n| n.index()).min().unwrap_or(0);
         let hi = nodes.iter().map(|n| n.index() + 1).max().unwrap_or(lo);
-        NodeTable { lo, slots: std::iter::repeat_with(|| None).take(hi - lo).collect() }
+        if hi - lo > 4 * nodes.len() + 64 {
+            return NodeTable::Sparse(IdMap::default());
+        }
+        NodeTable::Dense { lo, slots: std::iter::repeat_with(|| None).take(hi - lo).collect() }
     }
 
     pub fn get(&self, id: NodeId) -> Option<&V> {
-        id.index().checked_sub(self.lo).and_then(|k| self.slots.get(k)).and_then(Option::as_ref)
+        match self {
+            NodeTable::Dense { lo, slots } => id.index().checked_sub(*lo).and_then(|k| slots.get(k))?.as_ref(),
+            NodeTable::Sparse(map) => map.get(&id),
+        }
     }
 
     pub fn contains(&self, id: NodeId) -> bool {
@@ -47,18 +55,25 @@ impl<V> NodeTable<V> {
     }
 
     pub fn insert(&mut self, id: NodeId, v: V) {
-        if id.index() < self.lo {
-            // Below the range: shift it down (not met by the printer,
-            // whose nodes are the walk the table was made over).
-            let more = self.lo - id.index();
-            self.slots.splice(0..0, std::iter::repeat_with(|| None).take(more));
-            self.lo = id.index();
+        match self {
+            NodeTable::Dense { lo, slots } => {
+                if id.index() < *lo {
+                    // Below the range: shift it down (not met by the
+                    // walks tables are made over).
+                    let more = *lo - id.index();
+                    slots.splice(0..0, std::iter::repeat_with(|| None).take(more));
+                    *lo = id.index();
+                }
+                let k = id.index() - *lo;
+                if k >= slots.len() {
+                    slots.resize_with(k + 1, || None);
+                }
+                slots[k] = Some(v);
+            }
+            NodeTable::Sparse(map) => {
+                map.insert(id, v);
+            }
         }
-        let k = id.index() - self.lo;
-        if k >= self.slots.len() {
-            self.slots.resize_with(k + 1, || None);
-        }
-        self.slots[k] = Some(v);
     }
 }
 
@@ -447,5 +462,10 @@ mod tests {
         assert!(!t.contains(NodeId(0)) && !t.contains(NodeId(21)) && t.contains(NodeId(9)));
         let empty: NodeTable<u8> = NodeTable::over(&[]);
         assert!(empty.get(NodeId(3)).is_none());
+        // Two nodes far apart: a map, not a vector over the range.
+        let mut wide: NodeTable<u8> = NodeTable::over(&[NodeId(0), NodeId(1_000_000)]);
+        assert!(matches!(wide, NodeTable::Sparse(_)));
+        wide.insert(NodeId(1_000_000), 7);
+        assert_eq!((wide.get(NodeId(1_000_000)), wide.get(NodeId(0))), (Some(&7), None));
     }
 }
