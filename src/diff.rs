@@ -108,16 +108,19 @@ impl Plan {
         }
         // Reused from node to node (three short lists per node were a
         // visible share of the walk).
-        let (mut locals, mut parts) = (Vec::new(), Vec::new());
+        let (mut locals, mut parts, mut is_local) = (Vec::new(), Vec::new(), Vec::new());
         for (k, &u) in self.pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
             crate::interrupt::check()?;
             graph.check_budget()?;
             let mut contributions = Vec::new();
             locals.clear();
+            is_local.clear();
             for &(kc, input) in self.consumers.of(k) {
                 if let Some(gc) = grad_table[kc] {
                     let c = self.pruned[kc];
-                    match local_factor(graph, c, gc)? {
+                    let local = local_factor(graph, c, gc)?;
+                    is_local.push(local.is_some());
+                    match local {
                         Some((l, coeff)) => locals.push((gc, c, l, coeff)),
                         None => contributions.push((c, bprop(graph, c, input, gc)?)),
                     }
@@ -125,17 +128,12 @@ impl Plan {
             }
             parts.clear();
             parts.extend(contributions.iter().map(|&(_, d)| d));
-            by_gradient(graph, &mut locals, &mut parts)?;
+            by_gradient(graph, &locals, &mut parts)?;
             let grad =
                 if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
             grad_table[k] = Some(grad);
             if let Some(steps) = steps.as_deref_mut() {
-                // The table's own edges: each consumer's `g·L` (made only
-                // for a listing; the gradient above multiplied once).
-                for (gc, c, l, coeff) in locals.drain(..) {
-                    let l = graph.scale(l, coeff)?;
-                    contributions.push((c, graph.mul(gc, l)?));
-                }
+                let contributions = edges(graph, contributions, &locals, &is_local)?;
                 steps.push(Step { node: u, contributions, grad });
             }
         }
@@ -150,12 +148,38 @@ impl Plan {
     }
 }
 
+/// Each consumer's own contribution, in consumer order (`is_local` says,
+/// edge by edge, which of the two lists holds it): a local factor's edge
+/// is `g·L`, made here only for the listing (the gradient multiplied
+/// once).
+fn edges(
+    graph: &mut Graph,
+    others: Vec<(NodeId, NodeId)>,
+    locals: &[(NodeId, NodeId, NodeId, Rat)],
+    is_local: &[bool],
+) -> Result<Vec<(NodeId, NodeId)>> {
+    let (mut others, mut locals) = (others.into_iter(), locals.iter());
+    let mut out = Vec::with_capacity(is_local.len());
+    for &local in is_local {
+        if local {
+            if let Some((gc, c, l, coeff)) = locals.next() {
+                let l = graph.scale(*l, coeff.clone())?;
+                out.push((*c, graph.mul(*gc, l)?));
+            }
+        } else {
+            out.extend(others.next());
+        }
+    }
+    Ok(out)
+}
+
 /// `g·(k₁·L₁ + k₂·L₂ + …)` into `parts` for each gradient `g` that
 /// consumers pass with their local factors `kᵢ·Lᵢ` (`locals`: `(g,
-/// consumer, L, k)`, sorted here by `g`).
-fn by_gradient(graph: &mut Graph, locals: &mut [(NodeId, NodeId, NodeId, Rat)], parts: &mut Vec<NodeId>) -> Result<()> {
-    locals.sort_by_key(|(g, ..)| *g);
-    for group in locals.chunk_by(|a, b| a.0 == b.0) {
+/// consumer, L, k)`, left in consumer order for the table's listing).
+fn by_gradient(graph: &mut Graph, locals: &[(NodeId, NodeId, NodeId, Rat)], parts: &mut Vec<NodeId>) -> Result<()> {
+    let mut by_g: Vec<&(NodeId, NodeId, NodeId, Rat)> = locals.iter().collect();
+    by_g.sort_by_key(|(g, ..)| *g);
+    for group in by_g.chunk_by(|a, b| a.0 == b.0) {
         let terms: Vec<(NodeId, Rat)> = group.iter().map(|(_, _, l, k)| (*l, k.clone())).collect();
         let factor = graph.sum(&terms)?;
         parts.push(graph.mul(group[0].0, factor)?);
@@ -410,9 +434,9 @@ mod tests {
         let (mut g, x, f, one) = chain(1);
         let bp = backprop(&mut g, f, &[x], one).unwrap();
         let step = bp.steps.iter().find(|s| s.node == x).unwrap();
-        let mut parts: Vec<String> = step.contributions.iter().map(|&(_, d)| print(&g, d, Style::Plain)).collect();
-        parts.sort();
-        assert_eq!(parts, ["-sin(x)", "cos(x)"]);
+        // In consumer order, as the graph lists them (sin before cos).
+        let parts: Vec<String> = step.contributions.iter().map(|&(_, d)| print(&g, d, Style::Plain)).collect();
+        assert_eq!(parts, ["cos(x)", "-sin(x)"]);
         assert_eq!(step.grad, bp.grads[0]);
     }
 
