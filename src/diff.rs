@@ -163,8 +163,7 @@ fn edges(
     for &local in is_local {
         if local {
             if let Some((gc, c, l, coeff)) = locals.next() {
-                let l = graph.scale(*l, coeff.clone())?;
-                out.push((*c, graph.mul(*gc, l)?));
+                out.push((*c, crate::ops::elementwise::times_local(graph, *gc, *l, coeff.clone())?));
             }
         } else {
             out.extend(others.next());

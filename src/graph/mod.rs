@@ -37,7 +37,7 @@ impl<V> NodeTable<V> {
     pub fn over(nodes: &[NodeId]) -> NodeTable<V> {
         let lo = nodes.iter().map(|n| n.index()).min().unwrap_or(0);
         let hi = nodes.iter().map(|n| n.index() + 1).max().unwrap_or(lo);
-        if hi - lo > 4 * nodes.len() + 64 {
+        if !fills(lo, hi, nodes.len()) {
             return NodeTable::Sparse(IdMap::default());
         }
         NodeTable::Dense { lo, slots: std::iter::repeat_with(|| None).take(hi - lo).collect() }
@@ -75,6 +75,12 @@ impl<V> NodeTable<V> {
             }
         }
     }
+}
+
+/// Whether `n` nodes fill enough of the ids `lo..hi` that a pass over the
+/// range costs less than hashing or sorting them.
+fn fills(lo: usize, hi: usize, n: usize) -> bool {
+    hi - lo <= 4 * n + 64
 }
 
 /// Index of a node in its graph.
@@ -203,19 +209,16 @@ impl Graph {
     }
 
     /// The node with this op, inputs and shape: the existing one if any.
-    pub fn intern(&mut self, op: Op, inputs: Vec<NodeId>, shape: Vec<usize>) -> NodeId {
-        let hash = self.hash_of(&op, &inputs, &shape);
-        match self.find(hash, &op, &inputs, &shape) {
-            Some(id) => id,
-            None => self.push(hash, Node { op, inputs: inputs.into(), shape: shape.into() }),
-        }
-    }
-
-    /// `intern` from borrowed operands, copied only for a new node (most
-    /// lookups find one: `cos(x)` in `sin(x)`'s derivative).
-    pub fn intern_ref(&mut self, op: Op, inputs: &[NodeId], shape: &[usize]) -> NodeId {
-        let hash = self.hash_of(&op, inputs, shape);
-        match self.find(hash, &op, inputs, shape) {
+    /// The operands are copied only for a new node (borrowed ones, when
+    /// the caller has them: most lookups find one, `cos(x)` in `sin(x)`'s
+    /// derivative).
+    pub fn intern<I, S>(&mut self, op: Op, inputs: I, shape: S) -> NodeId
+    where
+        I: AsRef<[NodeId]> + Into<Box<[NodeId]>>,
+        S: AsRef<[usize]> + Into<Box<[usize]>>,
+    {
+        let hash = self.hash_of(&op, inputs.as_ref(), shape.as_ref());
+        match self.find(hash, &op, inputs.as_ref(), shape.as_ref()) {
             Some(id) => id,
             None => self.push(hash, Node { op, inputs: inputs.into(), shape: shape.into() }),
         }
@@ -332,7 +335,7 @@ impl Graph {
         let mut out = self.reachable(roots, usize::MAX, known);
         let lo = out.iter().min().map_or(0, |id| id.index());
         let hi = out.iter().max().map_or(0, |id| id.index() + 1);
-        if hi - lo > 4 * out.len() {
+        if !fills(lo, hi, out.len()) {
             out.sort_unstable();
             return out;
         }

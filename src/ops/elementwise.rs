@@ -37,7 +37,7 @@ impl Graph {
             _ => {}
         }
         let shape = self.shape(a).to_vec();
-        Ok(self.intern_ref(Op::Fn(f), &[a], &shape))
+        Ok(self.intern(Op::Fn(f), &[a][..], shape))
     }
 }
 
@@ -52,6 +52,11 @@ pub fn eval(f: Func, args: &[&Value]) -> Result<Value, String> {
 /// `g · f'(x)` with `y = f(x)` the forward node.
 pub fn bprop(graph: &mut Graph, f: Func, y: NodeId, g: NodeId) -> Result<NodeId> {
     let (d, k) = local_factor(graph, f, y)?;
+    times_local(graph, g, d, k)
+}
+
+/// `g · k·d`: a gradient times a local factor.
+pub fn times_local(graph: &mut Graph, g: NodeId, d: NodeId, k: Rat) -> Result<NodeId> {
     let d = graph.scale(d, k)?;
     graph.mul(g, d)
 }

@@ -456,15 +456,8 @@ impl<'g> Printer<'g> {
     }
 
     fn join(&self, factors: Vec<Piece>) -> Doc {
-        let times = self.fixed(self.times());
-        let mut parts = Vec::with_capacity(2 * factors.len());
-        for (k, (s, p)) in factors.into_iter().enumerate() {
-            if k > 0 {
-                parts.push(times);
-            }
-            parts.push(if p <= MUL { self.parens(s) } else { s });
-        }
-        self.ropes.borrow_mut().cat(&parts)
+        let parts = factors.into_iter().map(|(s, p)| if p <= MUL { self.parens(s) } else { s }).collect();
+        self.join_docs(parts, self.times())
     }
 
     /// Appends a term of a sum: `body`, `-body`, ` + body` or ` - body`.
