@@ -19,7 +19,7 @@ use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
 use num_bigint::BigInt;
 use num_traits::{One, Signed, ToPrimitive, Zero};
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Largest sum or product that is flattened into its user.
 const FLAT: usize = 12;
@@ -150,7 +150,7 @@ impl Graph {
                 acc.constant += c * constant;
             }
             Op::Mul { coeff, exps } if !coeff.is_one() => {
-                let (coeff, exps) = (coeff.clone(), Rc::clone(exps));
+                let (coeff, exps) = (coeff.clone(), Arc::clone(exps));
                 let rest = self.intern_mul(rat(1), self.inputs(t).to_vec(), exps, self.shape(t).to_vec());
                 acc.map.add(rest, c * &coeff);
             }
@@ -171,7 +171,7 @@ impl Graph {
             }
             _ => {
                 let inputs: Vec<NodeId> = terms.iter().map(|t| t.0).collect();
-                let coeffs: Rc<[Rat]> = terms.into_iter().map(|t| t.1).collect();
+                let coeffs: Arc<[Rat]> = terms.into_iter().map(|t| t.1).collect();
                 Ok(self.intern(Op::Add { coeffs, constant }, inputs, shape))
             }
         }
@@ -253,12 +253,12 @@ impl Graph {
                         let s = self.add(s, c)?;
                         Ok(self.broadcast_to(s, shape))
                     }
-                    _ => Ok(self.intern_mul(coeff, vec![f], Rc::from([rat(1)]), shape)),
+                    _ => Ok(self.intern_mul(coeff, vec![f], Arc::from([rat(1)]), shape)),
                 }
             }
             _ => {
                 let inputs: Vec<NodeId> = factors.iter().map(|f| f.0).collect();
-                let exps: Rc<[Rat]> = factors.into_iter().map(|f| f.1).collect();
+                let exps: Arc<[Rat]> = factors.into_iter().map(|f| f.1).collect();
                 Ok(self.intern_mul(coeff, inputs, exps, shape))
             }
         }
@@ -266,7 +266,7 @@ impl Graph {
 
     /// A product node as given (already canonical); a single factor with
     /// exponent 1 and coefficient 1 is that factor.
-    fn intern_mul(&mut self, coeff: Rat, inputs: Vec<NodeId>, exps: Rc<[Rat]>, shape: Shape) -> NodeId {
+    fn intern_mul(&mut self, coeff: Rat, inputs: Vec<NodeId>, exps: Arc<[Rat]>, shape: Shape) -> NodeId {
         if coeff.is_one() && inputs.len() == 1 && exps.first().is_some_and(One::is_one) {
             return self.broadcast_to(inputs[0], shape);
         }

@@ -328,3 +328,35 @@ fn jacobians_have_shape_f_then_v_and_match_differences() {
         }
     }
 }
+
+/// W1's chain `f_i = sin(f_{i-1}) + cos(f_{i-1})`, long enough that
+/// `:grad` evaluates it on a thread of its own while printing it, against
+/// dual numbers carried down the chain; typed as an expression, the same
+/// derivative is evaluated on one thread, and gives the same bits.
+#[test]
+fn a_long_chain_evaluated_beside_its_printing_matches_dual_numbers() {
+    let k = 1200;
+    let x0 = 0.3f64;
+    let (mut f, mut df) = (x0, 1.0f64);
+    for _ in 0..k {
+        (f, df) = (f.sin() + f.cos(), (f.cos() - f.sin()) * df);
+    }
+    let chain = |s: &mut Session| {
+        s.run(":let f0 = x").expect("f0");
+        for i in 1..=k {
+            s.run(&format!(":let f{i} = sin(f{}) + cos(f{})", i - 1, i - 1)).expect("link");
+        }
+        s.run(&format!(":let x = {x0}")).expect("x");
+    };
+    let mut s = Session::new();
+    chain(&mut s);
+    let items = s.run(&format!(":grad f{k} wrt x")).expect("grad");
+    assert!(items[0].nodes.expect("nodes") > 4 * k, "large enough for a thread");
+    let beside = scalar(items[0].value.as_ref().expect("a value"));
+    assert!(items[0].expr.as_deref().is_some_and(|e| e.contains(" where ")), "printed as well");
+    assert!((beside - df).abs() <= 1e-9 * df.abs() && df != 0.0, "{beside} vs {df}");
+    let mut t = Session::new();
+    chain(&mut t);
+    let alone = value_of(&mut t, &format!("grad(f{k}, x)"));
+    assert_eq!(beside.to_bits(), alone.to_bits());
+}

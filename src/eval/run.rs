@@ -56,7 +56,7 @@ fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool, deps: &mut Ve
     let ins = graph.inputs(id);
     let start = deps.len();
     let mut p = Plan::plain();
-    let outer = |i: NodeId| *graph.op(i) == Op::Outer && !known(i);
+    let outer = |i: NodeId| matches!(graph.op(i), Op::Outer) && !known(i);
     if matches!(graph.op(id), Op::Add { .. }) && ins.iter().any(|&i| outer(i)) {
         for &i in ins {
             let outer = outer(i);
@@ -66,9 +66,9 @@ fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool, deps: &mut Ve
         return p;
     }
     deps.extend_from_slice(ins);
-    if *graph.op(id) == Op::MatMul {
+    if matches!(graph.op(id), Op::MatMul) {
         for (k, &i) in ins.iter().enumerate().take(2) {
-            if *graph.op(i) == Op::Transpose && graph.shape(i).len() == 2 && !known(i) {
+            if matches!(graph.op(i), Op::Transpose) && graph.shape(i).len() == 2 && !known(i) {
                 deps[start + k] = graph.inputs(i)[0];
                 p.transposed[k] = true;
             }
@@ -95,6 +95,8 @@ pub fn eval<'a>(
 pub struct Program<'g> {
     graph: &'g Graph,
     steps: Vec<Step>,
+    /// What each step reads, all steps' lists in one buffer.
+    read_list: Vec<usize>,
     /// Positions in `steps` of the roots, in the order asked for.
     roots: Vec<usize>,
 }
@@ -102,8 +104,9 @@ pub struct Program<'g> {
 struct Step {
     id: NodeId,
     plan: Plan,
-    /// Positions in `steps` of what the plan reads.
-    reads: Vec<usize>,
+    /// Where in `read_list` the positions (in `steps`) of what the plan
+    /// reads are.
+    reads: std::ops::Range<u32>,
     /// Read from the caller's known values instead of computed.
     known: bool,
     /// Reads of this value, a root's final read included.
@@ -147,20 +150,61 @@ impl<'g> Program<'g> {
         }
         let mut position = vec![usize::MAX; top];
         let mut steps: Vec<Step> = Vec::with_capacity(plans.len());
+        let mut read_list = Vec::with_capacity(deps.len());
         for (k, (id, plan, known, read)) in plans.into_iter().rev().enumerate() {
             position[id.index()] = k;
-            let reads: Vec<usize> = deps[read].iter().map(|d| position[d.index()]).collect();
-            for &r in &reads {
+            let start = read_list.len() as u32;
+            for d in &deps[read] {
+                let r = position[d.index()];
                 steps[r].uses += 1;
+                read_list.push(r);
             }
+            let reads = start..read_list.len() as u32;
             steps.push(Step { id, plan, reads, known, uses: 0, sibling: None });
         }
         let roots: Vec<usize> = roots.iter().map(|r| position[r.index()]).collect();
         for &r in &roots {
             steps[r].uses += 1;
         }
-        pair_siblings(graph, &mut steps);
-        Program { graph, steps, roots }
+        let mut program = Program { graph, steps, read_list, roots };
+        pair_siblings(&mut program);
+        program
+    }
+
+    /// Number of steps (nodes computed or read).
+    pub fn len(&self) -> usize {
+        self.steps.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.steps.is_empty()
+    }
+
+    /// The first root's node.
+    pub fn root(&self) -> Option<NodeId> {
+        self.roots.first().and_then(|&r| self.steps.get(r)).map(|s| s.id)
+    }
+
+    /// The positions of what `step` reads.
+    fn reads(&self, step: &Step) -> &[usize] {
+        &self.read_list[step.reads.start as usize..step.reads.end as usize]
+    }
+
+    /// A scalar step's value when all it reads are f64 scalars, made
+    /// without the tensor machinery; `None` otherwise (or for an op with
+    /// no such rule). `xs` is scratch space.
+    fn scalar(&self, step: &Step, values: &[Option<Cow<Value>>], xs: &mut Vec<f64>) -> Option<f64> {
+        if !self.graph.shape(step.id).is_empty() || !step.plan.outers.is_empty() {
+            return None;
+        }
+        xs.clear();
+        for &r in self.reads(step) {
+            match values[r].as_deref()? {
+                Value::Float(t) if t.shape.is_empty() => xs.push(t.data[0]),
+                _ => return None,
+            }
+        }
+        ops::eval_f64(self.graph.op(step.id), xs)
     }
 
     /// Runs the program, with `lookup` giving the value of each variable
@@ -179,6 +223,7 @@ impl<'g> Program<'g> {
         let mut values: Vec<Option<Cow<'a, Value>>> = (0..self.steps.len()).map(|_| None).collect();
         let mut first_bad: Option<NonFinite> = None;
         let mut spare: Vec<&Value> = Vec::new();
+        let mut xs: Vec<f64> = Vec::new();
         let mut sibling = None;
         for (k, step) in self.steps.iter().enumerate() {
             let (id, p) = (step.id, &step.plan);
@@ -197,9 +242,10 @@ impl<'g> Program<'g> {
                     sibling = Some((b, sum));
                     Cow::Owned(product)
                 }
+                _ if let Some(x) = self.scalar(step, &values, &mut xs) => Cow::Owned(Value::float_scalar(x)),
                 op => {
                     let mut args = recycle(std::mem::take(&mut spare));
-                    args.extend(step.reads.iter().filter_map(|&r| values[r].as_deref()));
+                    args.extend(self.reads(step).iter().filter_map(|&r| values[r].as_deref()));
                     ops::check_exact_cost(graph, id, &args).map_err(|message| EvalError {
                         node: id,
                         message,
@@ -259,12 +305,12 @@ impl<'g> Program<'g> {
         if first_bad.is_none() && !step.known && !self.graph.op(step.id).is_leaf() {
             *first_bad = non_finite(&v).map(|what| NonFinite { node: step.id, what });
             if first_bad.is_some()
-                && step.reads.iter().any(|&r| values[r].as_deref().is_some_and(|v| non_finite(v).is_some()))
+                && self.reads(step).iter().any(|&r| values[r].as_deref().is_some_and(|v| non_finite(v).is_some()))
             {
                 *first_bad = None;
             }
         }
-        for &r in &step.reads {
+        for &r in self.reads(step) {
             uses[r] -= 1;
             if uses[r] == 0 {
                 values[r] = None;
@@ -282,8 +328,8 @@ impl<'g> Program<'g> {
         let sib = &self.steps[b];
         let Op::Add { coeffs, constant } = self.graph.op(sib.id) else { return None };
         let read = |r: &usize| values[*r].as_deref();
-        let args: Vec<&Value> = sib.reads.iter().map(read).collect::<Option<_>>()?;
-        let v = step.reads.get(1).and_then(read)?;
+        let args: Vec<&Value> = self.reads(sib).iter().map(read).collect::<Option<_>>()?;
+        let v = self.reads(step).get(1).and_then(read)?;
         if !args.iter().chain([&v]).all(|a| matches!(a, Value::Float(_))) {
             return None;
         }
@@ -298,7 +344,8 @@ impl<'g> Program<'g> {
 /// the same matrix whose operands are all ready by then (W2's backward
 /// step: `W' @ δ` and the weight gradient `W/50 + outer(δ, h)`), so that one
 /// pass over `M` makes both.
-fn pair_siblings(graph: &Graph, steps: &mut [Step]) {
+fn pair_siblings(program: &mut Program) {
+    let (graph, steps) = (program.graph, &program.steps);
     // Sums with outer products, by the position of each matrix term.
     let mut sums: crate::graph::IdMap<Vec<(usize, usize)>> = Default::default();
     for (k, st) in steps.iter().enumerate() {
@@ -307,7 +354,7 @@ fn pair_siblings(graph: &Graph, steps: &mut [Step]) {
         }
         let mut read = 0;
         for (term, &outer) in st.plan.outers.iter().enumerate() {
-            if let (false, Some(&r)) = (outer, st.reads.get(read))
+            if let (false, Some(&r)) = (outer, program.reads(st).get(read))
                 && graph.shape(steps[r].id) == graph.shape(st.id)
             {
                 sums.entry(steps[r].id).or_default().push((k, term));
@@ -316,18 +363,22 @@ fn pair_siblings(graph: &Graph, steps: &mut [Step]) {
         }
     }
     let mut taken = vec![false; steps.len()];
+    let mut pairs = vec![];
     for a in 0..steps.len() {
         let st = &steps[a];
-        let [m, _] = st.reads[..] else { continue };
+        let [m, _] = *program.reads(st) else { continue };
         if *graph.op(st.id) != Op::MatMul || !st.plan.transposed[0] || graph.shape(st.id).len() != 1 {
             continue;
         }
         let matrix = steps[m].id;
-        let ready = |&&(b, _): &&(usize, usize)| !taken[b] && b > a && steps[b].reads.iter().all(|&r| r < a);
+        let ready = |&&(b, _): &&(usize, usize)| !taken[b] && b > a && program.reads(&steps[b]).iter().all(|&r| r < a);
         if let Some(&(b, term)) = sums.get(&matrix).and_then(|c| c.iter().find(ready)) {
             taken[b] = true;
-            steps[a].sibling = Some((b, term));
+            pairs.push((a, (b, term)));
         }
+    }
+    for (a, sibling) in pairs {
+        program.steps[a].sibling = Some(sibling);
     }
 }
 
@@ -373,6 +424,39 @@ pub fn unbound(graph: &Graph, root: NodeId, has_value: &dyn Fn(&str) -> bool) ->
 mod tests {
     use super::*;
     use crate::simplify::rat;
+
+    /// The scalar path (`ops::eval_f64`) gives the bits the tensor kernels
+    /// give: the same nodes over variables of shape `[]` and `[1]`.
+    #[test]
+    fn scalars_evaluate_as_one_element_tensors_do() {
+        use crate::ops::Func;
+        let r = crate::rational::Rat::ratio_of;
+        let exprs = |g: &mut Graph, x: NodeId, y: NodeId| -> Vec<NodeId> {
+            let s = g.func(Func::Sin, x).expect("sin");
+            let t = g.func(Func::Tanh, y).expect("tanh");
+            vec![
+                g.sum(&[(x, r(3, 7)), (s, r(-1, 1)), (y, r(1, 1)), (t, r(5, 2))]).expect("sum"),
+                g.product(r(-2, 3), &[(x, r(2, 1)), (y, r(-1, 1)), (s, r(1, 2)), (t, r(3, 1))]).expect("product"),
+                g.product(r(1, 1), &[(x, r(7, 3)), (y, r(-5, 1))]).expect("powers"),
+                g.pow(x, y).expect("pow"),
+                g.max(x, y).expect("max"),
+                g.func(Func::Sigmoid, s).expect("sigmoid"),
+            ]
+        };
+        for (a, b) in [(0.7, -1.3), (-0.25, 2.5), (0.0, f64::NAN), (3.0, 0.5)] {
+            let mut values = vec![];
+            for shape in [vec![], vec![1]] {
+                let mut g = Graph::new();
+                let (x, y) = (g.var("x", shape.clone()), g.var("y", shape.clone()));
+                let roots = exprs(&mut g, x, y);
+                let vars = [("x", Value::from_f64(&shape, vec![a])), ("y", Value::from_f64(&shape, vec![b]))];
+                let lookup = |n: &str| vars.iter().find(|(k, _)| *k == n).map(|(_, v)| v);
+                let (out, _) = eval(&g, &roots, &lookup, &|_| None, &|| false).expect("evaluates");
+                values.push(out.iter().map(|v| v.scalar_f64().expect("one element").to_bits()).collect::<Vec<_>>());
+            }
+            assert_eq!(values[0], values[1], "x = {a}, y = {b}");
+        }
+    }
 
     /// `W' @ d` and `W/50 + outer(d, h)` evaluated together (one pass over
     /// `W`) give what each gives alone.

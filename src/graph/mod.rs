@@ -14,7 +14,7 @@ use crate::eval::value::Value;
 use crate::ops::Op;
 use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// Maps and sets keyed by node, with foldhash: node ids are not chosen by
 /// an adversary, and SipHash was a visible share of differentiating.
@@ -117,12 +117,14 @@ pub struct Graph {
     data_ids: HashMap<u64, Vec<u32>>,
     /// The variables each node depends on (`None`: more than `MAX_VARS`),
     /// so "does this expression have a value?" costs little.
-    vars: Vec<Option<Rc<[NodeId]>>>,
+    vars: Vec<Option<Arc<[NodeId]>>>,
     /// Marks for `ancestors`: a node is visited when its stamp is the
     /// current walk's. Reused, so a walk costs what it visits, not the
     /// size of the graph (a `:trace` prints thousands of small parts of a
-    /// large graph).
-    stamps: std::cell::RefCell<(Vec<u32>, u32)>,
+    /// large graph). Behind a lock so that the graph is `Sync`: a large
+    /// derivative is evaluated on one thread while it is printed on
+    /// another, and each takes the lock only for a walk.
+    stamps: std::sync::Mutex<(Vec<u32>, u32)>,
     /// The size the graph may reach during the current statement (`None`:
     /// no limit); long computations call [`Graph::check_budget`].
     budget: Option<usize>,
@@ -247,16 +249,16 @@ impl Graph {
         id
     }
 
-    fn union_vars(&self, id: NodeId, node: &Node) -> Option<Rc<[NodeId]>> {
+    fn union_vars(&self, id: NodeId, node: &Node) -> Option<Arc<[NodeId]>> {
         if matches!(node.op, Op::Var(_)) {
-            return Some(Rc::new([id]));
+            return Some(Arc::new([id]));
         }
         // Most nodes depend on the same variables as their first input
         // (`sin(x)*x`): share that set.
         if let Some((first, rest)) = node.inputs.split_first() {
             let set = self.vars[first.index()].as_ref()?;
             if rest.iter().all(|i| self.vars[i.index()].as_deref().is_some_and(|s| s.iter().all(|v| set.contains(v)))) {
-                return Some(Rc::clone(set));
+                return Some(Arc::clone(set));
             }
         }
         let mut all: Vec<NodeId> = Vec::new();
@@ -342,7 +344,7 @@ impl Graph {
         // Most of the range is reached (a derivative and its forward
         // graph): reading the walk's marks in id order costs less than
         // sorting, which was a visible share of a large evaluation.
-        let marks = self.stamps.borrow();
+        let marks = self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (stamp, epoch) = &*marks;
         let mut sorted = Vec::with_capacity(out.len());
         sorted.extend((lo..hi).filter(|&i| stamp.get(i) == Some(epoch)).map(|i| NodeId(i as u32)));
@@ -352,7 +354,7 @@ impl Graph {
     /// The nodes `roots` depend on, in no order, up to `cap + 1` of them,
     /// not looking past the nodes `known` holds.
     fn reachable(&self, roots: &[NodeId], cap: usize, known: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
-        let mut marks = self.stamps.borrow_mut();
+        let mut marks = self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (stamp, epoch) = &mut *marks;
         if *epoch == u32::MAX {
             stamp.iter_mut().for_each(|s| *s = 0);

@@ -75,6 +75,11 @@ impl Bindings {
         self.values.get(name)
     }
 
+    /// Every bound value, by name (shared with a thread that evaluates).
+    pub fn values(&self) -> &HashMap<String, Value> {
+        &self.values
+    }
+
     pub fn has_value(&self, name: &str) -> bool {
         self.values.contains_key(name)
     }

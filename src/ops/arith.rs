@@ -66,6 +66,40 @@ pub fn eval(op: &Op, shape: &[usize], args: &[&Value]) -> Result<Value, String> 
     }
 }
 
+/// The f64 value of a scalar arithmetic node from f64 scalar operands,
+/// computed as the fused tensor loops below compute each element (so the
+/// two agree to the bit); `None` for an op that is not arithmetic.
+pub fn eval_f64(op: &Op, xs: &[f64]) -> Option<f64> {
+    Some(match (op, xs) {
+        (Op::Add { coeffs, constant }, [x0, rest @ ..]) => {
+            let mut out = f64_of(constant) + f64_of(&coeffs[0]) * x0;
+            for (x, c) in rest.iter().zip(&coeffs[1..]) {
+                match f64_of(c) {
+                    1.0 => out += x,
+                    -1.0 => out -= x,
+                    c => out += c * x,
+                }
+            }
+            out
+        }
+        (Op::Mul { coeff, exps }, [x0, rest @ ..]) => {
+            let mut out = f64_of(coeff) * pow_f64(*x0, f64_of(&exps[0]));
+            for (&x, e) in rest.iter().zip(&exps[1..]) {
+                out *= pow_f64(x, f64_of(e));
+            }
+            out
+        }
+        (Op::Pow, [a, b]) => a.powf(*b),
+        (Op::Max, [a, b]) => f64_max(*a, *b),
+        (Op::Min, [a, b]) => f64_min(*a, *b),
+        _ => return None,
+    })
+}
+
+fn f64_of(r: &Rat) -> f64 {
+    r.to_f64().unwrap_or(f64::NAN)
+}
+
 /// `max` that propagates NaN, as NumPy's `maximum` does.
 fn f64_max(x: f64, y: f64) -> f64 {
     if x.is_nan() || y.is_nan() {
@@ -122,12 +156,12 @@ fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) ->
     if let Some(ops) = fusable(shape, args) {
         // One output buffer, each operand added into it in one pass.
         let n = crate::graph::shape::numel(shape);
-        let k = constant.to_f64().unwrap_or(f64::NAN);
+        let k = f64_of(constant);
         let first = ops.iter().zip(coeffs).position(|(o, _)| o.1);
         // The first full operand starts the buffer (no separate fill pass).
         let mut out = match first {
             Some(j) => {
-                let c = coeffs[j].to_f64().unwrap_or(f64::NAN);
+                let c = f64_of(&coeffs[j]);
                 ops[j].0.iter().map(|x| k + c * x).collect()
             }
             None => vec![k; n],
@@ -136,7 +170,7 @@ fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) ->
             if Some(j) == first {
                 continue;
             }
-            let c = c.to_f64().unwrap_or(f64::NAN);
+            let c = f64_of(c);
             match (*full, c) {
                 (true, 1.0) => out.iter_mut().zip(*x).for_each(|(o, x)| *o += x),
                 (true, -1.0) => out.iter_mut().zip(*x).for_each(|(o, x)| *o -= x),
@@ -156,7 +190,7 @@ fn eval_sum(coeffs: &[Rat], constant: &Rat, shape: &[usize], args: &[&Value]) ->
         } else if *c == -Rat::one() {
             acc.zip(v, |x, y| Ok(Some(x - y)), |x, y| x - y)?
         } else {
-            let cf = c.to_f64().unwrap_or(f64::NAN);
+            let cf = f64_of(c);
             acc.zip(v, |x, y| Ok(Some(x + c * y)), |x, y| x + cf * y)?
         };
     }
@@ -223,8 +257,8 @@ pub fn eval_sum_with_outers(
         _ => None,
     });
     let partials = std::sync::Mutex::new(Vec::new());
-    let c: Vec<f64> = coeffs.iter().map(|c| c.to_f64().unwrap_or(f64::NAN)).collect();
-    let mut base = constant.to_f64().unwrap_or(f64::NAN);
+    let c: Vec<f64> = coeffs.iter().map(f64_of).collect();
+    let mut base = f64_of(constant);
     for (t, c) in terms.iter().zip(&c) {
         if let Term::Plain(v) = t
             && v.shape() != shape
@@ -317,12 +351,12 @@ fn eval_product(coeff: &Rat, exps: &[Rat], shape: &[usize], args: &[&Value]) -> 
     if let Some(ops) = fusable(shape, args) {
         // One output buffer, each factor multiplied into it in one pass.
         let n = crate::graph::shape::numel(shape);
-        let k = coeff.to_f64().unwrap_or(f64::NAN);
+        let k = f64_of(coeff);
         let first = ops.iter().position(|o| o.1);
         // The first full factor starts the buffer (no separate fill pass).
         let mut out = match first {
             Some(j) => {
-                let e = exps[j].to_f64().unwrap_or(f64::NAN);
+                let e = f64_of(&exps[j]);
                 ops[j].0.iter().map(|&x| k * pow_f64(x, e)).collect()
             }
             None => vec![k; n],
@@ -331,7 +365,7 @@ fn eval_product(coeff: &Rat, exps: &[Rat], shape: &[usize], args: &[&Value]) -> 
             if Some(j) == first {
                 continue;
             }
-            let e = e.to_f64().unwrap_or(f64::NAN);
+            let e = f64_of(e);
             if *full {
                 out.iter_mut().zip(*x).for_each(|(o, &x)| *o *= pow_f64(x, e));
             } else {
@@ -357,7 +391,7 @@ fn eval_product(coeff: &Rat, exps: &[Rat], shape: &[usize], args: &[&Value]) -> 
 
 /// `v ^ e` elementwise for a rational exponent, exact where possible.
 pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
-    let ef = e.to_f64().unwrap_or(f64::NAN);
+    let ef = f64_of(e);
     if *e == -Rat::one() {
         return v.map(
             |x| {

@@ -16,7 +16,7 @@ use crate::graph::shape::Sel;
 use crate::graph::{Graph, NodeId};
 pub use func::Func;
 use std::hash::Hash;
-use std::rc::Rc;
+use std::sync::Arc;
 
 /// What a node computes. The inputs are in the node; an op holds only what
 /// is not a node (coefficients, axes, selections, names).
@@ -30,16 +30,16 @@ pub enum Op {
     Eye,
     Pi,
     /// A variable: a name with the node's shape.
-    Var(Rc<str>),
+    Var(Arc<str>),
     /// `Σ coeffs[i] * inputs[i] + constant`, inputs distinct and sorted.
     Add {
-        coeffs: Rc<[Rat]>,
+        coeffs: Arc<[Rat]>,
         constant: Rat,
     },
     /// `coeff * Π inputs[i] ^ exps[i]`, inputs distinct and sorted.
     Mul {
         coeff: Rat,
-        exps: Rc<[Rat]>,
+        exps: Arc<[Rat]>,
     },
     /// `inputs[0] ^ inputs[1]` for an exponent that is not a number.
     Pow,
@@ -144,6 +144,19 @@ pub fn eval(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<Value, Strin
         Op::Sum(_) | Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax => reduce::eval(&n.op, args),
         Op::MatMul | Op::Transpose | Op::Outer | Op::Diag | Op::Trace => linalg::eval(&n.op, args),
         Op::Index(_) | Op::Stack | Op::Broadcast | Op::Reshape => tensor::eval(&n.op, &n.shape, args),
+    }
+}
+
+/// The value of a scalar `node` from f64 scalar operands, without the
+/// tensor machinery (W1's chains are thousands of such nodes); `None`
+/// when the op has no such rule, and `eval` is used. Agrees with `eval`
+/// to the bit.
+pub fn eval_f64(op: &Op, xs: &[f64]) -> Option<f64> {
+    match (op, xs) {
+        (Op::Fn(Func::Float), [x]) => Some(*x),
+        (Op::Fn(f), [x]) => Some(f.apply_f64(*x)),
+        (Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Max | Op::Min, _) => arith::eval_f64(op, xs),
+        _ => None,
     }
 }
 

@@ -3,6 +3,7 @@
 use super::Session;
 use crate::diff::backprop;
 use crate::error::{Error, Result, Span};
+use crate::eval::value::Value;
 use crate::graph::shape::show;
 use crate::graph::{IdMap, NodeId};
 use crate::lower::Recipe;
@@ -24,18 +25,30 @@ impl Session {
             self.phases.add("diff", t);
             ids.push(d?);
         }
-        let mut items = Vec::new();
-        for (v, &d) in wrt.iter().zip(&ids) {
-            let mut item = self.describe_symbolic(d);
-            item.kind = ItemKind::Derivative;
-            item.label = Some(format!("∂{}/∂{}", operand(&e, &ftext), v.name));
-            item.wrt = vec![v.name.clone()];
-            item.nodes = Some(self.graph.count(d));
-            item.forward_nodes = Some(self.graph.count(f));
+        // The derivatives are printed while they are evaluated.
+        let describe = || {
+            let mut items = Vec::new();
+            for (v, &d) in wrt.iter().zip(&ids) {
+                let mut item = self.describe_symbolic(d);
+                item.kind = ItemKind::Derivative;
+                item.label = Some(format!("∂{}/∂{}", operand(&e, &ftext), v.name));
+                item.wrt = vec![v.name.clone()];
+                item.nodes = Some(self.graph.count(d));
+                item.forward_nodes = Some(self.graph.count(f));
+                items.push(item);
+            }
+            items
+        };
+        let closed = ids.iter().all(|&d| self.closed(d));
+        let (values, mut items) =
+            if closed { self.evaluate_beside(&ids, e.span, true, describe) } else { (Ok(Default::default()), describe()) };
+        // Numbered whether or not the values could be computed, as each
+        // derivative is.
+        for (item, v) in items.iter_mut().zip(wrt) {
             item.number = Some(self.push_result(Recipe::Grad { expr: e.clone(), src: ftext.clone(), wrt: v.clone() }));
-            items.push(item);
         }
-        self.fill_values(&mut items, &ids, e.span)?;
+        let (values, warnings) = values?;
+        self.set_values(&mut items, values, warnings, closed);
         Ok(items)
     }
 
@@ -97,14 +110,22 @@ impl Session {
             return Ok(());
         }
         let (values, warnings) = self.evaluate(ids, span)?;
+        self.set_values(items, values, warnings, true);
+        Ok(())
+    }
+
+    /// The values of `items`, with the evaluation's warnings on the last;
+    /// `closed`: whether they could be evaluated at all.
+    fn set_values(&mut self, items: &mut [Item], values: Vec<Value>, warnings: Vec<String>, closed: bool) {
+        self.last_closed = closed;
         for (item, v) in items.iter_mut().zip(values) {
             item.value = Some(v);
         }
-        if let Some(last) = items.last_mut() {
+        if let Some(last) = items.last_mut()
+            && closed
+        {
             last.warnings = warnings;
         }
-        self.last_closed = true;
-        Ok(())
     }
 
     /// `expr` lowered, refused unless it is a scalar (`:hessian`, `:trace`).

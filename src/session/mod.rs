@@ -21,7 +21,7 @@ mod time;
 
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::eval::data::Rng;
-use crate::eval::run::{Program, unbound};
+use crate::eval::run::{EvalError, NonFinite, Program, unbound};
 use crate::eval::value::Value;
 use crate::graph::{Graph, NodeId};
 use crate::lower::names::RefTo;
@@ -29,6 +29,17 @@ use crate::lower::{Bindings, Lower, Memo};
 use crate::output::Item;
 use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Stmt};
+
+/// Values of an evaluation's roots, and where a NaN or infinity first
+/// appeared.
+type Evaluated = (Vec<Value>, Option<NonFinite>);
+
+/// Values of an evaluation's roots and the warnings about them.
+type Values = (Vec<Value>, Vec<String>);
+
+/// Fewest evaluation steps worth a thread of their own beside printing
+/// (starting one costs tens of microseconds; a step, about a tenth of one).
+const PARALLEL_STEPS: usize = 2048;
 
 /// The seed `randn` and `rand` start from, so scripts repeat.
 pub const DEFAULT_SEED: u64 = 42;
@@ -195,19 +206,95 @@ impl Session {
     }
 
     /// Values of `roots` (all closed), with overflow warnings.
-    fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<(Vec<Value>, Vec<String>)> {
+    fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<Values> {
+        self.evaluate_beside(roots, span, false, || ()).0
+    }
+
+    /// `evaluate`, with `beside` run meanwhile: when `parallel`, a large
+    /// evaluation runs on a thread of its own while `beside` (printing the
+    /// same derivative) runs on this one, as neither changes the graph.
+    /// The machine this is built for has two cores; a small evaluation is
+    /// not worth a thread.
+    fn evaluate_beside<T>(
+        &self,
+        roots: &[NodeId],
+        span: Span,
+        parallel: bool,
+        beside: impl FnOnce() -> T,
+    ) -> (Result<Values>, T) {
         let epoch = self.env.values_epoch();
-        let cache = self.cache.borrow();
+        let (r, other) = {
+            let cache = self.cache.borrow();
+            match self.evaluation_program(&cache, epoch, roots, span) {
+                Ok(program) => self.run_beside(&program, &cache, epoch, parallel, beside),
+                Err(e) => return (Err(e), beside()),
+            }
+        };
+        (self.finish_evaluation(roots, epoch, r, span), other)
+    }
+
+    /// The program that evaluates `roots`, reading the values `cache`
+    /// holds; refused when its values would not fit in memory.
+    fn evaluation_program<'s>(
+        &'s self,
+        cache: &'s cache::ValueCache,
+        epoch: u64,
+        roots: &[NodeId],
+        span: Span,
+    ) -> Result<Program<'s>> {
         let known = |id| cache.get(epoch, id);
         let order = self.graph.ancestors_until(roots, |id| known(id).is_some());
         self.check_eval_memory(&order, &known, span)?;
-        let lookup = |n: &str| self.env.value(n);
-        let stop = crate::interrupt::requested;
-        let t = std::time::Instant::now();
-        let program = Program::with_order(&self.graph, order, roots, &|id| known(id).is_some());
-        let r = program.run(&lookup, &known, &stop);
-        drop(cache);
-        self.phases.add("eval", t);
+        Ok(Program::with_order(&self.graph, order, roots, &|id| known(id).is_some()))
+    }
+
+    /// Runs `program`, on a thread of its own when `parallel` and it is
+    /// large, with `beside` run on this one meanwhile.
+    fn run_beside<T>(
+        &self,
+        program: &Program,
+        cache: &cache::ValueCache,
+        epoch: u64,
+        parallel: bool,
+        beside: impl FnOnce() -> T,
+    ) -> (std::result::Result<Evaluated, EvalError>, T) {
+        let values = self.env.values();
+        let run = || {
+            let t = std::time::Instant::now();
+            let r = program.run(&|n: &str| values.get(n), &|id| cache.get(epoch, id), &crate::interrupt::requested);
+            (r, t.elapsed().as_secs_f64())
+        };
+        let ((r, secs), other) = if !parallel || program.len() < PARALLEL_STEPS {
+            (run(), beside())
+        } else {
+            std::thread::scope(|s| {
+                let worker = std::thread::Builder::new().spawn_scoped(s, run);
+                let other = beside();
+                let r = match worker {
+                    Ok(w) => w.join().unwrap_or_else(|_| {
+                        let node = program.root().unwrap_or(NodeId(0));
+                        let message = "evaluation failed (an internal error)".to_string();
+                        (Err(EvalError { node, message, limit: false }), 0.0)
+                    }),
+                    // No thread to be had: evaluate here instead.
+                    Err(_) => run(),
+                };
+                (r, other)
+            })
+        };
+        self.phases.add_secs("eval", secs);
+        (r, other)
+    }
+
+    /// The outcome of an evaluation: values kept in the cache and
+    /// warnings worded, or the error with where it happened.
+    fn finish_evaluation(
+        &self,
+        roots: &[NodeId],
+        epoch: u64,
+        r: std::result::Result<Evaluated, EvalError>,
+        span: Span,
+    ) -> Result<Values> {
         match r {
             Ok((values, bad)) => {
                 let mut cache = self.cache.borrow_mut();

@@ -31,10 +31,13 @@ impl Phases {
     }
 
     pub fn add(&self, phase: &str, since: Instant) {
-        if let Some(k) = PHASES.iter().position(|p| *p == phase)
-            && let Some(c) = self.secs.get(k)
-        {
-            c.set(c.get() + since.elapsed().as_secs_f64());
+        self.add_secs(phase, since.elapsed().as_secs_f64());
+    }
+
+    /// Adds `secs`, measured elsewhere (on another thread).
+    pub fn add_secs(&self, phase: &str, secs: f64) {
+        if let Some(c) = PHASES.iter().position(|p| *p == phase).and_then(|k| self.secs.get(k)) {
+            c.set(c.get() + secs);
         }
     }
 
