@@ -398,20 +398,18 @@ impl Session {
         self.load_depth += 1;
         let mut items = Vec::new();
         let mut result = Ok(());
-        for stmt in crate::script::statements(&text) {
-            match self.run(&stmt.text) {
+        crate::script::each_parsed(&text, |stmt, parsed| {
+            match self.run_parsed(&stmt.text, parsed) {
                 Ok(mut more) => items.append(&mut more),
                 Err(err) => {
                     let (line, col) = crate::script::line_col(&stmt.text, err.span.start);
                     let message = format!("{}:{}:{}: {}", path.path, stmt.line + line - 1, col, err.message);
                     result = Err(Error { message, span: path.span, ..err });
-                    break;
+                    return std::ops::ControlFlow::Break(());
                 }
             }
-            if self.quit {
-                break;
-            }
-        }
+            if self.quit { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
+        });
         self.load_depth -= 1;
         result.map(|_| items)
     }

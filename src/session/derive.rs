@@ -40,8 +40,11 @@ impl Session {
             items
         };
         let closed = ids.iter().all(|&d| self.closed(d));
-        let (values, mut items) =
-            if closed { self.evaluate_beside(&ids, e.span, true, describe) } else { (Ok(Default::default()), describe()) };
+        let (values, mut items) = if closed {
+            self.evaluate_beside(&ids, e.span, true, describe)
+        } else {
+            (Ok(Default::default()), describe())
+        };
         // Numbered whether or not the values could be computed, as each
         // derivative is.
         for (item, v) in items.iter_mut().zip(wrt) {

@@ -41,6 +41,40 @@ type Values = (Vec<Value>, Vec<String>);
 /// (starting one costs tens of microseconds; a step, about a tenth of one).
 const PARALLEL_STEPS: usize = 2048;
 
+/// A statement's text parsed, on any thread (parsing reads no session):
+/// the statement or the error, the seconds it took, and the limits it
+/// was parsed under (the statement size and nesting depth allowed).
+pub struct Parsed {
+    stmt: Result<Stmt>,
+    secs: f64,
+    limits: crate::limits::Limits,
+}
+
+impl Parsed {
+    pub fn new(text: &str) -> Parsed {
+        let limits = crate::limits::get();
+        let t = std::time::Instant::now();
+        let stmt = if text.len() > limits.statement_bytes {
+            Err(Error::limit(
+                Span::default(),
+                format!(
+                    "statement too long: {} bytes, the limit is {} (statement_bytes)",
+                    text.len(),
+                    limits.statement_bytes
+                ),
+            ))
+        } else {
+            crate::syntax::parse_statement(text)
+        };
+        Parsed { stmt, secs: t.elapsed().as_secs_f64(), limits }
+    }
+
+    /// Whether the text parsed.
+    pub fn is_ok(&self) -> bool {
+        self.stmt.is_ok()
+    }
+}
+
 /// The seed `randn` and `rand` start from, so scripts repeat.
 pub const DEFAULT_SEED: u64 = 42;
 
@@ -101,23 +135,20 @@ impl Session {
 
     /// Runs one statement (its text may span lines while a bracket is open).
     pub fn run(&mut self, text: &str) -> Result<Vec<Item>> {
+        self.run_parsed(text, Parsed::new(text))
+    }
+
+    /// Runs one statement parsed already (a script's next statements are
+    /// parsed on another thread while this one runs).
+    pub fn run_parsed(&mut self, text: &str, parsed: Parsed) -> Result<Vec<Item>> {
         if self.load_depth == 0 {
             crate::interrupt::clear();
         }
         let limits = crate::limits::get();
-        if text.len() > limits.statement_bytes {
-            return Err(Error::limit(
-                Span::default(),
-                format!(
-                    "statement too long: {} bytes, the limit is {} (statement_bytes)",
-                    text.len(),
-                    limits.statement_bytes
-                ),
-            ));
-        }
-        let t = std::time::Instant::now();
-        let stmt = crate::syntax::parse_statement(text)?;
-        self.parse_secs = t.elapsed().as_secs_f64();
+        // Parsed under other limits (a `:set` ran since): parsed again.
+        let parsed = if parsed.limits == limits { parsed } else { Parsed::new(text) };
+        let stmt = parsed.stmt?;
+        self.parse_secs = parsed.secs;
         let kept = !matches!(stmt, Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars);
         // The budget of the outermost statement covers the scripts it loads.
         if self.load_depth == 0 {
