@@ -282,9 +282,9 @@ impl Graph {
             Op::Num(r) => self.filled(r, shape),
             Op::Broadcast => {
                 let inner = self.inputs(a)[0];
-                self.intern(Op::Broadcast, vec![inner], shape)
+                self.intern(Op::Broadcast, [inner], shape)
             }
-            _ => self.intern(Op::Broadcast, vec![a], shape),
+            _ => self.intern(Op::Broadcast, [a], shape),
         }
     }
 }

@@ -94,10 +94,13 @@ impl NodeId {
 }
 
 /// One operation applied to earlier nodes, with the shape of its result.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+/// Its inputs are a run of the graph's `operands` (one list for all
+/// nodes: a list of its own per node was an allocation per node made and
+/// a pointer to follow per node read).
+#[derive(Clone, Debug)]
 pub struct Node {
     pub op: Op,
-    pub inputs: Box<[NodeId]>,
+    inputs: (u32, u32),
     pub shape: Box<[usize]>,
 }
 
@@ -106,6 +109,8 @@ pub struct Node {
 #[derive(Default)]
 pub struct Graph {
     nodes: Vec<Node>,
+    /// The inputs of every node, each node's a run of this list.
+    operands: Vec<NodeId>,
     /// The intern table holds ids and hashes of the nodes in the arena, so
     /// a node is stored once (a map keyed by `Node` cloned every node made).
     /// foldhash rather than SipHash: interning hashes every node made, and
@@ -216,53 +221,59 @@ impl Graph {
     /// derivative).
     pub fn intern<I, S>(&mut self, op: Op, inputs: I, shape: S) -> NodeId
     where
-        I: AsRef<[NodeId]> + Into<Box<[NodeId]>>,
+        I: AsRef<[NodeId]>,
         S: AsRef<[usize]> + Into<Box<[usize]>>,
     {
-        let hash = self.hash_of(&op, inputs.as_ref(), shape.as_ref());
-        match self.find(hash, &op, inputs.as_ref(), shape.as_ref()) {
+        let inputs = inputs.as_ref();
+        let hash = self.hash_of(&op, inputs, shape.as_ref());
+        match self.find(hash, &op, inputs, shape.as_ref()) {
             Some(id) => id,
-            None => self.push(hash, Node { op, inputs: inputs.into(), shape: shape.into() }),
+            None => self.push(hash, op, inputs, shape.into()),
         }
     }
 
-    /// The hash of the node these parts make (a `Node` hashes its fields
-    /// in this order, and a boxed slice as the slice).
+    /// The hash of the node these parts make.
     fn hash_of(&self, op: &Op, inputs: &[NodeId], shape: &[usize]) -> u64 {
         self.hasher.hash_one((op, inputs, shape))
     }
 
     fn find(&self, hash: u64, op: &Op, inputs: &[NodeId], shape: &[usize]) -> Option<NodeId> {
-        let nodes = &self.nodes;
-        let same = |n: &Node| n.op == *op && *n.inputs == *inputs && *n.shape == *shape;
-        self.interned.find(hash, |&(h, id)| h == hash && same(&nodes[id.index()])).map(|&(_, id)| id)
+        let same = |id: NodeId| {
+            let n = &self.nodes[id.index()];
+            n.op == *op && self.inputs(id) == inputs && *n.shape == *shape
+        };
+        self.interned.find(hash, |&(h, id)| h == hash && same(id)).map(|&(_, id)| id)
     }
 
-    fn push(&mut self, hash: u64, node: Node) -> NodeId {
+    fn push(&mut self, hash: u64, op: Op, inputs: &[NodeId], shape: Box<[usize]>) -> NodeId {
         let id = NodeId(self.nodes.len() as u32);
-        debug_assert!(node.inputs.iter().all(|i| *i < id), "inputs come before users");
-        self.size += 1 + node.inputs.len();
-        let vars = self.union_vars(id, &node);
+        debug_assert!(inputs.iter().all(|i| *i < id), "inputs come before users");
+        self.size += 1 + inputs.len();
+        let vars = self.union_vars(id, &op, inputs);
         self.vars.push(vars);
-        self.nodes.push(node);
+        // The operand list stays below 2^32 entries: the graph_size limit
+        // counts operands and is far lower.
+        let start = self.operands.len() as u32;
+        self.operands.extend_from_slice(inputs);
+        self.nodes.push(Node { op, inputs: (start, self.operands.len() as u32), shape });
         self.interned.insert_unique(hash, (hash, id), |&(h, _)| h);
         id
     }
 
-    fn union_vars(&self, id: NodeId, node: &Node) -> Option<Arc<[NodeId]>> {
-        if matches!(node.op, Op::Var(_)) {
+    fn union_vars(&self, id: NodeId, op: &Op, inputs: &[NodeId]) -> Option<Arc<[NodeId]>> {
+        if matches!(op, Op::Var(_)) {
             return Some(Arc::new([id]));
         }
         // Most nodes depend on the same variables as their first input
         // (`sin(x)*x`): share that set.
-        if let Some((first, rest)) = node.inputs.split_first() {
+        if let Some((first, rest)) = inputs.split_first() {
             let set = self.vars[first.index()].as_ref()?;
             if rest.iter().all(|i| self.vars[i.index()].as_deref().is_some_and(|s| s.iter().all(|v| set.contains(v)))) {
                 return Some(Arc::clone(set));
             }
         }
         let mut all: Vec<NodeId> = Vec::new();
-        for i in node.inputs.iter() {
+        for i in inputs {
             all.extend(self.vars[i.index()].as_deref()?);
         }
         all.sort_unstable();
@@ -284,7 +295,8 @@ impl Graph {
     }
 
     pub fn inputs(&self, id: NodeId) -> &[NodeId] {
-        &self.nodes[id.index()].inputs
+        let (start, end) = self.nodes[id.index()].inputs;
+        &self.operands[start as usize..end as usize]
     }
 
     pub fn shape(&self, id: NodeId) -> &[usize] {

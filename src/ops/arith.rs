@@ -21,7 +21,7 @@ impl Graph {
         if self.as_num(a).is_some_and(One::is_one) {
             return Ok(self.filled(rat(1), shape));
         }
-        Ok(self.intern(Op::Pow, vec![a, b], shape))
+        Ok(self.intern(Op::Pow, [a, b], shape))
     }
 
     pub fn max(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
@@ -42,7 +42,7 @@ impl Graph {
             let r = if pick_a { x.clone() } else { y.clone() };
             return Ok(self.filled(r, shape));
         }
-        Ok(self.intern(op, vec![a, b], shape))
+        Ok(self.intern(op, [a, b], shape))
     }
 }
 

@@ -23,7 +23,7 @@ impl Graph {
             (Func::Float, Op::Num(r)) if !self.shape(a).is_empty() => {
                 let (r, shape) = (r.clone(), self.shape(a).to_vec());
                 let one = self.num(r);
-                let x = self.intern(Op::Fn(f), vec![one], Vec::new());
+                let x = self.intern(Op::Fn(f), [one], Vec::new());
                 return Ok(self.broadcast_to(x, shape));
             }
             (Func::Sqrt, _) => return self.powr(a, Rat::ratio_of(1, 2)),
@@ -37,7 +37,7 @@ impl Graph {
             _ => {}
         }
         let shape = self.shape(a).to_vec();
-        Ok(self.intern(Op::Fn(f), &[a][..], shape))
+        Ok(self.intern(Op::Fn(f), [a], shape))
     }
 }
 

@@ -54,7 +54,7 @@ impl Graph {
         if *self.op(b) == Op::Eye {
             return Ok(self.broadcast_to(a, shape));
         }
-        Ok(self.intern(Op::MatMul, vec![a, b], shape))
+        Ok(self.intern(Op::MatMul, [a, b], shape))
     }
 
     /// Reverses the axes; a scalar or a vector is its own transpose.
@@ -67,7 +67,7 @@ impl Graph {
             Op::Transpose => Ok(self.inputs(a)[0]),
             Op::Num(r) => Ok(self.filled(r, shape)),
             Op::Eye => Ok(a),
-            _ => Ok(self.intern(Op::Transpose, vec![a], shape)),
+            _ => Ok(self.intern(Op::Transpose, [a], shape)),
         }
     }
 
@@ -78,7 +78,7 @@ impl Graph {
                 if self.is_zero(a) || self.is_zero(b) {
                     return Ok(self.zeros(vec![*m, *n]));
                 }
-                Ok(self.intern(Op::Outer, vec![a, b], vec![*m, *n]))
+                Ok(self.intern(Op::Outer, [a, b], vec![*m, *n]))
             }
             _ => Err(shape_err(format!("outer needs two vectors, got shapes {} and {}", show(&sa), show(&sb)))),
         }
@@ -99,7 +99,7 @@ impl Graph {
         if *self.op(a) == Op::Eye {
             return Ok(self.filled(crate::simplify::rat(1), shape));
         }
-        Ok(self.intern(Op::Diag, vec![a], shape))
+        Ok(self.intern(Op::Diag, [a], shape))
     }
 
     pub fn trace(&mut self, a: NodeId) -> Result<NodeId> {
@@ -109,7 +109,7 @@ impl Graph {
                 if let Some(r) = self.as_num(a).cloned() {
                     return Ok(self.num(r * crate::simplify::rat(*m as i64)));
                 }
-                Ok(self.intern(Op::Trace, vec![a], vec![]))
+                Ok(self.intern(Op::Trace, [a], vec![]))
             }
             _ => Err(shape_err(format!("trace needs a square matrix, got shape {}", show(&s)))),
         }

@@ -41,7 +41,7 @@ impl Graph {
                 let s = self.scale(inner, rat(count as i64))?;
                 Ok(self.broadcast_to(s, kept))
             }
-            _ => Ok(self.intern(Op::Sum(axes.into()), vec![a], kept)),
+            _ => Ok(self.intern(Op::Sum(axes.into()), [a], kept)),
         }
     }
 
@@ -61,7 +61,7 @@ impl Graph {
             };
         }
         let shape = if op == Op::Softmax { self.shape(a).to_vec() } else { vec![] };
-        Ok(self.intern(op, vec![a], shape))
+        Ok(self.intern(op, [a], shape))
     }
 }
 

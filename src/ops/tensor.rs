@@ -44,7 +44,7 @@ impl Graph {
             }
             _ => {}
         }
-        Ok(self.intern(Op::Index(sels.into()), vec![a], out))
+        Ok(self.intern(Op::Index(sels.into()), [a], out))
     }
 
     /// `[a, b, ...]`: equal shapes stacked along a new first axis.
@@ -77,7 +77,7 @@ impl Graph {
         if let Some(whole) = self.all_rows_of(items) {
             return Ok(whole);
         }
-        Ok(self.intern(Op::Stack, items.to_vec(), shape))
+        Ok(self.intern(Op::Stack, items, shape))
     }
 
     /// `A` when the items are `A[0], A[1], …` (every row, in order).
@@ -133,7 +133,7 @@ impl Graph {
                 let inner = self.inputs(a)[0];
                 self.reshape(inner, shape)
             }
-            _ => Ok(self.intern(Op::Reshape, vec![a], shape)),
+            _ => Ok(self.intern(Op::Reshape, [a], shape)),
         }
     }
 
