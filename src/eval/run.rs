@@ -171,20 +171,6 @@ impl<'g> Program<'g> {
         program
     }
 
-    /// Number of steps (nodes computed or read).
-    pub fn len(&self) -> usize {
-        self.steps.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.steps.is_empty()
-    }
-
-    /// The first root's node.
-    pub fn root(&self) -> Option<NodeId> {
-        self.roots.first().and_then(|&r| self.steps.get(r)).map(|s| s.id)
-    }
-
     /// The positions of what `step` reads.
     fn reads(&self, step: &Step) -> &[usize] {
         &self.read_list[step.reads.start as usize..step.reads.end as usize]

@@ -10,6 +10,7 @@ mod cache;
 mod commands;
 mod deps;
 mod derive;
+mod evaluation;
 // TODO(robust): indexing not yet reviewed (being edited elsewhere).
 #[allow(clippy::indexing_slicing)]
 mod export;
@@ -19,27 +20,15 @@ mod help;
 mod show;
 mod time;
 
-use crate::error::{Error, ErrorKind, Result, Span};
+use crate::error::{Error, Result, Span};
 use crate::eval::data::Rng;
-use crate::eval::run::{EvalError, NonFinite, Program, unbound};
-use crate::eval::value::Value;
+use crate::eval::run::unbound;
 use crate::graph::{Graph, NodeId};
 use crate::lower::names::RefTo;
 use crate::lower::{Bindings, Lower, Memo};
 use crate::output::Item;
 use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Stmt};
-
-/// Values of an evaluation's roots, and where a NaN or infinity first
-/// appeared.
-type Evaluated = (Vec<Value>, Option<NonFinite>);
-
-/// Values of an evaluation's roots and the warnings about them.
-type Values = (Vec<Value>, Vec<String>);
-
-/// Fewest evaluation steps worth a thread of their own beside printing
-/// (starting one costs tens of microseconds; a step, about a tenth of one).
-const PARALLEL_STEPS: usize = 2048;
 
 /// A statement's text parsed, on any thread (parsing reads no session):
 /// the statement or the error, the seconds it took, and the limits it
@@ -236,180 +225,9 @@ impl Session {
         unbound(&self.graph, id, &|n| self.env.has_value(n)).is_empty()
     }
 
-    /// Values of `roots` (all closed), with overflow warnings.
-    fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<Values> {
-        self.evaluate_beside(roots, span, false, || ()).0
-    }
-
-    /// `evaluate`, with `beside` run meanwhile: when `parallel`, a large
-    /// evaluation runs on a thread of its own while `beside` (printing the
-    /// same derivative) runs on this one, as neither changes the graph.
-    /// The machine this is built for has two cores; a small evaluation is
-    /// not worth a thread.
-    fn evaluate_beside<T>(
-        &self,
-        roots: &[NodeId],
-        span: Span,
-        parallel: bool,
-        beside: impl FnOnce() -> T,
-    ) -> (Result<Values>, T) {
-        let epoch = self.env.values_epoch();
-        let (r, other) = {
-            let cache = self.cache.borrow();
-            match self.evaluation_program(&cache, epoch, roots, span) {
-                Ok(program) => self.run_beside(&program, &cache, epoch, parallel, beside),
-                Err(e) => return (Err(e), beside()),
-            }
-        };
-        (self.finish_evaluation(roots, epoch, r, span), other)
-    }
-
-    /// The program that evaluates `roots`, reading the values `cache`
-    /// holds; refused when its values would not fit in memory.
-    fn evaluation_program<'s>(
-        &'s self,
-        cache: &'s cache::ValueCache,
-        epoch: u64,
-        roots: &[NodeId],
-        span: Span,
-    ) -> Result<Program<'s>> {
-        let known = |id| cache.get(epoch, id);
-        let order = self.graph.ancestors_until(roots, |id| known(id).is_some());
-        self.check_eval_memory(&order, &known, span)?;
-        Ok(Program::with_order(&self.graph, order, roots, &|id| known(id).is_some()))
-    }
-
-    /// Runs `program`, on a thread of its own when `parallel` and it is
-    /// large, with `beside` run on this one meanwhile.
-    fn run_beside<T>(
-        &self,
-        program: &Program,
-        cache: &cache::ValueCache,
-        epoch: u64,
-        parallel: bool,
-        beside: impl FnOnce() -> T,
-    ) -> (std::result::Result<Evaluated, EvalError>, T) {
-        let values = self.env.values();
-        let run = || {
-            let t = std::time::Instant::now();
-            let r = program.run(&|n: &str| values.get(n), &|id| cache.get(epoch, id), &crate::interrupt::requested);
-            (r, t.elapsed().as_secs_f64())
-        };
-        let ((r, secs), other) = if !parallel || program.len() < PARALLEL_STEPS {
-            (run(), beside())
-        } else {
-            std::thread::scope(|s| {
-                let worker = std::thread::Builder::new().spawn_scoped(s, run);
-                let other = beside();
-                let r = match worker {
-                    Ok(w) => w.join().unwrap_or_else(|_| {
-                        let node = program.root().unwrap_or(NodeId(0));
-                        let message = "evaluation failed (an internal error)".to_string();
-                        (Err(EvalError { node, message, limit: false }), 0.0)
-                    }),
-                    // No thread to be had: evaluate here instead.
-                    Err(_) => run(),
-                };
-                (r, other)
-            })
-        };
-        self.phases.add_secs("eval", secs);
-        (r, other)
-    }
-
-    /// The outcome of an evaluation: values kept in the cache and
-    /// warnings worded, or the error with where it happened.
-    fn finish_evaluation(
-        &self,
-        roots: &[NodeId],
-        epoch: u64,
-        r: std::result::Result<Evaluated, EvalError>,
-        span: Span,
-    ) -> Result<Values> {
-        match r {
-            Ok((values, bad)) => {
-                let mut cache = self.cache.borrow_mut();
-                roots.iter().zip(&values).for_each(|(&id, v)| cache.keep(epoch, id, v));
-                let warnings = bad
-                    .map(|b| format!("{} first appears at `{}`", b.what, print(&self.graph, b.node, Style::Plain)))
-                    .into_iter()
-                    .collect();
-                Ok((values, warnings))
-            }
-            Err(e) if e.message == "interrupted" => Err(Error::new(ErrorKind::Interrupted, span, "interrupted")),
-            Err(e) => {
-                let at = print(&self.graph, e.node, Style::Plain);
-                let at = if at.chars().count() > 60 { String::new() } else { format!(" in `{at}`") };
-                let kind = if e.limit { ErrorKind::Limit } else { ErrorKind::Math };
-                Err(Error::new(kind, span, format!("{}{at}", e.message)))
-            }
-        }
-    }
-
     /// The Unicode form of `id`, when the front end shows it.
     fn pretty(&self, id: NodeId) -> Option<String> {
         self.unicode.then(|| print(&self.graph, id, Style::Unicode))
-    }
-
-    /// Refuses an evaluation whose values would not fit the `eval_bytes`
-    /// limit, before any is computed. Evaluation keeps the value of every
-    /// node it needs; an element costs 8 bytes as an f64 and about 128 as a
-    /// small exact rational, and a node counts as exact unless an input is
-    /// known to be f64 (data, or a variable bound to floats).
-    /// `order` is what evaluation will walk, and `known` the values kept.
-    fn check_eval_memory<'v>(
-        &self,
-        order: &[NodeId],
-        known: &dyn Fn(NodeId) -> Option<&'v Value>,
-        span: Span,
-    ) -> Result<()> {
-        use crate::ops::Op;
-        let limits = crate::limits::get();
-        let limit = limits.eval_bytes;
-        let mut float: crate::graph::NodeTable<()> = crate::graph::NodeTable::over(order);
-        let mut bytes: usize = 0;
-        for &id in order {
-            if let Some(v) = known(id) {
-                // Held already: only its kind matters to what reads it.
-                if matches!(v, Value::Float(_)) {
-                    float.insert(id, ());
-                }
-                continue;
-            }
-            let is_float = match self.graph.op(id) {
-                Op::Data(i) => matches!(self.graph.data_value(*i), Value::Float(_)),
-                Op::Var(name) => matches!(self.env.value(name), Some(Value::Float(_))),
-                Op::Fn(crate::ops::Func::Float) | Op::Pi => true,
-                _ => self.graph.inputs(id).iter().any(|&i| float.contains(i)),
-            };
-            if is_float {
-                float.insert(id, ());
-            }
-            let n = self.graph.shape(id).iter().fold(1usize, |a, &d| a.saturating_mul(d));
-            if n > limits.elements {
-                return Err(Error::limit(
-                    span,
-                    format!(
-                        "a value of shape {} has {n} elements, over the limit of {} (elements)",
-                        crate::graph::shape::show(self.graph.shape(id)),
-                        limits.elements
-                    ),
-                ));
-            }
-            bytes = bytes.saturating_add(n.saturating_mul(cache::element_bytes(is_float)));
-        }
-        if bytes > limit {
-            let mib = |b: usize| b / (1 << 20);
-            return Err(Error::limit(
-                span,
-                format!(
-                    "evaluating this needs about {} MiB, over the limit of {} MiB (eval_bytes)",
-                    mib(bytes),
-                    mib(limit)
-                ),
-            ));
-        }
-        Ok(())
     }
 
     /// A result item for `id`: its forms, shape, and value when closed.

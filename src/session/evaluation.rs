@@ -1,0 +1,189 @@
+//! Evaluating a statement's results: what it reads (the graph, the bound
+//! values, the values kept from earlier statements), the memory it may
+//! take, and, for a large derivative, a second thread that evaluates it
+//! while this one prints it.
+
+use super::Session;
+use super::cache::{ValueCache, element_bytes};
+use crate::error::{Error, ErrorKind, Result, Span};
+use crate::eval::run::{EvalError, NonFinite, Program};
+use crate::eval::value::Value;
+use crate::graph::{Graph, NodeId, NodeTable};
+use crate::lower::HashMap;
+use crate::ops::{Func, Op};
+use crate::print::{Style, print};
+
+/// Values of an evaluation's roots and the warnings about them.
+pub(super) type Values = (Vec<Value>, Vec<String>);
+
+/// What a run gives: the roots' values and where a NaN or an infinity
+/// first appeared, or why it stopped; and the seconds it took.
+type Run = (Result<std::result::Result<(Vec<Value>, Option<NonFinite>), EvalError>>, f64);
+
+/// Fewest nodes of a derivative worth evaluating on a thread of its own
+/// while it is printed (starting one costs tens of microseconds; a node
+/// takes about a tenth of one to evaluate).
+const PARALLEL_NODES: usize = 2048;
+
+/// What an evaluation reads; nothing here changes while it runs, so any
+/// thread may run it.
+struct Reads<'s> {
+    graph: &'s Graph,
+    values: &'s HashMap<String, Value>,
+    cache: &'s ValueCache,
+    epoch: u64,
+}
+
+impl Reads<'_> {
+    /// Evaluates `roots`, unless their values would not fit in memory.
+    fn run(&self, roots: &[NodeId], span: Span) -> Run {
+        let t = std::time::Instant::now();
+        let known = |id| self.cache.get(self.epoch, id);
+        let order = self.graph.ancestors_until(roots, |id| known(id).is_some());
+        if let Err(e) = self.check_memory(&order, &known, span) {
+            return (Err(e), t.elapsed().as_secs_f64());
+        }
+        let program = Program::with_order(self.graph, order, roots, &|id| known(id).is_some());
+        let r = program.run(&|n: &str| self.values.get(n), &known, &crate::interrupt::requested);
+        (Ok(r), t.elapsed().as_secs_f64())
+    }
+
+    /// Refuses an evaluation whose values would not fit the `eval_bytes`
+    /// limit, before any is computed. Evaluation keeps the value of every
+    /// node it needs; an element costs 8 bytes as an f64 and about 128 as
+    /// a small exact rational, and a node counts as exact unless an input
+    /// is known to be f64 (data, or a variable bound to floats).
+    /// `order` is what evaluation will walk, and `known` the values kept.
+    fn check_memory<'v>(
+        &self,
+        order: &[NodeId],
+        known: &dyn Fn(NodeId) -> Option<&'v Value>,
+        span: Span,
+    ) -> Result<()> {
+        let graph = self.graph;
+        let limits = crate::limits::get();
+        let mut float: NodeTable<()> = NodeTable::over(order);
+        let mut bytes: usize = 0;
+        for &id in order {
+            if let Some(v) = known(id) {
+                // Held already: only its kind matters to what reads it.
+                if matches!(v, Value::Float(_)) {
+                    float.insert(id, ());
+                }
+                continue;
+            }
+            let is_float = match graph.op(id) {
+                Op::Data(i) => matches!(graph.data_value(*i), Value::Float(_)),
+                Op::Var(name) => matches!(self.values.get(&**name), Some(Value::Float(_))),
+                Op::Fn(Func::Float) | Op::Pi => true,
+                _ => graph.inputs(id).iter().any(|&i| float.contains(i)),
+            };
+            if is_float {
+                float.insert(id, ());
+            }
+            let n = graph.shape(id).iter().fold(1usize, |a, &d| a.saturating_mul(d));
+            if n > limits.elements {
+                return Err(Error::limit(
+                    span,
+                    format!(
+                        "a value of shape {} has {n} elements, over the limit of {} (elements)",
+                        crate::graph::shape::show(graph.shape(id)),
+                        limits.elements
+                    ),
+                ));
+            }
+            bytes = bytes.saturating_add(n.saturating_mul(element_bytes(is_float)));
+        }
+        if bytes > limits.eval_bytes {
+            let mib = |b: usize| b / (1 << 20);
+            return Err(Error::limit(
+                span,
+                format!(
+                    "evaluating this needs about {} MiB, over the limit of {} MiB (eval_bytes)",
+                    mib(bytes),
+                    mib(limits.eval_bytes)
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Session {
+    /// Values of `roots` (all closed), with overflow warnings.
+    pub(super) fn evaluate(&self, roots: &[NodeId], span: Span) -> Result<Values> {
+        self.evaluate_beside(roots, span, false, || ()).0
+    }
+
+    /// `evaluate`, with `beside` run meanwhile: when `parallel`, a large
+    /// derivative is evaluated on a thread of its own while `beside`
+    /// (printing it) runs on this one, as neither changes the graph. The
+    /// machine this is built for has two cores; a small evaluation is not
+    /// worth a thread.
+    pub(super) fn evaluate_beside<T>(
+        &self,
+        roots: &[NodeId],
+        span: Span,
+        parallel: bool,
+        beside: impl FnOnce() -> T,
+    ) -> (Result<Values>, T) {
+        let epoch = self.env.values_epoch();
+        let ((r, secs), other) = {
+            let cache = self.cache.borrow();
+            let reads = Reads { graph: &self.graph, values: self.env.values(), cache: &cache, epoch };
+            let large = || roots.iter().any(|&r| self.graph.count_exceeds(r, PARALLEL_NODES));
+            if parallel && large() {
+                run_beside(&reads, roots, span, beside)
+            } else {
+                (reads.run(roots, span), beside())
+            }
+        };
+        self.phases.add_secs("eval", secs);
+        (r.and_then(|r| self.finish_evaluation(roots, epoch, r, span)), other)
+    }
+
+    /// The outcome of an evaluation: values kept in the cache and
+    /// warnings worded, or the error with where it happened.
+    fn finish_evaluation(
+        &self,
+        roots: &[NodeId],
+        epoch: u64,
+        r: std::result::Result<(Vec<Value>, Option<NonFinite>), EvalError>,
+        span: Span,
+    ) -> Result<Values> {
+        match r {
+            Ok((values, bad)) => {
+                let mut cache = self.cache.borrow_mut();
+                roots.iter().zip(&values).for_each(|(&id, v)| cache.keep(epoch, id, v));
+                let warnings = bad
+                    .map(|b| format!("{} first appears at `{}`", b.what, print(&self.graph, b.node, Style::Plain)))
+                    .into_iter()
+                    .collect();
+                Ok((values, warnings))
+            }
+            Err(e) if e.message == "interrupted" => Err(Error::new(ErrorKind::Interrupted, span, "interrupted")),
+            Err(e) => {
+                let at = print(&self.graph, e.node, Style::Plain);
+                let at = if at.chars().count() > 60 { String::new() } else { format!(" in `{at}`") };
+                let kind = if e.limit { ErrorKind::Limit } else { ErrorKind::Math };
+                Err(Error::new(kind, span, format!("{}{at}", e.message)))
+            }
+        }
+    }
+}
+
+/// `reads.run(roots)` on a second thread, `beside` on this one.
+fn run_beside<T>(reads: &Reads, roots: &[NodeId], span: Span, beside: impl FnOnce() -> T) -> (Run, T) {
+    std::thread::scope(|s| {
+        let worker = std::thread::Builder::new().spawn_scoped(s, || reads.run(roots, span));
+        let other = beside();
+        let r = match worker {
+            Ok(w) => w.join().unwrap_or_else(|_| {
+                (Err(Error::new(ErrorKind::Math, span, "evaluation failed (an internal error)")), 0.0)
+            }),
+            // No thread to be had: evaluate here instead.
+            Err(_) => reads.run(roots, span),
+        };
+        (r, other)
+    })
+}
