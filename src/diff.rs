@@ -109,10 +109,11 @@ impl Plan {
         // Reused from node to node (three short lists per node were a
         // visible share of the walk).
         let (mut locals, mut parts, mut is_local) = (Vec::new(), Vec::new(), Vec::new());
+        let mut contributions = Vec::new();
         for (k, &u) in self.pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
             crate::interrupt::check()?;
             graph.check_budget()?;
-            let mut contributions = Vec::new();
+            contributions.clear();
             locals.clear();
             is_local.clear();
             for &(kc, input) in self.consumers.of(k) {
@@ -133,7 +134,7 @@ impl Plan {
                 if parts.is_empty() { graph.zeros(graph.shape(u).to_vec()) } else { sum_factored(graph, &parts)? };
             grad_table[k] = Some(grad);
             if let Some(steps) = steps.as_deref_mut() {
-                let contributions = edges(graph, contributions, &locals, &is_local)?;
+                let contributions = edges(graph, std::mem::take(&mut contributions), &locals, &is_local)?;
                 steps.push(Step { node: u, contributions, grad });
             }
         }

@@ -179,7 +179,8 @@ pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> 
     let before = graph.count(d);
     // More terms than a few per node cannot print shorter: give up early.
     let mut memo = Memo::new(MAX_TERMS.min(4 * before + 16));
-    if terms_bound(graph, d, &mut IdMap::default()) > 4 * memo.max_terms {
+    let cap = 4 * memo.max_terms;
+    if terms_bound(graph, d, cap, &mut IdMap::default()) > cap {
         return Ok(d);
     }
     let scalar = graph.shape(f).is_empty() && graph.shape(v).is_empty();
@@ -408,27 +409,40 @@ fn poly_len(graph: &Graph, p: &Poly, monos: &Monos, lens: &mut IdMap<usize>) -> 
 }
 
 /// At least as many terms as `id` expands to (as many when no like terms
-/// meet), found without expanding: a derivative of a chain of `k` nested
-/// functions is a product of `k` sums, and multiplying them out only to
-/// find `2^k` terms took most of the time of a small `:grad` (W1).
-fn terms_bound(graph: &Graph, id: NodeId, seen: &mut IdMap<usize>) -> usize {
+/// meet), found without expanding, up to `cap`: past it, some number over
+/// `cap`. A derivative of a chain of `k` nested functions is a product of
+/// `k` sums, and multiplying them out only to find `2^k` terms took most of
+/// the time of a small `:grad` (W1); bounding all `k` sums when a dozen
+/// pass the cap already took a sixth of it. (A sum has a term or a
+/// constant, so no factor bounds a product to zero after it passed.)
+fn terms_bound(graph: &Graph, id: NodeId, cap: usize, seen: &mut IdMap<usize>) -> usize {
     if let Some(&n) = seen.get(&id) {
         return n;
     }
-    let n = match graph.op(id) {
-        Op::Add { constant, .. } => graph
-            .inputs(id)
-            .iter()
-            .fold(usize::from(!constant.is_zero()), |acc, &t| acc.saturating_add(terms_bound(graph, t, seen))),
-        Op::Mul { exps, .. } => graph.inputs(id).iter().zip(exps.iter()).fold(1usize, |acc, (&f, e)| {
-            let factor = match expanded_power(graph, f, e) {
-                Some(k) => multisets(terms_bound(graph, f, seen), k),
-                None => 1,
-            };
-            acc.saturating_mul(factor)
-        }),
-        _ => 1,
-    };
+    let mut n;
+    match graph.op(id) {
+        Op::Add { constant, .. } => {
+            n = usize::from(!constant.is_zero());
+            for &t in graph.inputs(id) {
+                n = n.saturating_add(terms_bound(graph, t, cap, seen));
+                if n > cap {
+                    break;
+                }
+            }
+        }
+        Op::Mul { exps, .. } => {
+            n = 1;
+            for (&f, e) in graph.inputs(id).iter().zip(exps.iter()) {
+                if let Some(k) = expanded_power(graph, f, e) {
+                    n = n.saturating_mul(multisets(terms_bound(graph, f, cap, seen), k));
+                }
+                if n > cap {
+                    break;
+                }
+            }
+        }
+        _ => n = 1,
+    }
     seen.insert(id, n);
     n
 }

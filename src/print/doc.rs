@@ -147,8 +147,9 @@ impl Ropes {
     /// The parts joined by `sep`.
     pub fn join(&mut self, parts: impl IntoIterator<Item = Doc>, sep: &'static str) -> Doc {
         let sep = self.fixed(sep);
-        let mut out = Vec::new();
-        for (k, p) in parts.into_iter().enumerate() {
+        let parts = parts.into_iter();
+        let mut out = Vec::with_capacity(2 * parts.size_hint().0);
+        for (k, p) in parts.enumerate() {
             if k > 0 {
                 out.push(sep);
             }

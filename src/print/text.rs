@@ -356,7 +356,7 @@ impl<'g> Printer<'g> {
             .zip(coeffs)
             .map(|(&t, c)| {
                 let piece = self.piece(t);
-                let matmul = *g.op(t) == Op::MatMul && !self.names.contains(t);
+                let matmul = matches!(g.op(t), Op::MatMul) && !self.names.contains(t);
                 (c.is_negative(), piece.0, self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
             })
             .collect();
@@ -366,7 +366,7 @@ impl<'g> Printer<'g> {
         }
         let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
         let stretched = term_shape.as_deref() != Some(g.shape(id));
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(2 * terms.len() + 4);
         if !stretched && constant.is_positive() {
             self.push_term(&mut out, false, self.number(constant).0);
         }
@@ -398,7 +398,7 @@ impl<'g> Printer<'g> {
         }
         let (n, d) = (c.numer(), c.denom());
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
-        let min = if *self.graph.op(t) == Op::MatMul && !self.names.contains(t) { MUL + 1 } else { MUL };
+        let min = if matches!(self.graph.op(t), Op::MatMul) && !self.names.contains(t) { MUL + 1 } else { MUL };
         let body = self.wrap(piece, min);
         let s = if n.is_one() { body } else { cat!(self; n.to_string(), self.times(), body) };
         if d.is_one() { s } else { cat!(self; s, "/", d.to_string()) }
@@ -407,7 +407,7 @@ impl<'g> Printer<'g> {
     fn product(&self, id: NodeId, coeff: &Rat, exps: &[Rat]) -> Piece {
         let g = self.graph;
         let ins = g.inputs(id);
-        let mut num: Vec<Piece> = Vec::new();
+        let mut num: Vec<Piece> = Vec::with_capacity(ins.len() + 2);
         let mut den: Vec<Piece> = Vec::new();
         let c = coeff.abs();
         let (n, d) = (c.numer(), c.denom());
