@@ -56,6 +56,9 @@ pub fn statements(text: &str) -> Vec<Statement> {
 /// Fewest statements worth parsing on a thread of their own.
 const PIPELINE_STATEMENTS: usize = 64;
 
+/// Stack of the parsing thread.
+const PARSER_STACK: usize = 64 << 20;
+
 /// Statements a script's parsing thread may be ahead by.
 const PIPELINE_DEPTH: usize = 256;
 
@@ -80,7 +83,10 @@ pub fn each_parsed(text: &str, mut run: impl FnMut(&Statement, Parsed) -> Contro
                     }
                 }
             };
-            if std::thread::Builder::new().spawn_scoped(s, parser).is_err() {
+            // A deep statement's tree is dropped where an error leaves it:
+            // room for the nesting limit's recursion, reserved, not touched.
+            let thread = std::thread::Builder::new().stack_size(PARSER_STACK);
+            if thread.spawn_scoped(s, parser).is_err() {
                 return false;
             }
             for (stmt, parsed) in receive {

@@ -58,6 +58,19 @@ impl Ropes {
         Ropes::default()
     }
 
+    /// An arena with room for printing `nodes` nodes as most printings
+    /// do (W1: 1.5 ropes, 0.6 parts and 37 bytes of text per node), so
+    /// that it seldom grows: growing copied it whole each time, a seventh
+    /// of printing a large derivative. Room not used is not touched.
+    pub fn with_room(nodes: usize) -> Ropes {
+        Ropes {
+            docs: Vec::with_capacity(2 * nodes),
+            kids: Vec::with_capacity(nodes),
+            text: String::with_capacity(48 * nodes),
+            fixed: Vec::new(),
+        }
+    }
+
     fn push(&mut self, inner: Inner) -> Doc {
         // A printing is bounded far below 2^32 pieces (`MAX_PRINT_NODES`).
         let id = u32::try_from(self.docs.len()).unwrap_or(u32::MAX);

@@ -191,7 +191,7 @@ impl<'g> Printer<'g> {
             };
             names.insert(id, name);
         }
-        Printer { graph, style, names, order, ropes: RefCell::new(Ropes::new()), pieces }
+        Printer { graph, style, names, order, ropes: RefCell::new(Ropes::with_room(nodes.len())), pieces }
     }
 
     fn uni(&self) -> bool {
