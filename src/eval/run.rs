@@ -212,6 +212,8 @@ impl<'g> Program<'g> {
         let mut xs: Vec<f64> = Vec::new();
         let mut sibling = None;
         for (k, step) in self.steps.iter().enumerate() {
+            // Known finite as made (the fused sum checks its rows).
+            let mut finite = false;
             let (id, p) = (step.id, &step.plan);
             if values[k].is_some() {
                 continue; // made in its sibling's pass
@@ -241,8 +243,10 @@ impl<'g> Program<'g> {
                         (Op::MatMul, [a, b]) => a.matmul_t(p.transposed[0], b, p.transposed[1]),
                         (Op::Add { coeffs, constant }, _) if !p.outers.is_empty() => {
                             let shape = graph.shape(id);
-                            ops::arith::eval_sum_with_outers(coeffs, constant, shape, &p.outers, &args, None)
-                                .map(|(v, _)| v)
+                            ops::arith::eval_sum_with_outers(coeffs, constant, shape, &p.outers, &args, None).map(|f| {
+                                finite = f.finite;
+                                f.value
+                            })
                         }
                         _ => ops::eval(graph, id, &args),
                     };
@@ -250,10 +254,11 @@ impl<'g> Program<'g> {
                     Cow::Owned(v.map_err(fail)?)
                 }
             };
-            self.settle(k, v, &mut values, &mut uses, &mut first_bad);
+            self.settle(k, v, finite, &mut values, &mut uses, &mut first_bad);
             // After this step, as it comes after it (for `first_bad`).
             if let Some((b, sum)) = sibling.take() {
-                self.settle(b, Cow::Owned(sum), &mut values, &mut uses, &mut first_bad);
+                let (sum, finite) = sum;
+                self.settle(b, Cow::Owned(sum), finite, &mut values, &mut uses, &mut first_bad);
             }
         }
         // A kernel that saw Ctrl-C stopped early: its value is not to be used.
@@ -277,18 +282,20 @@ impl<'g> Program<'g> {
 }
 
 impl<'g> Program<'g> {
-    /// Step `k`'s value stored: noted if it is the first NaN or infinity,
-    /// and each operand's value dropped after its last read.
+    /// Step `k`'s value stored: noted if it is the first NaN or infinity
+    /// (unless known `finite`), and each operand's value dropped after its
+    /// last read.
     fn settle<'a>(
         &self,
         k: usize,
         v: Cow<'a, Value>,
+        finite: bool,
         values: &mut [Option<Cow<'a, Value>>],
         uses: &mut [u32],
         first_bad: &mut Option<NonFinite>,
     ) {
         let step = &self.steps[k];
-        if first_bad.is_none() && !step.known && !self.graph.op(step.id).is_leaf() {
+        if first_bad.is_none() && !finite && !step.known && !self.graph.op(step.id).is_leaf() {
             *first_bad = non_finite(&v).map(|what| NonFinite { node: step.id, what });
             if first_bad.is_some()
                 && self.reads(step).iter().any(|&r| values[r].as_deref().is_some_and(|v| non_finite(v).is_some()))
@@ -309,7 +316,7 @@ impl<'g> Program<'g> {
     /// sibling's position and value, and the product, from one pass over
     /// `M`; `None` when the values are not all f64 or the pass declines
     /// (the two are then evaluated apart, each in its place).
-    fn with_sibling(&self, step: &Step, values: &[Option<Cow<Value>>]) -> Option<(usize, Value, Value)> {
+    fn with_sibling(&self, step: &Step, values: &[Option<Cow<Value>>]) -> Option<(usize, (Value, bool), Value)> {
         let (b, term) = step.sibling?;
         let sib = &self.steps[b];
         let Op::Add { coeffs, constant } = self.graph.op(sib.id) else { return None };
@@ -320,9 +327,10 @@ impl<'g> Program<'g> {
             return None;
         }
         let shape = self.graph.shape(sib.id);
-        let (sum, product) =
+        let fused =
             ops::arith::eval_sum_with_outers(coeffs, constant, shape, &sib.plan.outers, &args, Some((term, v))).ok()?;
-        Some((b, sum, Value::from_f64(self.graph.shape(step.id), product?)))
+        let product = Value::from_f64(self.graph.shape(step.id), fused.row_sums?);
+        Some((b, (fused.value, fused.finite), product))
     }
 }
 

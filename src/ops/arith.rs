@@ -215,7 +215,7 @@ pub fn eval_sum_with_outers(
     outers: &[bool],
     args: &[&Value],
     row_sums: Option<(usize, &Value)>,
-) -> Result<(Value, Option<Vec<f64>>), String> {
+) -> Result<Fused, String> {
     enum Term<'v> {
         Plain(&'v Value),
         Outer(&'v Value, &'v Value),
@@ -248,7 +248,7 @@ pub fn eval_sum_with_outers(
             })
             .collect::<Result<_, String>>()?;
         let refs: Vec<&Value> = owned.iter().collect();
-        return Ok((eval_sum(coeffs, constant, shape, &refs)?, None));
+        return Ok(Fused { value: eval_sum(coeffs, constant, shape, &refs)?, row_sums: None, finite: false });
     }
     let (m, n) = (shape[0], shape[1]);
     // The matrix and weights of the row sums asked for, when f64.
@@ -297,6 +297,11 @@ pub fn eval_sum_with_outers(
         (a, b)
     });
     let work = m * n * rows.len().max(1);
+    // Each row checked for NaN and infinities while it is in the cache
+    // (evaluation checks every value, and a second pass over W2's weight
+    // gradients read 32 MB again); not when outers are added after.
+    let check_rows = stacked.is_none();
+    let not_finite = std::sync::atomic::AtomicBool::new(false);
     let fill = |i0: usize, block: &mut [crate::eval::kernels::Uninit]| {
         let mut part = vec![0.0; if summed.is_some() { n } else { 0 }];
         for (i, row) in (i0..).zip(block.chunks_mut(n.max(1))) {
@@ -316,6 +321,9 @@ pub fn eval_sum_with_outers(
                         row.iter_mut().zip(b.iter()).for_each(|(o, y)| *o += s * y);
                     }
                 }
+            }
+            if check_rows && crate::eval::kernels::sum_f64_scaled_zero(row).is_nan() {
+                not_finite.store(true, std::sync::atomic::Ordering::Relaxed);
             }
         }
         if summed.is_some()
@@ -341,7 +349,17 @@ pub fn eval_sum_with_outers(
             acc
         })
     });
-    Ok((Value::from_f64(shape, out), sums))
+    let finite = check_rows && !not_finite.into_inner();
+    Ok(Fused { value: Value::from_f64(shape, out), row_sums: sums, finite })
+}
+
+/// What `eval_sum_with_outers` made: the sum, the row sums asked for, and
+/// whether every element of the sum is known to be finite (checked as it
+/// was made; `false` when not checked).
+pub struct Fused {
+    pub value: Value,
+    pub row_sums: Option<Vec<f64>>,
+    pub finite: bool,
 }
 
 /// Outer products in a sum from which they are added as one matrix product.
