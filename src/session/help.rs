@@ -240,7 +240,9 @@ For data, use the function load(\"file.npy\") or load(\"file.csv\").",
         text: "
 :time STMT
   run STMT and print the wall time of each phase
-Phases: parse, expand, differentiate, simplify, evaluate, print.",
+Phases: parse, expand, differentiate, simplify, evaluate, print.
+A large derivative is evaluated while it is printed, on a second core:
+then the phases add up to more than the total.",
         example: &[":time :grad sin(x)^2 wrt x"],
     },
     Topic {
