@@ -9,4 +9,4 @@ pub mod latex;
 pub mod text;
 
 pub use estimate::approx_len;
-pub use text::{Style, print, printed_len};
+pub use text::{Style, print, print_sized, printed_len};

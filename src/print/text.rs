@@ -42,29 +42,47 @@ const SHARE_SIZE: usize = 8;
 
 /// The expression rooted at `root`, shared parts in a `where` clause.
 pub fn print(graph: &Graph, root: NodeId, style: Style) -> String {
-    match layout(graph, root, style) {
+    print_sized(graph, root, style).0
+}
+
+/// `print`, and the number of distinct nodes of the expression (which
+/// printing walks anyway: `Graph::count` walked it again).
+pub fn print_sized(graph: &Graph, root: NodeId, style: Style) -> (String, usize) {
+    let (size, laid) = layout(graph, root, style);
+    let text = match laid {
         Ok((p, parts)) => {
             let ropes = p.ropes.borrow();
             ropes.write_all(&parts)
         }
         Err(summary) => summary,
-    }
+    };
+    (text, size)
 }
 
 /// `print(graph, root, style).len()`, without writing the text out (the
 /// expansion pass compares the lengths of two forms of every derivative).
 pub fn printed_len(graph: &Graph, root: NodeId, style: Style) -> usize {
-    match layout(graph, root, style) {
+    match layout(graph, root, style).1 {
         Ok((p, parts)) => parts.iter().map(|&d| p.ropes.borrow().len(d)).sum(),
         Err(summary) => summary.len(),
     }
 }
 
-/// The printer of `root` and the ropes of its text in order (the
-/// expression, then each `where` definition); a summary instead when it is
-/// too large to print.
-fn layout(graph: &Graph, root: NodeId, style: Style) -> Result<(Printer<'_>, Vec<Doc>), String> {
+/// The number of distinct nodes of `root`, with the printer of `root`
+/// and the ropes of its text in order (the expression, then each `where`
+/// definition), or a summary instead when it is too large to print.
+fn layout(graph: &Graph, root: NodeId, style: Style) -> (usize, Result<(Printer<'_>, Vec<Doc>), String>) {
     let nodes = graph.ancestors(&[root]);
+    let size = nodes.len();
+    (size, layout_nodes(graph, root, nodes, style))
+}
+
+fn layout_nodes(
+    graph: &Graph,
+    root: NodeId,
+    nodes: Vec<NodeId>,
+    style: Style,
+) -> Result<(Printer<'_>, Vec<Doc>), String> {
     let size = nodes.len();
     if size > MAX_PRINT_NODES {
         // Nobody reads it, and writing it out took seconds and gigabytes

@@ -9,7 +9,7 @@ use crate::graph::{IdMap, NodeId};
 use crate::lower::Recipe;
 use crate::lower::names::pin_ans;
 use crate::output::{Item, ItemKind};
-use crate::print::{Style, print};
+use crate::print::{Style, print, print_sized};
 use crate::syntax::ast::{Expr, ExprKind, Ident};
 use std::time::Instant;
 
@@ -28,13 +28,11 @@ impl Session {
         // The derivatives are printed while they are evaluated.
         let describe = || {
             let mut items = Vec::new();
+            let forward_nodes = self.graph.count(f);
             for (v, &d) in wrt.iter().zip(&ids) {
-                let mut item = self.describe_symbolic(d);
-                item.kind = ItemKind::Derivative;
+                let mut item = self.describe_derivative(d, forward_nodes);
                 item.label = Some(format!("∂{}/∂{}", operand(&e, &ftext), v.name));
                 item.wrt = vec![v.name.clone()];
-                item.nodes = Some(self.graph.count(d));
-                item.forward_nodes = Some(self.graph.count(f));
                 items.push(item);
             }
             items
@@ -60,6 +58,7 @@ impl Session {
         let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").to_string();
         let mut ids = Vec::new();
         let mut items = Vec::new();
+        let forward_nodes = self.graph.count(f);
         for a in wrt {
             for b in wrt {
                 let t = Instant::now();
@@ -70,8 +69,7 @@ impl Session {
                 self.phases.add("diff", t);
                 let d = d?;
                 ids.push(d);
-                let mut item = self.describe_symbolic(d);
-                item.kind = ItemKind::Derivative;
+                let mut item = self.describe_derivative(d, forward_nodes);
                 let name = operand(&e, &ftext);
                 item.label = Some(if a.name == b.name {
                     format!("∂²{name}/∂{}²", a.name)
@@ -79,8 +77,6 @@ impl Session {
                     format!("∂²{name}/∂{}∂{}", a.name, b.name)
                 });
                 item.wrt = vec![a.name.clone(), b.name.clone()];
-                item.nodes = Some(self.graph.count(d));
-                item.forward_nodes = Some(self.graph.count(f));
                 item.number = Some(self.push_result(Recipe::Hessian {
                     expr: e.clone(),
                     src: ftext.clone(),
@@ -93,13 +89,18 @@ impl Session {
         Ok(items)
     }
 
-    /// An item with the printed forms and shape of `id`, no value yet.
-    fn describe_symbolic(&self, id: NodeId) -> Item {
+    /// A derivative's item with the printed forms, shape and size of `id`
+    /// (counted by the printing), no value yet.
+    fn describe_derivative(&self, id: NodeId, forward_nodes: usize) -> Item {
         let t = Instant::now();
+        let (expr, nodes) = print_sized(&self.graph, id, Style::Plain);
         let item = Item {
-            expr: Some(print(&self.graph, id, Style::Plain)),
+            kind: ItemKind::Derivative,
+            expr: Some(expr),
             pretty: self.pretty(id),
             shape: Some(self.graph.shape(id).to_vec()),
+            nodes: Some(nodes),
+            forward_nodes: Some(forward_nodes),
             ..Item::default()
         };
         self.phases.add("print", t);

@@ -59,6 +59,7 @@ impl Parsed {
     }
 
     /// Whether the text parsed.
+    #[cfg(test)]
     pub fn is_ok(&self) -> bool {
         self.stmt.is_ok()
     }
@@ -134,7 +135,8 @@ impl Session {
             crate::interrupt::clear();
         }
         let limits = crate::limits::get();
-        // Parsed under other limits (a `:set` ran since): parsed again.
+        // Parsed under other limits (`limits::set` ran since, as tests do):
+        // parsed again under the current ones.
         let parsed = if parsed.limits == limits { parsed } else { Parsed::new(text) };
         let stmt = parsed.stmt?;
         self.parse_secs = parsed.secs;

@@ -25,7 +25,7 @@ impl Phases {
     }
 
     pub fn set(&self, phase: &str, secs: f64) {
-        if let Some(c) = PHASES.iter().position(|p| *p == phase).and_then(|k| self.secs.get(k)) {
+        if let Some(c) = self.cell(phase) {
             c.set(secs);
         }
     }
@@ -36,9 +36,13 @@ impl Phases {
 
     /// Adds `secs`, measured elsewhere (on another thread).
     pub fn add_secs(&self, phase: &str, secs: f64) {
-        if let Some(c) = PHASES.iter().position(|p| *p == phase).and_then(|k| self.secs.get(k)) {
+        if let Some(c) = self.cell(phase) {
             c.set(c.get() + secs);
         }
+    }
+
+    fn cell(&self, phase: &str) -> Option<&Cell<f64>> {
+        PHASES.iter().position(|p| *p == phase).and_then(|k| self.secs.get(k))
     }
 
     fn report(&self, total: f64) -> Vec<(&'static str, f64)> {
