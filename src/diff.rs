@@ -13,7 +13,7 @@
 
 use crate::error::{Error, Result, Span};
 use crate::eval::value::Rat;
-use crate::graph::NodeTable;
+use crate::graph::Positions;
 use crate::graph::shape::numel;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{Op, bprop, local_factor};
@@ -46,12 +46,12 @@ pub struct Backprop {
 
 /// Nodes that are ancestors of `z` and descendants of one of `wrt`.
 pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
-    let ancestors = graph.ancestors(&[z]);
-    let mut on_path: NodeTable<()> = NodeTable::over(&ancestors);
+    let ancestors = Positions::new(graph.ancestors(&[z]));
+    let mut on_path = vec![false; ancestors.nodes().len()];
     let mut out = Vec::new();
-    for id in ancestors {
-        if wrt.contains(&id) || graph.inputs(id).iter().any(|&i| on_path.contains(i)) {
-            on_path.insert(id, ());
+    for (k, &id) in ancestors.nodes().iter().enumerate() {
+        if wrt.contains(&id) || graph.inputs(id).iter().any(|&i| ancestors.of(i).is_some_and(|j| on_path[j])) {
+            on_path[k] = true;
             out.push(id);
         }
     }
@@ -63,9 +63,9 @@ pub fn prune(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Vec<NodeId> {
 /// the vector-Jacobian product).
 pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> Result<Backprop> {
     let plan = Plan::new(graph, z, wrt);
-    let mut steps = Vec::with_capacity(plan.pruned.len());
+    let mut steps = Vec::with_capacity(plan.pruned().len());
     let grads = plan.fill(graph, seed, Some(&mut steps))?;
-    Ok(Backprop { grads, pruned: plan.pruned, steps })
+    Ok(Backprop { grads, pruned: plan.position.nodes().to_vec(), steps })
 }
 
 /// The gradients of `backprop`, without the record of the table filling.
@@ -79,28 +79,30 @@ pub fn gradients(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> 
 struct Plan {
     z: NodeId,
     wrt: Vec<NodeId>,
-    pruned: Vec<NodeId>,
-    /// Pruned nodes by position: the table and the consumer lists are
-    /// indexed by it, so the walk does no hashing.
-    position: NodeTable<usize>,
+    /// The pruned nodes, and each one's position among them: the table and
+    /// the consumer lists are indexed by it, so the walk does no hashing.
+    position: Positions,
     consumers: Consumers,
 }
 
 impl Plan {
+    /// The pruned forward nodes, in arena order.
+    fn pruned(&self) -> &[NodeId] {
+        self.position.nodes()
+    }
+
     fn new(graph: &Graph, z: NodeId, wrt: &[NodeId]) -> Plan {
-        let pruned = prune(graph, z, wrt);
-        let mut position = NodeTable::over(&pruned);
-        pruned.iter().enumerate().for_each(|(k, &p)| position.insert(p, k));
-        let consumers = consumer_lists(graph, &pruned, &position);
-        Plan { z, wrt: wrt.to_vec(), pruned, position, consumers }
+        let position = Positions::new(prune(graph, z, wrt));
+        let consumers = consumer_lists(graph, &position);
+        Plan { z, wrt: wrt.to_vec(), position, consumers }
     }
 
     /// Fills `grad_table` from `seed` on `z`; the gradient of each of
     /// `wrt`, and each step into `steps` when given.
     fn fill(&self, graph: &mut Graph, seed: NodeId, mut steps: Option<&mut Vec<Step>>) -> Result<Vec<NodeId>> {
         let (z, position) = (self.z, &self.position);
-        let mut grad_table: Vec<Option<NodeId>> = vec![None; self.pruned.len()];
-        if let Some(&k) = position.get(z) {
+        let mut grad_table: Vec<Option<NodeId>> = vec![None; self.pruned().len()];
+        if let Some(k) = position.of(z) {
             grad_table[k] = Some(seed);
             if let Some(steps) = steps.as_deref_mut() {
                 steps.push(Step { node: z, contributions: vec![], grad: seed });
@@ -110,7 +112,7 @@ impl Plan {
         // visible share of the walk).
         let (mut locals, mut parts, mut is_local) = (Vec::new(), Vec::new(), Vec::new());
         let mut contributions = Vec::new();
-        for (k, &u) in self.pruned.iter().enumerate().rev().filter(|&(_, &u)| u != z) {
+        for (k, &u) in self.pruned().iter().enumerate().rev().filter(|&(_, &u)| u != z) {
             crate::interrupt::check()?;
             graph.check_budget()?;
             contributions.clear();
@@ -118,7 +120,7 @@ impl Plan {
             is_local.clear();
             for &(kc, input) in self.consumers.of(k) {
                 if let Some(gc) = grad_table[kc] {
-                    let c = self.pruned[kc];
+                    let c = self.pruned()[kc];
                     let local = local_factor(graph, c, gc)?;
                     is_local.push(local.is_some());
                     match local {
@@ -141,7 +143,7 @@ impl Plan {
         Ok(self
             .wrt
             .iter()
-            .map(|v| match position.get(*v).and_then(|&k| grad_table[k]) {
+            .map(|v| match position.of(*v).and_then(|k| grad_table[k]) {
                 Some(g) => g,
                 None => graph.zeros(graph.shape(*v).to_vec()),
             })
@@ -204,10 +206,10 @@ impl Consumers {
     }
 }
 
-fn consumer_lists(graph: &Graph, pruned: &[NodeId], position: &NodeTable<usize>) -> Consumers {
-    let edges_of = |c: NodeId| {
-        graph.inputs(c).iter().enumerate().filter_map(move |(slot, &u)| position.get(u).map(|&k| (k, slot)))
-    };
+fn consumer_lists(graph: &Graph, position: &Positions) -> Consumers {
+    let pruned = position.nodes();
+    let edges_of =
+        |c: NodeId| graph.inputs(c).iter().enumerate().filter_map(move |(slot, &u)| position.of(u).map(|k| (k, slot)));
     let mut start = vec![0usize; pruned.len() + 1];
     for &c in pruned {
         for (k, _) in edges_of(c) {

@@ -77,6 +77,46 @@ impl<V> NodeTable<V> {
     }
 }
 
+/// The position of each node in a list sorted by id: an array over the
+/// ids when the list fills most of its range, else a binary search. For
+/// passes that keep a counter or a table entry per node of a walk (keyed
+/// by id, two lookups per operand were most of such a pass).
+pub struct Positions {
+    nodes: Vec<NodeId>,
+    lo: usize,
+    dense: Vec<u32>,
+}
+
+impl Positions {
+    /// `nodes` sorted by id, as `Graph::ancestors` gives them.
+    pub fn new(nodes: Vec<NodeId>) -> Positions {
+        debug_assert!(nodes.windows(2).all(|w| w[0] < w[1]), "sorted by id");
+        let lo = nodes.first().map_or(0, |n| n.index());
+        let hi = nodes.last().map_or(0, |n| n.index() + 1);
+        let mut dense = Vec::new();
+        if fills(lo, hi, nodes.len()) {
+            dense = vec![u32::MAX; hi - lo];
+            for (k, n) in nodes.iter().enumerate() {
+                // Below 2^32 nodes: the graph_size limit is far lower.
+                dense[n.index() - lo] = k as u32;
+            }
+        }
+        Positions { nodes, lo, dense }
+    }
+
+    pub fn of(&self, id: NodeId) -> Option<usize> {
+        if self.dense.is_empty() {
+            return self.nodes.binary_search(&id).ok();
+        }
+        let k = *self.dense.get(id.index().checked_sub(self.lo)?)?;
+        (k != u32::MAX).then_some(k as usize)
+    }
+
+    pub fn nodes(&self) -> &[NodeId] {
+        &self.nodes
+    }
+}
+
 /// Whether `n` nodes fill enough of the ids `lo..hi` that a pass over the
 /// range costs less than hashing or sorting them.
 fn fills(lo: usize, hi: usize, n: usize) -> bool {

@@ -72,29 +72,33 @@ pub fn local_factor(graph: &mut Graph, f: Func, y: NodeId) -> Result<(NodeId, Ra
 
 /// `f'(x)`, reusing `y = f(x)`.
 fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<(NodeId, Rat)> {
-    let half = Rat::ratio_of(1, 2);
-    let one = graph.int(1);
+    // `-1/2` made only where used: these run for every edge of a
+    // back-propagation, and most functions need neither it nor a `1` node.
+    let minus_half = || Rat::ratio_of(-1, 2);
     let unit = |d: NodeId| (d, rat(1));
     Ok(match f {
         Func::Exp => unit(y),
         Func::Log => unit(graph.powr(x, rat(-1))?),
-        Func::Sqrt => (graph.powr(x, -half)?, Rat::ratio_of(1, 2)),
+        Func::Sqrt => (graph.powr(x, minus_half())?, Rat::ratio_of(1, 2)),
         Func::Abs => unit(graph.func(Func::Sign, x)?),
         Func::Sign | Func::Step => unit(graph.zeros(graph.shape(x).to_vec())),
         Func::Sin => unit(graph.func(Func::Cos, x)?),
         Func::Cos => (graph.func(Func::Sin, x)?, rat(-1)),
         // 1 + tan², with tan the forward node.
         Func::Tan => {
+            let one = graph.int(1);
             let t2 = graph.powr(y, rat(2))?;
             unit(graph.add(one, t2)?)
         }
         Func::Asin | Func::Acos => {
+            let one = graph.int(1);
             let x2 = graph.powr(x, rat(2))?;
             let d = graph.sub(one, x2)?;
             let k = if f == Func::Asin { rat(1) } else { rat(-1) };
-            (graph.powr(d, -half)?, k)
+            (graph.powr(d, minus_half())?, k)
         }
         Func::Atan => {
+            let one = graph.int(1);
             let x2 = graph.powr(x, rat(2))?;
             let d = graph.add(one, x2)?;
             unit(graph.powr(d, rat(-1))?)
@@ -102,10 +106,12 @@ fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<(NodeI
         Func::Sinh => unit(graph.func(Func::Cosh, x)?),
         Func::Cosh => unit(graph.func(Func::Sinh, x)?),
         Func::Tanh => {
+            let one = graph.int(1);
             let t2 = graph.powr(y, rat(2))?;
             unit(graph.sub(one, t2)?)
         }
         Func::Sigmoid => {
+            let one = graph.int(1);
             let c = graph.sub(one, y)?;
             unit(graph.mul(y, c)?)
         }

@@ -19,8 +19,9 @@ pub struct Ropes {
     docs: Vec<Inner>,
     /// The parts of concatenations, each a run of this list.
     kids: Vec<Doc>,
-    /// The text of the leaves, each a run of this string.
-    text: String,
+    /// The text of the leaves, each a run of these bytes (whole UTF-8
+    /// strings, so any concatenation of leaves is UTF-8 too).
+    text: Vec<u8>,
     /// Leaves already made for fixed strings (`"("`, `" + "`, …), by
     /// address: a printing uses a few dozen, thousands of times each.
     fixed: Vec<(usize, usize, Doc)>,
@@ -66,7 +67,7 @@ impl Ropes {
         Ropes {
             docs: Vec::with_capacity(2 * nodes),
             kids: Vec::with_capacity(nodes),
-            text: String::with_capacity(48 * nodes),
+            text: Vec::with_capacity(48 * nodes),
             fixed: Vec::new(),
         }
     }
@@ -86,13 +87,13 @@ impl Ropes {
     /// A leaf holding `s`.
     pub fn text(&mut self, s: &str) -> Doc {
         let start = self.text.len();
-        self.text.push_str(s);
+        self.text.extend_from_slice(s.as_bytes());
         self.leaf(start, self.text.len())
     }
 
     /// A leaf holding `text[start..end]`.
     fn leaf(&mut self, start: usize, end: usize) -> Doc {
-        let s = self.text.as_bytes().get(start..end).unwrap_or(&[]);
+        let s = self.text.get(start..end).unwrap_or(&[]);
         let n = s.len().min(HEAD);
         let mut head = [0; HEAD];
         head[..n].copy_from_slice(&s[..n]);
@@ -121,34 +122,52 @@ impl Ropes {
         if let [one] = parts {
             return *one;
         }
-        let mut head = [0; HEAD];
-        let mut n = 0;
         let (mut len, mut hash, mut power) = (0usize, 0u64, 1u64);
         for &p in parts {
             let inner = self.get(p);
-            if n < HEAD {
-                let take = usize::from(inner.head_len).min(HEAD - n);
-                head[n..n + take].copy_from_slice(&inner.head[..take]);
-                n = if inner.len > take { HEAD } else { n + take };
-            }
             len += inner.len;
             hash = hash.wrapping_mul(inner.power).wrapping_add(inner.hash);
             power = power.wrapping_mul(inner.power);
         }
-        let head_len = n.min(len).min(HEAD) as u8;
         if len <= SMALL {
-            // Every part is a leaf (every rope this short is one): copy.
-            let start = self.text.len();
-            for &p in parts {
-                let (a, b) = (self.get(p).start, self.get(p).end);
-                self.text.extend_from_within(a..b);
+            return self.copied(parts, len, hash, power);
+        }
+        let mut head = [0; HEAD];
+        let mut n = 0;
+        for &p in parts {
+            let inner = self.get(p);
+            let take = usize::from(inner.head_len).min(HEAD - n);
+            head[n..n + take].copy_from_slice(&inner.head[..take]);
+            n = if inner.len > take { HEAD } else { n + take };
+            if n == HEAD {
+                break;
             }
-            let end = self.text.len();
-            return self.push(Inner { start, end, cat: false, head, head_len, len, hash, power });
         }
         let start = self.kids.len();
         self.kids.extend_from_slice(parts);
-        self.push(Inner { start, end: self.kids.len(), cat: true, head, head_len, len, hash, power })
+        self.push(Inner { start, end: self.kids.len(), cat: true, head, head_len: n as u8, len, hash, power })
+    }
+
+    /// A short concatenation as one leaf of copied text (every part of a
+    /// rope this short is a leaf), its head read from the copy.
+    fn copied(&mut self, parts: &[Doc], len: usize, hash: u64, power: u64) -> Doc {
+        // Gathered first: one copy into the arena instead of one per part.
+        let mut buf = [0u8; SMALL];
+        let mut at = 0;
+        for &p in parts {
+            let inner = self.get(p);
+            let piece = self.text.get(inner.start..inner.end).unwrap_or(&[]);
+            let to = (at + piece.len()).min(SMALL);
+            buf[at..to].copy_from_slice(&piece[..to - at]);
+            at = to;
+        }
+        let mut head = [0; HEAD];
+        let n = at.min(HEAD);
+        head[..n].copy_from_slice(&buf[..n]);
+        let start = self.text.len();
+        self.text.extend_from_slice(&buf[..at]);
+        let end = self.text.len();
+        self.push(Inner { start, end, cat: false, head, head_len: n as u8, len, hash, power })
     }
 
     /// `(d)`.
@@ -179,7 +198,7 @@ impl Ropes {
     /// The texts of `docs` one after another.
     pub fn write_all(&self, docs: &[Doc]) -> String {
         let mut out = Vec::with_capacity(docs.iter().map(|&d| self.get(d).len).sum());
-        let text = self.text.as_bytes();
+        let text = &self.text[..];
         // An explicit stack (ropes are as deep as the expressions they
         // print), one for all the docs.
         let mut stack = Vec::with_capacity(64);

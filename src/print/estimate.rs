@@ -7,37 +7,38 @@
 
 use super::text::shared;
 use crate::eval::value::Rat;
-use crate::graph::{Graph, IdMap, NodeId};
+use crate::graph::{Graph, NodeId, Positions};
 use crate::ops::Op;
 
 /// About `printed_len(graph, root, Style::Plain)`: each node's text counted
 /// from its operands', a node the printer names in a `where` clause
 /// counted once (`, t1 = …`) and as its name at each use.
 pub fn approx_len(graph: &Graph, root: NodeId) -> usize {
-    let nodes = graph.ancestors(&[root]);
-    let named = shared(graph, root, &nodes);
-    let mut len: IdMap<usize> = IdMap::default();
+    let at = Positions::new(graph.ancestors(&[root]));
+    let named = shared(graph, root, &at);
+    // Lengths by position among the ancestors.
+    let mut len = vec![1usize; at.nodes().len()];
     let mut definitions = 0usize;
     let mut named = named.into_iter().peekable();
-    for &id in &nodes {
-        let own = node_len(graph, id, &len);
+    for (k, &id) in at.nodes().iter().enumerate() {
+        let own = node_len(graph, id, &|i| at.of(i).map_or(1, |j| len[j]));
         if named.peek() == Some(&id) {
             named.next();
             // `, t12 = …` once, `t12` at each use.
             definitions = definitions.saturating_add(own + 8);
-            len.insert(id, 3);
+            len[k] = 3;
         } else {
-            len.insert(id, own);
+            len[k] = own;
         }
     }
-    len.get(&root).copied().unwrap_or(0).saturating_add(definitions)
+    at.of(root).map_or(0, |k| len[k]).saturating_add(definitions)
 }
 
 /// `id`'s text length given its operands' (`len`), with the parentheses a
 /// sum gets inside a product or a power.
-fn node_len(graph: &Graph, id: NodeId, len: &IdMap<usize>) -> usize {
+fn node_len(graph: &Graph, id: NodeId, len: &dyn Fn(NodeId) -> usize) -> usize {
     let ins = graph.inputs(id);
-    let of = |i: &NodeId| len.get(i).copied().unwrap_or(1);
+    let of = |i: &NodeId| len(*i);
     let grouped = |i: &NodeId| of(i) + if matches!(graph.op(*i), Op::Add { .. }) { 2 } else { 0 };
     let args = || ins.iter().map(of).sum::<usize>() + 2 * ins.len().saturating_sub(1);
     match graph.op(id) {

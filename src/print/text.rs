@@ -9,7 +9,7 @@
 use super::doc::{Doc, Ropes};
 use crate::eval::format::{format_f64, format_rat};
 use crate::eval::value::{Rat, Value};
-use crate::graph::NodeTable;
+use crate::graph::Positions;
 use crate::graph::shape::{Sel, broadcast};
 use crate::graph::{Graph, NodeId};
 use crate::ops::Op;
@@ -97,7 +97,7 @@ fn layout_nodes(
     let mut parts = vec![main];
     for (k, &id) in p.order.iter().enumerate() {
         parts.push(p.fixed(if k == 0 { " where " } else { ", " }));
-        parts.push(p.text(p.names.get(id).map_or("", String::as_str)));
+        parts.push(p.text(p.name(id).unwrap_or_default()));
         parts.push(p.fixed(" = "));
         parts.push(p.node(id).0);
     }
@@ -112,30 +112,33 @@ fn too_large(nodes: usize) -> String {
 /// other views that list the same definitions).
 pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
     let p = Printer::new(graph, root, graph.ancestors(&[root]), Style::Plain);
-    p.order.iter().map(|&id| (id, p.names.get(id).cloned().unwrap_or_default())).collect()
+    p.order.iter().map(|&id| (id, p.name(id).unwrap_or_default().to_string())).collect()
 }
 
 /// The nodes of `nodes` (`root`'s ancestors, inputs first) that print
 /// once, in a `where` clause: used more than once and at least
 /// `SHARE_SIZE` tree nodes big, counting a shared operand as one.
-pub(super) fn shared(graph: &Graph, root: NodeId, nodes: &[NodeId]) -> Vec<NodeId> {
-    let mut uses: NodeTable<usize> = NodeTable::over(nodes);
+pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId> {
+    // Counters by position: tables keyed by id, two lookups per operand,
+    // were most of this pass.
+    let nodes = at.nodes();
+    let mut uses = vec![0u32; nodes.len()];
     for &id in nodes {
         for &i in graph.inputs(id) {
-            let n = uses.get(i).copied().unwrap_or(0);
-            uses.insert(i, n + 1);
+            if let Some(k) = at.of(i) {
+                uses[k] = uses[k].saturating_add(1);
+            }
         }
     }
-    let mut size: NodeTable<usize> = NodeTable::over(nodes);
+    let mut size = vec![1usize; nodes.len()];
     let mut order = Vec::new();
-    for &id in nodes {
-        let s = 1 + graph.inputs(id).iter().map(|&i| size.get(i).copied().unwrap_or(1)).sum::<usize>();
-        let named = id != root && uses.get(id).copied().unwrap_or(0) >= 2 && s >= SHARE_SIZE;
+    for (k, &id) in nodes.iter().enumerate() {
+        let s = 1 + graph.inputs(id).iter().map(|&i| at.of(i).map_or(1, |j| size[j])).sum::<usize>();
+        let named = id != root && uses[k] >= 2 && s >= SHARE_SIZE;
         if named && !graph.op(id).is_leaf() {
             order.push(id);
-            size.insert(id, 1);
         } else {
-            size.insert(id, s.min(usize::MAX / 4));
+            size[k] = s.min(usize::MAX / 4);
         }
     }
     order
@@ -144,14 +147,16 @@ pub(super) fn shared(graph: &Graph, root: NodeId, nodes: &[NodeId]) -> Vec<NodeI
 struct Printer<'g> {
     graph: &'g Graph,
     style: Style,
-    names: NodeTable<String>,
+    /// `root`'s ancestors, by position: the tables below are indexed by it.
+    at: Positions,
+    names: Vec<Option<String>>,
     order: Vec<NodeId>,
     /// Every piece of text this printing makes (borrowed briefly, between
     /// the recursive calls that render operands).
     ropes: RefCell<Ropes>,
     /// Each node's piece, made once: a small node used in many places (too
     /// small for a `where` name) is one rope referred to from each.
-    pieces: RefCell<NodeTable<Piece>>,
+    pieces: RefCell<Vec<Option<Piece>>>,
 }
 
 /// A rope from pieces: ropes, fixed strings and owned strings, e.g.
@@ -195,9 +200,10 @@ impl<'g> Printer<'g> {
             .iter()
             .filter_map(|&id| if let Op::Var(name) = graph.op(id) { Some(&**name) } else { None })
             .collect();
-        let mut names = NodeTable::over(&nodes);
-        let pieces = RefCell::new(NodeTable::over(&nodes));
-        let order = shared(graph, root, &nodes);
+        let at = Positions::new(nodes);
+        let mut names = vec![None; at.nodes().len()];
+        let pieces = RefCell::new(vec![None; at.nodes().len()]);
+        let order = shared(graph, root, &at);
         let mut next = 1;
         for &id in &order {
             let name = loop {
@@ -207,9 +213,21 @@ impl<'g> Printer<'g> {
                     break candidate;
                 }
             };
-            names.insert(id, name);
+            if let Some(k) = at.of(id) {
+                names[k] = Some(name);
+            }
         }
-        Printer { graph, style, names, order, ropes: RefCell::new(Ropes::with_room(nodes.len())), pieces }
+        let ropes = RefCell::new(Ropes::with_room(at.nodes().len()));
+        Printer { graph, style, at, names, order, ropes, pieces }
+    }
+
+    /// The `where` name of `id`, if it has one.
+    fn name(&self, id: NodeId) -> Option<&str> {
+        self.at.of(id).and_then(|k| self.names[k].as_deref())
+    }
+
+    fn is_named(&self, id: NodeId) -> bool {
+        self.name(id).is_some()
     }
 
     fn uni(&self) -> bool {
@@ -245,14 +263,17 @@ impl<'g> Printer<'g> {
     /// `id`'s text and precedence: its `where` name, or its own form,
     /// rendered once and then shared by every use.
     fn piece(&self, id: NodeId) -> Piece {
-        if let Some(&p) = self.pieces.borrow().get(id) {
+        let k = self.at.of(id);
+        if let Some(p) = k.and_then(|k| self.pieces.borrow()[k]) {
             return p;
         }
-        let p = match self.names.get(id) {
+        let p = match self.name(id) {
             Some(name) => (self.text(name), ATOM),
             None => self.node(id),
         };
-        self.pieces.borrow_mut().insert(id, p);
+        if let Some(k) = k {
+            self.pieces.borrow_mut()[k] = Some(p);
+        }
         p
     }
 
@@ -307,7 +328,7 @@ impl<'g> Printer<'g> {
     /// `r` when `id` is `float(r)` of an exact number, unnamed.
     fn float_fill(&self, id: NodeId) -> Option<&'g Rat> {
         let g = self.graph;
-        if self.names.contains(id) || *g.op(id) != Op::Fn(crate::ops::Func::Float) {
+        if self.is_named(id) || *g.op(id) != Op::Fn(crate::ops::Func::Float) {
             return None;
         }
         g.inputs(id).first().and_then(|&x| g.as_num(x))
@@ -374,7 +395,7 @@ impl<'g> Printer<'g> {
             .zip(coeffs)
             .map(|(&t, c)| {
                 let piece = self.piece(t);
-                let matmul = matches!(g.op(t), Op::MatMul) && !self.names.contains(t);
+                let matmul = matches!(g.op(t), Op::MatMul) && !self.is_named(t);
                 (c.is_negative(), piece.0, self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
             })
             .collect();
@@ -409,14 +430,14 @@ impl<'g> Printer<'g> {
         // `2*(1/x)` prints as `2/x`: the term's coefficient joins the
         // product's own (the text reads back as the same node).
         if let Op::Mul { coeff, exps } = self.graph.op(t)
-            && !self.names.contains(t)
+            && !self.is_named(t)
             && coeff.is_one()
         {
             return self.wrap(self.product(t, c, exps), MUL);
         }
         let (n, d) = (c.numer(), c.denom());
         // `2*x*y` reads back as the same term, `2*A @ B` would not.
-        let min = if matches!(self.graph.op(t), Op::MatMul) && !self.names.contains(t) { MUL + 1 } else { MUL };
+        let min = if matches!(self.graph.op(t), Op::MatMul) && !self.is_named(t) { MUL + 1 } else { MUL };
         let body = self.wrap(piece, min);
         let s = if n.is_one() { body } else { cat!(self; n.to_string(), self.times(), body) };
         if d.is_one() { s } else { cat!(self; s, "/", d.to_string()) }
