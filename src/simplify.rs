@@ -34,6 +34,15 @@ pub fn rat(n: i64) -> Rat {
 }
 
 /// The shape two operands broadcast to, or an error naming both.
+/// `acc` broadcast with `b`, in place; an operand of the same shape (most
+/// often two scalars) leaves it as it is without making a new shape.
+fn widen(acc: &mut Shape, b: &[usize]) -> Result<()> {
+    if acc[..] != *b {
+        *acc = broadcast_shapes(acc, b)?;
+    }
+    Ok(())
+}
+
 pub fn broadcast_shapes(a: &[usize], b: &[usize]) -> Result<Shape> {
     broadcast(a, b)
         .ok_or_else(|| Error::shape(Span::default(), format!("shapes {} and {} do not broadcast", show(a), show(b))))
@@ -130,7 +139,7 @@ impl Graph {
     }
 
     fn collect_term(&mut self, t: NodeId, c: &Rat, acc: &mut Terms) -> Result<()> {
-        acc.shape = broadcast_shapes(&acc.shape, self.shape(t))?;
+        widen(&mut acc.shape, self.shape(t))?;
         if c.is_zero() {
             return Ok(());
         }
@@ -187,7 +196,7 @@ impl Graph {
     }
 
     fn collect_factor(&mut self, f: NodeId, e: &Rat, acc: &mut Factors) -> Result<()> {
-        acc.shape = broadcast_shapes(&acc.shape, self.shape(f))?;
+        widen(&mut acc.shape, self.shape(f))?;
         if e.is_zero() {
             return Ok(());
         }

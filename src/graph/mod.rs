@@ -525,4 +525,21 @@ mod tests {
         wide.insert(NodeId(1_000_000), 7);
         assert_eq!((wide.get(NodeId(1_000_000)), wide.get(NodeId(0))), (Some(&7), None));
     }
+
+    #[test]
+    fn positions_are_found_in_dense_and_sparse_lists() {
+        let near: Vec<NodeId> = [3, 4, 6, 9].map(NodeId).to_vec();
+        let far: Vec<NodeId> = [0, 7, 1_000_000].map(NodeId).to_vec();
+        for (nodes, dense) in [(near, true), (far, false)] {
+            let at = Positions::new(nodes.clone());
+            assert_eq!(!at.dense.is_empty(), dense, "{nodes:?}");
+            for (k, &n) in nodes.iter().enumerate() {
+                assert_eq!(at.of(n), Some(k));
+            }
+            for absent in [1, 2, 5, 8, 10, 999_999, 2_000_000] {
+                assert_eq!(at.of(NodeId(absent)), None, "{absent} in {nodes:?}");
+            }
+        }
+        assert_eq!(Positions::new(vec![]).of(NodeId(0)), None);
+    }
 }

@@ -403,8 +403,7 @@ impl<'g> Printer<'g> {
             let r = self.ropes.borrow();
             terms.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| r.cmp(a.1, b.1)).then_with(|| r.cmp(a.2, b.2)));
         }
-        let term_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
-        let stretched = term_shape.as_deref() != Some(g.shape(id));
+        let stretched = stretched(g, id);
         let mut out = Vec::with_capacity(2 * terms.len() + 4);
         if !stretched && constant.is_positive() {
             self.push_term(&mut out, false, self.number(constant).0);
@@ -472,8 +471,7 @@ impl<'g> Printer<'g> {
             let side = if neg { &mut den } else { &mut num };
             side.push(self.power(piece, &e.abs()));
         }
-        let factor_shape = ins.iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t)));
-        if factor_shape.as_deref() != Some(g.shape(id)) {
+        if stretched(g, id) {
             num.push((self.text(&self.ones(g.shape(id))), ATOM));
         }
         let single = num.len() == 1 && den.is_empty();
@@ -542,6 +540,15 @@ impl<'g> Printer<'g> {
         let es = self.wrap(self.number(e), ATOM);
         (cat!(self; base, "^", es), POW)
     }
+}
+
+/// Whether a sum or product has a shape its operands do not broadcast to
+/// (it then prints a `ones(…)` or a stretched constant). A scalar never
+/// does; most nodes printed are scalars, so their operands are not read.
+fn stretched(g: &Graph, id: NodeId) -> bool {
+    let shape = g.shape(id);
+    !shape.is_empty()
+        && g.inputs(id).iter().try_fold(Vec::new(), |acc, &t| broadcast(&acc, g.shape(t))).as_deref() != Some(shape)
 }
 
 /// An f64 inside a literal, in a form the lexer reads back to the same f64.
