@@ -101,6 +101,9 @@ fn a_session_with_completion_continuation_errors_and_ctrl_c() {
     send(&mut p, "sin(\r");
     std::thread::sleep(Duration::from_millis(200));
     run(&mut p, "", "error");
+    // A line wrong already, bracket open or not, gets its error at once.
+    let out = run(&mut p, ":grad sin(x wrt x", "input:1:13");
+    assert!(out.contains("unexpected `wrt`"), "{out:?}");
 
     // A typo: a caret under it and the nearest name.
     let out = run(&mut p, "sni(v) + 1", "did you mean `sin`?");

@@ -140,12 +140,12 @@ impl Highlighter for SymHelper {
 
 impl Validator for SymHelper {
     fn validate(&self, ctx: &mut ValidationContext) -> rustyline::Result<ValidationResult> {
-        // An open bracket continues the statement on the next line; an
-        // empty line ends it anyway, so a stray `sin(` gets its error
-        // instead of swallowing what is typed next.
+        // An open bracket continues the statement on the next line, unless
+        // it has an error already; an empty line ends it anyway, so a stray
+        // `sin(` gets its error instead of swallowing what is typed next.
         let input = ctx.input();
         let blank_last = input.contains('\n') && input.rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
-        Ok(if crate::syntax::is_incomplete(input) && !blank_last {
+        Ok(if crate::syntax::awaits_more(input) && !blank_last {
             ValidationResult::Incomplete
         } else {
             ValidationResult::Valid(None)
@@ -190,5 +190,9 @@ mod tests {
         assert!(complete("[1, 2,\n 3]"));
         assert!(complete("x)"));
         assert!(complete(":load a(b"));
+        // An error before the end: more lines cannot mend it.
+        let waits = crate::syntax::awaits_more;
+        assert!(waits(":grad sin(x") && waits(":grad sum([x,\n y") && waits("f(x,\n"));
+        assert!(!waits(":grad sin(x wrt x") && !waits("[1, , 2") && !waits("sin(x))") && !waits("x + 1"));
     }
 }

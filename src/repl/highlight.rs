@@ -210,9 +210,10 @@ fn comments(line: &str, from: usize, to: usize, looks: &mut [Look]) {
 }
 
 /// The byte range that fails to parse, when the line is not merely
-/// unfinished (an open bracket is not an error while typing).
+/// unfinished (an open bracket is not an error while typing, unless what
+/// comes before it is wrong already).
 pub fn parse_error(line: &str) -> Option<(usize, usize)> {
-    if line.trim().is_empty() || crate::syntax::is_incomplete(line) {
+    if line.trim().is_empty() || crate::syntax::awaits_more(line) {
         return None;
     }
     let err = crate::syntax::parse_statement(line).err()?;
@@ -317,6 +318,10 @@ mod tests {
         // An unfinished line is not an error.
         assert!(classify("sin(x", &Names::default(), None).iter().all(|l| !l.error));
         assert!(classify("[1, 2,\n 3", &Names::default(), None).iter().all(|l| !l.error));
+        // Unfinished, but wrong already: marked while it is typed.
+        let looks = classify("sin(x wrt", &Names::default(), None);
+        let marked: Vec<usize> = (0..looks.len()).filter(|&i| looks[i].error).collect();
+        assert_eq!(marked, vec![6, 7, 8]);
     }
 
     #[test]

@@ -103,6 +103,16 @@ pub fn is_incomplete(src: &str) -> bool {
     depth > 0
 }
 
+/// Whether a line typed at the prompt waits for more: a bracket is open
+/// (`is_incomplete`) and the text so far could still become a statement,
+/// its first syntax error being the end of input. An error before the end
+/// cannot be mended by what is typed next (the parser stops at the first
+/// token no statement can continue with), so it is reported at once, as
+/// Python's prompt does, instead of swallowing the following lines.
+pub fn awaits_more(src: &str) -> bool {
+    is_incomplete(src) && parse_statement(src).is_err_and(|e| e.span.start >= src.trim_end().len())
+}
+
 /// The statement that starts at byte `start` of `src` and runs to its end;
 /// `nesting` counts the `:time`s around it.
 fn statement_at(src: &str, start: usize, nesting: usize) -> Result<Stmt, Error> {
