@@ -213,11 +213,11 @@ fn comments(line: &str, from: usize, to: usize, looks: &mut [Look]) {
 /// unfinished (an open bracket is not an error while typing, unless what
 /// comes before it is wrong already).
 pub fn parse_error(line: &str) -> Option<(usize, usize)> {
-    if line.trim().is_empty() || crate::syntax::awaits_more(line) {
+    if line.trim().is_empty() {
         return None;
     }
     let err = crate::syntax::parse_statement(line).err()?;
-    if err.kind != crate::error::ErrorKind::Syntax {
+    if err.kind != crate::error::ErrorKind::Syntax || crate::syntax::unfinished(line, &err) {
         return None;
     }
     let (s, e) = (err.span.start.min(line.len()), err.span.end.min(line.len()));
