@@ -115,8 +115,8 @@ pub fn shared_names(graph: &Graph, root: NodeId) -> Vec<(NodeId, String)> {
     p.order.iter().map(|&id| (id, p.name(id).unwrap_or_default().to_string())).collect()
 }
 
-/// The nodes of `nodes` (`root`'s ancestors, inputs first) that print
-/// once, in a `where` clause: used more than once and at least
+/// The nodes of `at` (`root`'s ancestors, in id order, so inputs first)
+/// that print once, in a `where` clause: used more than once and at least
 /// `SHARE_SIZE` tree nodes big, counting a shared operand as one.
 pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId> {
     // Counters by position: tables keyed by id, two lookups per operand,
@@ -133,12 +133,12 @@ pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId>
     let mut size = vec![1usize; nodes.len()];
     let mut order = Vec::new();
     for (k, &id) in nodes.iter().enumerate() {
-        let s = 1 + graph.inputs(id).iter().map(|&i| at.of(i).map_or(1, |j| size[j])).sum::<usize>();
+        let s = graph.inputs(id).iter().map(|&i| at.of(i).map_or(1, |j| size[j])).fold(1, usize::saturating_add);
         let named = id != root && uses[k] >= 2 && s >= SHARE_SIZE;
         if named && !graph.op(id).is_leaf() {
             order.push(id);
         } else {
-            size[k] = s.min(usize::MAX / 4);
+            size[k] = s;
         }
     }
     order
