@@ -172,7 +172,9 @@ proptest! {
         let mut s = Session::new();
         s.run(&format!(":let x = float({x}), y = float({y})")).expect("let");
         let src = text(&e);
-        let items = s.run(&format!(":grad {src} wrt x, y")).expect("grad");
+        // A constant part can be exact and too large (`2^-19683`): a
+        // documented limit, not a wrong derivative.
+        let items = run_or_reject(&mut s, &format!(":grad {src} wrt x, y"))?;
         for (item, want) in items.iter().zip([dx.1, dy.1]) {
             let got = scalar(item.value.as_ref().expect("a value"));
             prop_assert!(close(got, want, 1e-8), "d/d{:?} of {src}: got {got}, want {want}; printed {:?}", item.wrt, item.expr);
