@@ -220,8 +220,19 @@ impl Graph {
                     }
                     None => return Err(Error::math(Span::default(), "division by zero")),
                 }
+                // A number kept as a power (`sqrt(2)` is `2^(1/2)`) folds
+                // when its exponent becomes an integer: `sqrt(2)^-2` is the
+                // node `1/2` parses to, not `2^-1`.
+                let mut numbers = Vec::new();
                 for (u, x) in self.inputs(f).iter().zip(exps.iter()) {
-                    acc.map.add(*u, x * e);
+                    if matches!(self.op(*u), Op::Num(_)) {
+                        numbers.push((*u, x * e));
+                    } else {
+                        acc.map.add(*u, x * e);
+                    }
+                }
+                for (u, x) in numbers {
+                    self.collect_factor(u, &x, acc)?;
                 }
             }
             _ => acc.map.add(f, e.clone()),
@@ -278,6 +289,16 @@ impl Graph {
     fn intern_mul(&mut self, coeff: Rat, inputs: Vec<NodeId>, exps: Arc<[Rat]>, shape: Shape) -> NodeId {
         if coeff.is_one() && inputs.len() == 1 && exps.first().is_some_and(One::is_one) {
             return self.broadcast_to(inputs[0], shape);
+        }
+        // Stretched only by a constant (`-x*ones(4, 4)`): the product at its
+        // factors' shape, broadcast, as `(A - A) - x` makes it, so that one
+        // value is one node however it was written.
+        let own = || inputs.iter().try_fold(Vec::new(), |acc, &i| broadcast(&acc, self.shape(i)));
+        if let Some(own) = (!shape.is_empty()).then(own).flatten()
+            && own != shape
+        {
+            let p = self.intern(Op::Mul { coeff, exps }, inputs, own);
+            return self.broadcast_to(p, shape);
         }
         self.intern(Op::Mul { coeff, exps }, inputs, shape)
     }

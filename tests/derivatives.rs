@@ -178,9 +178,12 @@ proptest! {
         for (item, want) in items.iter().zip([dx.1, dy.1]) {
             let got = scalar(item.value.as_ref().expect("a value"));
             prop_assert!(close(got, want, 1e-8), "d/d{:?} of {src}: got {got}, want {want}; printed {:?}", item.wrt, item.expr);
-            // The printed derivative reads back to the same value.
+            // The printed derivative reads back to the same expression
+            // (SPEC §3: pasted back, it prints the same) and value.
             let printed = item.expr.clone().expect("expr");
-            let again = value_of(&mut s, &printed);
+            let items = s.run(&printed).unwrap_or_else(|e| panic!("`{printed}` failed: {e}"));
+            prop_assert_eq!(items.last().and_then(|i| i.expr.as_deref()), Some(printed.as_str()), "pasted back");
+            let again = last_value(&items, &printed);
             prop_assert!(close(again, got, 1e-9), "re-parsed `{printed}` gives {again}, not {got}");
         }
     }

@@ -222,6 +222,7 @@ impl<'a> Lower<'a> {
                 let a = self.expr(a)?;
                 self.graph.neg(a).map_err(|err| err.at(span))
             }
+            ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => self.sum_chain(e),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b),
             ExprKind::Transpose(a) => {
                 let a = self.expr(a)?;
@@ -241,6 +242,38 @@ impl<'a> Lower<'a> {
                 r
             }
         }
+    }
+
+    /// A chain `a + b - c + …` written without brackets, made as one sum.
+    /// Added in pairs, the simplifier stops merging a sum into the next
+    /// at `FLAT` terms, so an expanded derivative of 28 terms, printed
+    /// flat, read back as nested sums (SPEC §3: pasted back, a derivative
+    /// prints the same). A bracketed sum stays one operand.
+    fn sum_chain(&mut self, e: &Expr) -> Result<NodeId> {
+        // The operands after the first, right to left, with their sign and
+        // the operator before each.
+        let mut rest = Vec::new();
+        let mut first = e;
+        while let ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) = &first.kind {
+            rest.push((b, *op == BinOp::Sub, self.operator_span(a.span, b.span)));
+            first = a;
+            let bracketed = self.src.get(a.span.end..b.span.start).is_none_or(|s| s.contains(')'));
+            if bracketed {
+                break;
+            }
+        }
+        let x = self.expr(first)?;
+        let mut shape = self.graph.shape(x).to_vec();
+        let mut terms = vec![(x, Rat::int(1))];
+        let mut last = e.span;
+        for (b, minus, op) in rest.into_iter().rev() {
+            let y = self.expr(b)?;
+            // Checked pair by pair, so a shape error names its operator.
+            shape = crate::simplify::broadcast_shapes(&shape, self.graph.shape(y)).map_err(|err| err.at(op))?;
+            terms.push((y, Rat::int(if minus { -1 } else { 1 })));
+            last = op;
+        }
+        self.graph.sum(&terms).map_err(|err| err.at(last))
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<NodeId> {

@@ -395,8 +395,11 @@ impl<'g> Printer<'g> {
             .zip(coeffs)
             .map(|(&t, c)| {
                 let piece = self.piece(t);
-                let matmul = matches!(g.op(t), Op::MatMul) && !self.is_named(t);
-                (c.is_negative(), piece.0, self.scaled(t, piece, &c.abs()), matmul && c.abs().is_one())
+                // A minus in front binds to a matrix product's left operand
+                // alone, and to a product's first factor when it is a sum.
+                let matmul = matches!(g.op(t), Op::MatMul) && !self.is_named(t) && c.abs().is_one();
+                let binds = matmul || self.leads_with_sum(t, c);
+                (c.is_negative(), piece.0, self.scaled(t, piece, &c.abs()), binds)
             })
             .collect();
         {
@@ -408,9 +411,11 @@ impl<'g> Printer<'g> {
         if !stretched && constant.is_positive() {
             self.push_term(&mut out, false, self.number(constant).0);
         }
-        for (neg, _, body, matmul) in terms {
-            // A leading `-A @ v` would read back as `(-A) @ v`.
-            let body = if neg && matmul && out.is_empty() { self.parens(body) } else { body };
+        for (neg, _, body, binds) in terms {
+            // A leading `-A @ v` would read back as `(-A) @ v`, and
+            // `-(1 - y)*x` as `(y - 1)*x` (the minus distributes over the
+            // sum it binds to).
+            let body = if neg && binds && out.is_empty() { self.parens(body) } else { body };
             self.push_term(&mut out, neg, body);
         }
         if stretched {
@@ -419,6 +424,28 @@ impl<'g> Printer<'g> {
             self.push_term(&mut out, true, self.number(&constant.abs()).0);
         }
         (self.ropes.borrow_mut().cat(&out), ADD)
+    }
+
+    /// Whether the term `c·t` prints as a product whose first factor is a
+    /// sum or the `where` name of one (no number before it, as `scaled`
+    /// joins `c` to the product's coefficient): the factors print in
+    /// `product`'s order, variables first, then by text.
+    fn leads_with_sum(&self, t: NodeId, c: &Rat) -> bool {
+        let g = self.graph;
+        let Op::Mul { coeff, exps } = g.op(t) else { return false };
+        if self.is_named(t) || !(coeff * c).abs().numer().is_one() {
+            return false;
+        }
+        let up: Vec<(u8, Doc, NodeId, &Rat)> = g
+            .inputs(t)
+            .iter()
+            .zip(exps.iter())
+            .filter(|(_, e)| e.is_positive())
+            .map(|(&f, e)| (factor_class(g, f), self.piece(f).0, f, e))
+            .collect();
+        let r = self.ropes.borrow();
+        let first = up.iter().min_by(|a, b| a.0.cmp(&b.0).then_with(|| r.cmp(a.1, b.1)));
+        first.is_some_and(|&(_, _, f, e)| e.is_one() && matches!(g.op(f), Op::Add { .. }))
     }
 
     /// `|c|·t` as a term of a sum.
@@ -445,51 +472,87 @@ impl<'g> Printer<'g> {
     fn product(&self, id: NodeId, coeff: &Rat, exps: &[Rat]) -> Piece {
         let g = self.graph;
         let ins = g.inputs(id);
-        let mut num: Vec<Piece> = Vec::with_capacity(ins.len() + 2);
-        let mut den: Vec<Piece> = Vec::new();
+        // Each factor with whether it reads back as a sum (a sum, or the
+        // `where` name of one, to the power 1).
+        let mut num: Vec<(Piece, bool)> = Vec::with_capacity(ins.len() + 2);
+        let mut den: Vec<(Piece, bool)> = Vec::new();
         let c = coeff.abs();
         let (n, d) = (c.numer(), c.denom());
         if !n.is_one() {
-            num.push((self.text(&n.to_string()), ATOM));
+            num.push(((self.text(&n.to_string()), ATOM), false));
         }
         if !d.is_one() {
-            den.push((self.text(&d.to_string()), ATOM));
+            den.push(((self.text(&d.to_string()), ATOM), false));
         }
-        let mut factors: Vec<(bool, u8, Piece, &Rat)> = ins
-            .iter()
-            .zip(exps)
-            .map(|(&f, e)| {
-                let class = u8::from(!matches!(g.op(f), Op::Var(_) | Op::Pi));
-                (e.is_negative(), class, self.piece(f), e)
-            })
-            .collect();
+        let mut factors: Vec<(bool, u8, Piece, &Rat, NodeId)> =
+            ins.iter().zip(exps).map(|(&f, e)| (e.is_negative(), factor_class(g, f), self.piece(f), e, f)).collect();
         {
             let r = self.ropes.borrow();
             factors.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| r.cmp(a.2.0, b.2.0)));
         }
-        for (neg, _, piece, e) in factors {
+        for (neg, _, piece, e, f) in factors {
             let side = if neg { &mut den } else { &mut num };
-            side.push(self.power(piece, &e.abs()));
+            let e = e.abs();
+            side.push((self.power(piece, &e), e.is_one() && matches!(g.op(f), Op::Add { .. })));
         }
         if stretched(g, id) {
-            num.push((self.text(&self.ones(g.shape(id))), ATOM));
+            num.push(((self.text(&self.ones(g.shape(id))), ATOM), false));
         }
-        let single = num.len() == 1 && den.is_empty();
-        let mut prec = if single { num[0].1 } else { MUL };
+        // A number times a sum is distributed (`2*(1 + x)` is `2 + 2*x`),
+        // so `x/(10*(1 + y))` would read back as `x/(10 + 10*y)`: that
+        // number divides on its own, `x/10/(1 + y)`; and `2*(1 + x)*y` as
+        // `(2 + 2*x)*y`: a factor that is not a sum comes first,
+        // `2*y*(1 + x)`, or, with none, the rest is grouped,
+        // `2*((1 + x)*(1 + y))`.
+        let mut divisor = (!d.is_one() && den.get(1).is_some_and(|f| f.1)).then(|| den.remove(0).0);
+        let sum_next = |num: &[(Piece, bool)]| !n.is_one() && num.get(1).is_some_and(|f| f.1);
+        if sum_next(&num)
+            && let Some(k) = num.iter().skip(2).position(|f| !f.1)
+        {
+            let f = num.remove(k + 2);
+            num.insert(1, f);
+        }
+        if sum_next(&num) && (num.len() > 2 || !den.is_empty()) {
+            let rest = num.split_off(1);
+            let rest = self.quotient(rest, divisor.take(), std::mem::take(&mut den));
+            num.push(((self.parens(rest), ATOM), false));
+        }
+        let single = num.len() == 1 && den.is_empty() && divisor.is_none();
+        let mut prec = if single { num[0].0.1 } else { MUL };
         // `-(x + y)/v` would read back as `(-x - y)/v` (the minus binds
-        // first and distributes over the sum): negate the whole product.
-        let sum_first = !single && num.first().is_some_and(|f| f.1 <= ADD);
-        let mut s = if num.is_empty() { self.fixed("1") } else { self.join(num) };
-        if !den.is_empty() {
-            let many = den.len() > 1;
-            let d = self.join(den);
-            s = if many { cat!(self; s, "/", self.parens(d)) } else { cat!(self; s, "/", d) };
-        }
+        // first and distributes over the sum, named or not): negate the
+        // whole product.
+        let sum_first = !single && num.first().is_some_and(|f| f.1 || f.0.1 <= ADD);
+        let mut s = self.quotient(num, divisor, den);
         if coeff.is_negative() {
             s = if sum_first { cat!(self; "-", self.parens(s)) } else { cat!(self; "-", s) };
             prec = prec.min(NEG);
         }
         (s, prec)
+    }
+
+    /// `a*b/k/(c*d)`: the factors (`1` when there are none), over a number
+    /// `k` that divides on its own, over the other divisors. A lone sum
+    /// divided by the number would be distributed too (`(1 - y)/2` is
+    /// `0.5 - y/2`): the number then divides last, `(1 - y)/(1 + x)/2`.
+    fn quotient(&self, num: Vec<(Piece, bool)>, divisor: Option<Piece>, den: Vec<(Piece, bool)>) -> Doc {
+        let sum_alone = matches!(num.as_slice(), [(_, true)]);
+        let num: Vec<Piece> = num.into_iter().map(|f| f.0).collect();
+        let den: Vec<Piece> = den.into_iter().map(|f| f.0).collect();
+        let mut s = if num.is_empty() { self.fixed("1") } else { self.join(num) };
+        let (early, late) = if sum_alone { (None, divisor) } else { (divisor, None) };
+        if let Some((k, _)) = early {
+            s = cat!(self; s, "/", k);
+        }
+        if !den.is_empty() {
+            let many = den.len() > 1;
+            let d = self.join(den);
+            s = if many { cat!(self; s, "/", self.parens(d)) } else { cat!(self; s, "/", d) };
+        }
+        if let Some((k, _)) = late {
+            s = cat!(self; s, "/", k);
+        }
+        s
     }
 
     fn join(&self, factors: Vec<Piece>) -> Doc {
@@ -540,6 +603,11 @@ impl<'g> Printer<'g> {
         let es = self.wrap(self.number(e), ATOM);
         (cat!(self; base, "^", es), POW)
     }
+}
+
+/// Variables (and `pi`) print before the other factors of a product.
+fn factor_class(g: &Graph, f: NodeId) -> u8 {
+    u8::from(!matches!(g.op(f), Op::Var(_) | Op::Pi))
 }
 
 /// Whether a sum or product has a shape its operands do not broadcast to
