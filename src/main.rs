@@ -39,6 +39,10 @@ struct Cli {
     /// Write each statement before its output, errors included (a transcript).
     #[arg(long)]
     echo: bool,
+    /// Show results as `x²`, `·`, `√`, `ᵀ`, `π` (display only: the default
+    /// plain form is what pastes back).
+    #[arg(long)]
+    unicode: bool,
     /// Change a limit, e.g. `--limit eval_bytes=2000000000` (repeatable;
     /// `--limit list` shows them all).
     #[arg(long = "limit", value_name = "NAME=VALUE")]
@@ -91,7 +95,9 @@ fn run(cli: Cli) -> u8 {
     let opts = Options {
         json: cli.json,
         keep_going: cli.keep_going,
-        render: Render { color, unicode: color },
+        // Plain by default, so that a result copied from the terminal
+        // pastes back as the same expression (SPEC §3).
+        render: Render { color, unicode: cli.unicode },
         err_color,
         echo: cli.echo,
     };

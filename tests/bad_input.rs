@@ -245,6 +245,17 @@ fn file_errors_in_statements_exit_1_with_position() {
 }
 
 #[test]
+fn output_is_plain_unless_unicode_is_asked_for() {
+    // The plain form pastes back (SPEC §3); the Unicode one is display only.
+    let (code, text) = symgrad(&["-e", ":grad tanh(x)^2 wrt x", "-e", "2*tanh(x)*(1 - tanh(x)^2)"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("= 2*tanh(x)*(1 - tanh(x)^2)\n$2 = 2*tanh(x)*(1 - tanh(x)^2)"), "{text}");
+    let (code, text) = symgrad(&["--unicode", "-e", ":grad tanh(x)^2 wrt x"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("= 2·tanh(x)·(1 - tanh(x)²)"), "{text}");
+}
+
+#[test]
 fn limits_are_configurable_from_the_command_line() {
     let (code, text) = symgrad(&["--limit", "list"]);
     assert_eq!(code, 0, "{text}");

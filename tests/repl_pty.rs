@@ -135,6 +135,9 @@ fn a_session_with_completion_continuation_errors_and_ctrl_c() {
 
     // Help with a working example.
     run(&mut p, ":help grad", ":grad relu(x*w + b) wrt w");
+    // Results print in the plain form, which pastes back (SPEC §3).
+    let out = run(&mut p, ":grad x^3*y wrt x", "= 3*x^2*y");
+    assert!(!out.contains('²'), "{out:?}");
 
     // Ctrl-D on an empty line quits.
     p.send_control('d').expect("ctrl-d");
