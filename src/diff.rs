@@ -65,7 +65,7 @@ pub fn backprop(graph: &mut Graph, z: NodeId, wrt: &[NodeId], seed: NodeId) -> R
     let plan = Plan::new(graph, z, wrt);
     let mut steps = Vec::with_capacity(plan.pruned().len());
     let grads = plan.fill(graph, seed, Some(&mut steps))?;
-    Ok(Backprop { grads, pruned: plan.position.nodes().to_vec(), steps })
+    Ok(Backprop { grads, pruned: plan.position.into_nodes(), steps })
 }
 
 /// The gradients of `backprop`, without the record of the table filling.

@@ -21,62 +21,6 @@ use std::sync::Arc;
 pub type IdMap<V> = HashMap<NodeId, V, foldhash::fast::FixedState>;
 pub type IdSet = std::collections::HashSet<NodeId, foldhash::fast::FixedState>;
 
-/// Values for the nodes of one walk. When the walk fills most of its range
-/// of ids (a derivative and its forward graph), a vector over that range:
-/// no hashing, for passes that look up every node they hold (the printer
-/// looked its nodes up in hash maps several times each). A small walk in
-/// a large graph (`:trace` prints thousands of small parts of one) keeps a
-/// hash map, so it costs what it holds, not the width of its range.
-pub enum NodeTable<V> {
-    Dense { lo: usize, slots: Vec<Option<V>> },
-    Sparse(IdMap<V>),
-}
-
-impl<V> NodeTable<V> {
-    /// A table for `nodes` (others can be stored too).
-    pub fn over(nodes: &[NodeId]) -> NodeTable<V> {
-        let lo = nodes.iter().map(|n| n.index()).min().unwrap_or(0);
-        let hi = nodes.iter().map(|n| n.index() + 1).max().unwrap_or(lo);
-        if !fills(lo, hi, nodes.len()) {
-            return NodeTable::Sparse(IdMap::default());
-        }
-        NodeTable::Dense { lo, slots: std::iter::repeat_with(|| None).take(hi - lo).collect() }
-    }
-
-    pub fn get(&self, id: NodeId) -> Option<&V> {
-        match self {
-            NodeTable::Dense { lo, slots } => id.index().checked_sub(*lo).and_then(|k| slots.get(k))?.as_ref(),
-            NodeTable::Sparse(map) => map.get(&id),
-        }
-    }
-
-    pub fn contains(&self, id: NodeId) -> bool {
-        self.get(id).is_some()
-    }
-
-    pub fn insert(&mut self, id: NodeId, v: V) {
-        match self {
-            NodeTable::Dense { lo, slots } => {
-                if id.index() < *lo {
-                    // Below the range: shift it down (not met by the
-                    // walks tables are made over).
-                    let more = *lo - id.index();
-                    slots.splice(0..0, std::iter::repeat_with(|| None).take(more));
-                    *lo = id.index();
-                }
-                let k = id.index() - *lo;
-                if k >= slots.len() {
-                    slots.resize_with(k + 1, || None);
-                }
-                slots[k] = Some(v);
-            }
-            NodeTable::Sparse(map) => {
-                map.insert(id, v);
-            }
-        }
-    }
-}
-
 /// The position of each node in a list sorted by id: an array over the
 /// ids when the list fills most of its range, else a binary search. For
 /// passes that keep a counter or a table entry per node of a walk (keyed
@@ -104,6 +48,7 @@ impl Positions {
         Positions { nodes, lo, dense }
     }
 
+    #[inline]
     pub fn of(&self, id: NodeId) -> Option<usize> {
         if self.dense.is_empty() {
             return self.nodes.binary_search(&id).ok();
@@ -114,6 +59,10 @@ impl Positions {
 
     pub fn nodes(&self) -> &[NodeId] {
         &self.nodes
+    }
+
+    pub fn into_nodes(self) -> Vec<NodeId> {
+        self.nodes
     }
 }
 
@@ -501,29 +450,6 @@ mod tests {
             }
         }
         assert_eq!(g.ancestors(&[both]), want.into_iter().collect::<Vec<_>>());
-    }
-
-    #[test]
-    fn node_tables_hold_any_id() {
-        let mut t: NodeTable<&str> = NodeTable::over(&[NodeId(5), NodeId(9)]);
-        t.insert(NodeId(5), "five");
-        t.insert(NodeId(9), "nine");
-        assert_eq!((t.get(NodeId(5)), t.get(NodeId(7)), t.get(NodeId(9))), (Some(&"five"), None, Some(&"nine")));
-        // Outside the range it was made over: stored all the same.
-        t.insert(NodeId(2), "two");
-        t.insert(NodeId(20), "twenty");
-        assert_eq!(
-            (t.get(NodeId(2)), t.get(NodeId(5)), t.get(NodeId(20))),
-            (Some(&"two"), Some(&"five"), Some(&"twenty"))
-        );
-        assert!(!t.contains(NodeId(0)) && !t.contains(NodeId(21)) && t.contains(NodeId(9)));
-        let empty: NodeTable<u8> = NodeTable::over(&[]);
-        assert!(empty.get(NodeId(3)).is_none());
-        // Two nodes far apart: a map, not a vector over the range.
-        let mut wide: NodeTable<u8> = NodeTable::over(&[NodeId(0), NodeId(1_000_000)]);
-        assert!(matches!(wide, NodeTable::Sparse(_)));
-        wide.insert(NodeId(1_000_000), 7);
-        assert_eq!((wide.get(NodeId(1_000_000)), wide.get(NodeId(0))), (Some(&7), None));
     }
 
     #[test]

@@ -444,7 +444,7 @@ impl<'g> Printer<'g> {
             .map(|(&f, e)| (factor_class(g, f), self.piece(f).0, f, e))
             .collect();
         let r = self.ropes.borrow();
-        let first = up.iter().min_by(|a, b| a.0.cmp(&b.0).then_with(|| r.cmp(a.1, b.1)));
+        let first = up.iter().min_by(|a, b| factor_order(&r, (a.0, a.1), (b.0, b.1)));
         first.is_some_and(|&(_, _, f, e)| e.is_one() && matches!(g.op(f), Op::Add { .. }))
     }
 
@@ -488,7 +488,7 @@ impl<'g> Printer<'g> {
             ins.iter().zip(exps).map(|(&f, e)| (e.is_negative(), factor_class(g, f), self.piece(f), e, f)).collect();
         {
             let r = self.ropes.borrow();
-            factors.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)).then_with(|| r.cmp(a.2.0, b.2.0)));
+            factors.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| factor_order(&r, (a.1, a.2.0), (b.1, b.2.0))));
         }
         for (neg, _, piece, e, f) in factors {
             let side = if neg { &mut den } else { &mut num };
@@ -608,6 +608,12 @@ impl<'g> Printer<'g> {
 /// Variables (and `pi`) print before the other factors of a product.
 fn factor_class(g: &Graph, f: NodeId) -> u8 {
     u8::from(!matches!(g.op(f), Op::Var(_) | Op::Pi))
+}
+
+/// The order of a product's factors on one side of its `/`: by class
+/// (`factor_class`), then by text.
+fn factor_order(r: &Ropes, (ca, a): (u8, Doc), (cb, b): (u8, Doc)) -> std::cmp::Ordering {
+    ca.cmp(&cb).then_with(|| r.cmp(a, b))
 }
 
 /// Whether a sum or product has a shape its operands do not broadcast to

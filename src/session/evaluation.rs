@@ -8,7 +8,7 @@ use super::cache::{ValueCache, element_bytes};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::eval::run::{EvalError, NonFinite, Program};
 use crate::eval::value::Value;
-use crate::graph::{Graph, NodeId, NodeTable};
+use crate::graph::{Graph, NodeId, Positions};
 use crate::lower::HashMap;
 use crate::ops::{Func, Op};
 use crate::print::{Style, print};
@@ -40,11 +40,11 @@ impl Reads<'_> {
     fn run(&self, roots: &[NodeId], span: Span) -> Run {
         let t = std::time::Instant::now();
         let known = |id| self.cache.get(self.epoch, id);
-        let order = self.graph.ancestors_until(roots, |id| known(id).is_some());
+        let order = Positions::new(self.graph.ancestors_until(roots, |id| known(id).is_some()));
         if let Err(e) = self.check_memory(&order, &known, span) {
             return (Err(e), t.elapsed().as_secs_f64());
         }
-        let program = Program::with_order(self.graph, order, roots, &|id| known(id).is_some());
+        let program = Program::with_order(self.graph, order.into_nodes(), roots, &|id| known(id).is_some());
         let r = program.run(&|n: &str| self.values.get(n), &known, &crate::interrupt::requested);
         (Ok(r), t.elapsed().as_secs_f64())
     }
@@ -57,31 +57,28 @@ impl Reads<'_> {
     /// `order` is what evaluation will walk, and `known` the values kept.
     fn check_memory<'v>(
         &self,
-        order: &[NodeId],
+        order: &Positions,
         known: &dyn Fn(NodeId) -> Option<&'v Value>,
         span: Span,
     ) -> Result<()> {
         let graph = self.graph;
         let limits = crate::limits::get();
-        let mut float: NodeTable<()> = NodeTable::over(order);
+        // By position in `order`, filled in order (inputs come first).
+        let mut float: Vec<bool> = Vec::with_capacity(order.nodes().len());
         let mut bytes: usize = 0;
-        for &id in order {
+        for &id in order.nodes() {
             if let Some(v) = known(id) {
                 // Held already: only its kind matters to what reads it.
-                if matches!(v, Value::Float(_)) {
-                    float.insert(id, ());
-                }
+                float.push(matches!(v, Value::Float(_)));
                 continue;
             }
             let is_float = match graph.op(id) {
                 Op::Data(i) => matches!(graph.data_value(*i), Value::Float(_)),
                 Op::Var(name) => matches!(self.values.get(&**name), Some(Value::Float(_))),
                 Op::Fn(Func::Float) | Op::Pi => true,
-                _ => graph.inputs(id).iter().any(|&i| float.contains(i)),
+                _ => graph.inputs(id).iter().any(|&i| order.of(i).and_then(|j| float.get(j)) == Some(&true)),
             };
-            if is_float {
-                float.insert(id, ());
-            }
+            float.push(is_float);
             let n = graph.shape(id).iter().fold(1usize, |a, &d| a.saturating_mul(d));
             if n > limits.elements {
                 return Err(Error::limit(

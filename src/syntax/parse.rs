@@ -111,13 +111,17 @@ pub fn is_incomplete(src: &str) -> bool {
 /// Python's prompt does, instead of swallowing the following lines.
 pub fn awaits_more(src: &str) -> bool {
     // Most lines have no open bracket: no parse.
-    is_incomplete(src) && parse_statement(src).is_err_and(|e| unfinished(src, &e))
+    is_incomplete(src) && parse_statement(src).is_err_and(|e| at_end(src, &e))
 }
 
 /// Whether `e`, the error of parsing `src`, only says that `src` stops
 /// early: a bracket is open and the error is at the end.
 pub fn unfinished(src: &str, e: &Error) -> bool {
-    e.span.start >= src.trim_end().len() && is_incomplete(src)
+    at_end(src, e) && is_incomplete(src)
+}
+
+fn at_end(src: &str, e: &Error) -> bool {
+    e.span.start >= src.trim_end().len()
 }
 
 /// The statement that starts at byte `start` of `src` and runs to its end;
