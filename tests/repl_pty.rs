@@ -67,12 +67,20 @@ fn settle() {
     std::thread::sleep(Duration::from_millis(300));
 }
 
-/// Types a statement and waits for `needle` in its output (never the
-/// prompt: rustyline redraws it with every key, so it says little);
-/// returns what came before. The needle must not be in the typed text.
+/// Types a statement, waits for `needle` in its output and then for the
+/// next prompt; returns what came before the needle. The needle must not be
+/// in the typed text (rustyline redraws the prompt and line with every key,
+/// so only a prompt after the output says the next read has begun).
+///
+/// Waiting for that prompt matters for the control keys sent next: between
+/// two reads the terminal is in cooked mode, where the tty driver itself
+/// takes Ctrl-D (an end of file that never reaches the REPL), Ctrl-R
+/// (reprint) and Ctrl-C (SIGINT); a key sent there is lost.
 fn run(p: &mut PtySession, line: &str, needle: &str) -> String {
     send(p, &format!("{line}\r"));
-    expect(p, needle)
+    let before = expect(p, needle);
+    expect(p, PROMPT);
+    before
 }
 
 #[test]
