@@ -36,6 +36,9 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
         .with_label(Label::new((name.clone(), start..end)).with_message(short_label(err)));
     if let Some(h) = &err.help {
         report = report.with_help(h);
+    } else if err.kind == crate::error::ErrorKind::Limit {
+        report =
+            report.with_help("limits are set on the command line: `--limit NAME=VALUE` (`--limit list` shows them)");
     }
     let mut buf = Vec::new();
     let written = report.finish().write((name, Source::from(origin.source)), &mut buf);

@@ -22,7 +22,7 @@ struct Cli {
     /// Script files to run, in order (no prompts).
     files: Vec<String>,
     /// Run a statement (repeatable; the n-th -e is line n).
-    #[arg(short = 'e', value_name = "STMT")]
+    #[arg(short = 'e', value_name = "STMT", allow_hyphen_values = true)]
     exec: Vec<String>,
     /// One JSON object per output item on stdout.
     #[arg(long)]

@@ -245,6 +245,14 @@ fn file_errors_in_statements_exit_1_with_position() {
 }
 
 #[test]
+fn a_statement_given_to_e_may_start_with_a_minus() {
+    // `-x^2` is SPEC's own example; clap must not read it as a flag.
+    let (code, text) = symgrad(&["-e", ":let x = 3", "-e", "-x^2", "-e", "-1 + x"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("$1 = -x^2 = -9") && text.contains("$2 = x - 1 = 2"), "{text}");
+}
+
+#[test]
 fn output_is_plain_unless_unicode_is_asked_for() {
     // The plain form pastes back (SPEC §3); the Unicode one is display only.
     let (code, text) = symgrad(&["-e", ":grad tanh(x)^2 wrt x", "-e", "2*tanh(x)*(1 - tanh(x)^2)"]);

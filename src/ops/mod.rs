@@ -165,7 +165,9 @@ pub fn eval_f64(op: &Op, xs: &[f64]) -> Option<f64> {
 /// whose exact result would be enormous (a sum of `1/k` for distinct `k`
 /// has a denominator as large as their least common multiple).
 pub fn check_exact_cost(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<(), String> {
-    if args.is_empty() || !args.iter().all(|a| matches!(a, Value::Exact(_))) {
+    // `float(...)` is the way out this check advises: never refused.
+    let to_float = matches!(graph.op(node), Op::Fn(Func::Float));
+    if to_float || args.is_empty() || !args.iter().all(|a| matches!(a, Value::Exact(_))) {
         return Ok(());
     }
     let (op, shape) = (graph.op(node), graph.shape(node));
@@ -176,6 +178,9 @@ pub fn check_exact_cost(graph: &Graph, node: NodeId, args: &[&Value]) -> Result<
             let inner = a.shape().last().copied().unwrap_or(1) as u64;
             shape.iter().product::<usize>() as u64 * inner.max(1)
         }
+        // A selection copies what it selects: a Jacobian's seed `eye(n)[k]`
+        // is n operations, not n² (the identity is made once and shared).
+        (Op::Index(_), _) => shape.iter().product::<usize>() as u64,
         _ => args.iter().map(|a| numel(a)).chain([shape.iter().product::<usize>() as u64]).max().unwrap_or(0),
     };
     let refuse = |what: String| Err(format!("{what}; use float(...) for an approximate value"));
