@@ -147,14 +147,18 @@ fn run_inputs(cli: &Cli, session: &mut Session, opts: Options, out: &mut dyn Wri
                     return Some(2);
                 }
             };
-            ok &= run_text(session, f, &text, opts, out, err);
+            ok &= run_text(session, f, (&text, &[]), opts, out, err);
             if (!ok && !cli.keep_going) || session.wants_quit() {
                 return Some(u8::from(!ok));
             }
         }
         if !cli.exec.is_empty() {
+            // Each -e is a statement of its own: an unclosed bracket in one
+            // does not go on into the next.
             let text = cli.exec.join("\n");
-            ok &= run_text(session, "-e", &text, opts, out, err);
+            let breaks: Vec<usize> =
+                cli.exec.iter().scan(0, |at, e| Some(std::mem::replace(at, *at + e.len() + 1))).collect();
+            ok &= run_text(session, "-e", (&text, &breaks), opts, out, err);
         }
         return Some(u8::from(!ok));
     }
@@ -164,7 +168,7 @@ fn run_inputs(cli: &Cli, session: &mut Session, opts: Options, out: &mut dyn Wri
             let _ = writeln!(err, "symgrad: cannot read standard input: {e}");
             return Some(2);
         }
-        return Some(u8::from(!run_text(session, "<stdin>", &text, opts, out, err)));
+        return Some(u8::from(!run_text(session, "<stdin>", (&text, &[]), opts, out, err)));
     }
     None
 }

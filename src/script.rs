@@ -20,7 +20,15 @@ pub struct Statement {
 pub const MAX_SCRIPT_BYTES: u64 = 16 << 20;
 
 /// The statements of `text`; blank and comment-only lines are skipped.
-pub fn statements(text: &str) -> Vec<Statement> {
+///
+/// An unclosed bracket continues a statement on the next line (SPEC §3)
+/// while the lines could still make one statement. A line that cannot go
+/// on from there, its first token being a syntax error (`f(x` followed by
+/// `x + 1`), starts a statement of its own, and so does the line after a
+/// blank one: a missing `)` costs one error, not the rest of the script.
+/// A line starting at one of the byte offsets `breaks` (each `-e` of the
+/// command line) always starts a statement.
+pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
     let mut out = Vec::new();
     let mut current: Option<Statement> = None;
     let mut offset = 0;
@@ -29,21 +37,30 @@ pub fn statements(text: &str) -> Vec<Statement> {
         offset += line.len();
         let line = line.strip_suffix('\n').unwrap_or(line);
         let line = line.strip_suffix('\r').unwrap_or(line);
+        let fresh = Statement { line: k + 1, offset: start, text: line.to_string() };
         let stmt = match current.take() {
-            Some(mut s) => {
-                s.text.push('\n');
-                s.text.push_str(line);
-                s
+            Some(open) if breaks.contains(&start) => {
+                out.push(open);
+                fresh
             }
-            None => {
-                let t = line.trim_start();
-                if t.is_empty() || t.starts_with('#') {
-                    continue;
+            Some(open) if line.trim().is_empty() => {
+                out.push(open);
+                continue;
+            }
+            Some(open) => match continued(open, line) {
+                Ok(joined) => joined,
+                Err(open) => {
+                    out.push(open);
+                    fresh
                 }
-                Statement { line: k + 1, offset: start, text: line.to_string() }
-            }
+            },
+            None => fresh,
         };
-        if crate::syntax::is_incomplete(&stmt.text) {
+        let t = stmt.text.trim_start();
+        if t.is_empty() || t.starts_with('#') {
+            continue;
+        }
+        if crate::syntax::awaits_more(&stmt.text) {
             current = Some(stmt);
         } else {
             out.push(stmt);
@@ -51,6 +68,19 @@ pub fn statements(text: &str) -> Vec<Statement> {
     }
     out.extend(current);
     out
+}
+
+/// `open` with `line` added, or `open` back when `line` cannot continue it:
+/// the joined text's first syntax error is at the line's first token.
+fn continued(open: Statement, line: &str) -> Result<Statement, Statement> {
+    let first_token = open.text.len() + 1 + (line.len() - line.trim_start().len());
+    let mut joined = open.clone();
+    joined.text.push('\n');
+    joined.text.push_str(line);
+    match crate::syntax::parse_statement(&joined.text) {
+        Err(e) if e.span.start == first_token && !line.trim_start().starts_with('#') => Err(open),
+        _ => Ok(joined),
+    }
 }
 
 /// Fewest statements worth parsing on a thread of their own.
@@ -67,7 +97,7 @@ const PIPELINE_DEPTH: usize = 256;
 /// is split and parsed on a second thread while `run` executes the
 /// statements before (W1's 10,000 `:let`s spent a quarter of their time
 /// in the parser).
-pub fn each_parsed(text: &str, mut run: impl FnMut(&Statement, Parsed) -> ControlFlow<()>) {
+pub fn each_parsed(text: &str, breaks: &[usize], mut run: impl FnMut(&Statement, Parsed) -> ControlFlow<()>) {
     let parse = |stmt: Statement| {
         let parsed = Parsed::new(&stmt.text);
         (stmt, parsed)
@@ -76,7 +106,7 @@ pub fn each_parsed(text: &str, mut run: impl FnMut(&Statement, Parsed) -> Contro
         let pipelined = std::thread::scope(|s| {
             let (send, receive) = std::sync::mpsc::sync_channel(PIPELINE_DEPTH);
             let parser = move || {
-                for stmt in statements(text) {
+                for stmt in statements(text, breaks) {
                     // The receiver is gone when `run` stopped: so does parsing.
                     if send.send(parse(stmt)).is_err() {
                         return;
@@ -101,7 +131,7 @@ pub fn each_parsed(text: &str, mut run: impl FnMut(&Statement, Parsed) -> Contro
         }
     }
     // A short script, or no thread to be had: parsed as it runs.
-    for (stmt, parsed) in statements(text).into_iter().map(parse) {
+    for (stmt, parsed) in statements(text, breaks).into_iter().map(parse) {
         if run(&stmt, parsed).is_break() {
             return;
         }
@@ -162,7 +192,7 @@ mod tests {
 
     #[test]
     fn statements_continue_while_brackets_are_open() {
-        let s = statements("x + 1\n\n# note\n:let v = [1,\n  2]\ny");
+        let s = statements("x + 1\n\n# note\n:let v = [1,\n  2]\ny", &[]);
         let lines: Vec<usize> = s.iter().map(|s| s.line).collect();
         assert_eq!(lines, vec![1, 4, 6]);
         assert_eq!(s[1].text, ":let v = [1,\n  2]");
@@ -181,16 +211,16 @@ mod tests {
                 _ => format!("sin(x{i}))\n"),
             });
         }
-        let want = statements(&text);
+        let want = statements(&text, &[]);
         let mut seen = vec![];
-        each_parsed(&text, |stmt, parsed| {
+        each_parsed(&text, &[], |stmt, parsed| {
             assert_eq!(parsed.is_ok(), Parsed::new(&stmt.text).is_ok(), "{}", stmt.text);
             seen.push(stmt.clone());
             ControlFlow::Continue(())
         });
         assert_eq!(seen, want);
         let mut calls = 0;
-        each_parsed(&text, |_, _| {
+        each_parsed(&text, &[], |_, _| {
             calls += 1;
             if calls == 7 { ControlFlow::Break(()) } else { ControlFlow::Continue(()) }
         });
@@ -222,13 +252,13 @@ pub struct Options {
 pub fn run_text(
     session: &mut crate::session::Session,
     name: &str,
-    text: &str,
+    (text, breaks): (&str, &[usize]),
     opts: Options,
     out: &mut dyn std::io::Write,
     err: &mut dyn std::io::Write,
 ) -> bool {
     let mut ok = true;
-    each_parsed(text, |stmt, parsed| {
+    each_parsed(text, breaks, |stmt, parsed| {
         let result = session.run_parsed(&stmt.text, parsed);
         let origin = crate::diag::Origin { name, source: text, offset: stmt.offset };
         if opts.echo && !opts.json && writeln!(out, "» {}", stmt.text.replace('\n', "\n… ")).is_err() {

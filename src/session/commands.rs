@@ -13,7 +13,9 @@ use crate::print::{Style, print};
 use crate::syntax::ast::{Expr, Ident, PathArg, VarDecl};
 use std::rc::Rc;
 
-/// Largest nesting of user-function calls while expanding.
+/// What a name was bound to before a `:let`: value, formula, declared shape.
+type Undo = (String, Option<crate::eval::value::Value>, Option<(Rc<Expr>, String)>, Option<crate::graph::shape::Shape>);
+
 impl Session {
     pub(super) fn expression(&mut self, e: &Expr, src: &str) -> Result<Item> {
         let e = pin_ans(e, self.env.results.len());
@@ -25,9 +27,47 @@ impl Session {
     }
 
     pub(super) fn let_(&mut self, binds: Vec<(Ident, Expr)>, src: &str) -> Result<Vec<Item>> {
+        // A statement that fails changes nothing: the bindings made before
+        // the one that failed are put back as they were.
+        let mut undo = Vec::new();
+        let several = binds.len() > 1;
+        let result = self.bind_each(binds, src, several.then_some(&mut undo));
+        if result.is_err() {
+            for (name, value, formula, decl) in undo.into_iter().rev() {
+                match value {
+                    Some(v) => self.env.set_value(name.clone(), v),
+                    None => self.env.remove_value(&name),
+                };
+                match formula {
+                    Some(f) => self.env.formulas.insert(name.clone(), f),
+                    None => self.env.formulas.remove(&name),
+                };
+                match decl {
+                    Some(d) => self.env.decls.insert(name.clone(), d),
+                    None => self.env.decls.remove(&name),
+                };
+                self.invalidate(&name);
+            }
+        }
+        result
+    }
+
+    /// Binds each name in turn; with `undo`, first records what each name
+    /// was bound to.
+    fn bind_each(
+        &mut self,
+        binds: Vec<(Ident, Expr)>,
+        src: &str,
+        mut undo: Option<&mut Vec<Undo>>,
+    ) -> Result<Vec<Item>> {
         let mut items = Vec::new();
         for (name, e) in binds {
             self.check_bindable(&name)?;
+            if let Some(undo) = undo.as_deref_mut() {
+                let n = &name.name;
+                let env = &self.env;
+                undo.push((n.clone(), env.value(n).cloned(), env.formulas.get(n).cloned(), env.decls.get(n).cloned()));
+            }
             let e = Rc::new(pin_ans_owned(e, self.env.results.len()));
             // What `e` refers to, found once: it decides formula or value,
             // the cycle check and the reverse index all read it.
@@ -233,8 +273,19 @@ impl Session {
         if crate::lower::is_builtin(&name.name) || name.name == "pi" || name.name == "ans" {
             return Err(Error::name(name.span, format!("`{}` is built in and cannot be redefined", name.name)));
         }
+        let n = name.name.as_str();
+        if self.env.has_value(n) || self.env.formulas.contains_key(n) || self.env.decls.contains_key(n) {
+            // Replacing it would drop the variable's binding unseen.
+            return Err(Error::name(
+                name.span,
+                format!("`{n}` is a variable; `:unlet {n}` first to make it a function"),
+            ));
+        }
         let mut seen = HashSet::default();
         for p in params {
+            if crate::lower::is_builtin(&p.name) || p.name == "pi" {
+                return Err(Error::name(p.span, format!("`{}` is built in and cannot be a parameter", p.name)));
+            }
             if !seen.insert(p.name.as_str()) {
                 return Err(Error::name(p.span, format!("parameter `{}` appears twice", p.name)));
             }
@@ -398,7 +449,7 @@ impl Session {
         self.load_depth += 1;
         let mut items = Vec::new();
         let mut result = Ok(());
-        crate::script::each_parsed(&text, |stmt, parsed| {
+        crate::script::each_parsed(&text, &[], |stmt, parsed| {
             match self.run_parsed(&stmt.text, parsed) {
                 Ok(mut more) => items.append(&mut more),
                 Err(err) => {

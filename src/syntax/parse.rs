@@ -341,7 +341,22 @@ fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error
         ParseError::InvalidToken { location } => Error::syntax(Span::new(location, location), "invalid token"),
         ParseError::UnrecognizedEof { expected, .. } => {
             let found = if src.get(eof..).is_some_and(|s| s.starts_with('>')) { "`>`" } else { "end of input" };
-            Error::syntax(Span::new(eof, eof), format!("unexpected {found}{}", expecting(&expected)))
+            let e = Error::syntax(Span::new(eof, eof), format!("unexpected {found}{}", expecting(&expected)));
+            match open_bracket(src.get(..eof).unwrap_or(src)) {
+                Some((at, b)) => {
+                    // Lines are the statement's own: its first is the line
+                    // the error names, or one above when it ends a line.
+                    let (line, col) = crate::script::line_col(src, at);
+                    let (last, _) = crate::script::line_col(src, eof);
+                    let place = match last.saturating_sub(line) {
+                        0 => format!("at column {col}"),
+                        1 => format!("at column {col} of the line above"),
+                        n => format!("at column {col}, {n} lines above"),
+                    };
+                    e.with_help(format!("the `{b}` {place} is not closed"))
+                }
+                None => e,
+            }
         }
         ParseError::UnrecognizedToken { token: (l, _, r), expected } => {
             Error::syntax(Span::new(l, r), format!("unexpected {}{}", quote_source(src, l, r), expecting(&expected)))
@@ -350,6 +365,23 @@ fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error
             Error::syntax(Span::new(l, r), format!("unexpected {}; expected end of input", quote_source(src, l, r)))
         }
     }
+}
+
+/// The innermost bracket still open at the end of `src`: its byte offset
+/// and the bracket.
+fn open_bracket(src: &str) -> Option<(usize, char)> {
+    let mut open = Vec::new();
+    for tok in Lexer::new(src, 0) {
+        match tok {
+            Ok((at, Tok::LParen, _)) => open.push((at, '(')),
+            Ok((at, Tok::LBracket, _)) => open.push((at, '[')),
+            Ok((_, Tok::RParen | Tok::RBracket, _)) => {
+                open.pop();
+            }
+            _ => {}
+        }
+    }
+    open.pop()
 }
 
 /// The text of a token, in backticks, shortened when long.
