@@ -199,6 +199,25 @@ mod tests {
         assert_eq!(s[1].offset, 14);
     }
 
+    #[test]
+    fn an_unclosed_bracket_costs_one_statement() {
+        let texts = |s: Vec<Statement>| s.into_iter().map(|s| (s.line, s.text)).collect::<Vec<_>>();
+        // The next line cannot go on from `f(x`: a statement of its own.
+        let s = statements("f(x\nx + 1\ny", &[]);
+        assert_eq!(texts(s), vec![(1, "f(x".into()), (2, "x + 1".into()), (3, "y".into())]);
+        // A wrong token inside a continued line keeps the lines together.
+        let s = statements("[1,\n 2 3]\ny", &[]);
+        assert_eq!(texts(s), vec![(1, "[1,\n 2 3]".into()), (3, "y".into())]);
+        // A blank line ends it; a break (the next -e) too.
+        let s = statements("sin(x\n\n[1,\n2]", &[]);
+        assert_eq!(texts(s), vec![(1, "sin(x".into()), (3, "[1,\n2]".into())]);
+        let s = statements("sin(x\n[1]", &[6]);
+        assert_eq!(texts(s), vec![(1, "sin(x".into()), (2, "[1]".into())]);
+        // A line wrong before its end does not wait for more.
+        let s = statements("sin(x wrt x\ny", &[]);
+        assert_eq!(texts(s), vec![(1, "sin(x wrt x".into()), (2, "y".into())]);
+    }
+
     /// A long script is parsed on another thread: the statements come in
     /// order, parsed as `Parsed::new` parses them, and stop when asked.
     #[test]

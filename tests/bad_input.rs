@@ -278,3 +278,63 @@ fn limits_are_configurable_from_the_command_line() {
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("unknown limit `nope`"), "{text}");
 }
+
+#[test]
+fn a_failed_statement_changes_no_binding() {
+    // The first binding of a :let that fails is not kept (SPEC §8).
+    let (code, text) = symgrad(&["--keep-going", "-e", ":let p = 1", "-e", ":let p = 5, q = 1/0", "-e", "p + q"]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("-e:2:18: error: division by zero") && text.contains("$1 = p + q"), "{text}");
+    assert!(!text.contains("= 6"), "{text}");
+    // A cycle refused at the :let leaves neither half behind.
+    let (_, text) = symgrad(&["--keep-going", "-e", ":let a = b, b = a", "-e", ":vars"]);
+    assert!(text.contains("would be defined in terms of itself") && text.contains("no bindings"), "{text}");
+    // :def does not take over a variable's name.
+    let (_, text) = symgrad(&["--keep-going", "-e", ":let x = 2", "-e", ":def x(t) = t^2", "-e", "x + 1"]);
+    assert!(text.contains("`x` is a variable; `:unlet x` first") && text.contains("$1 = 1 + x = 3"), "{text}");
+}
+
+#[test]
+fn an_unclosed_bracket_does_not_swallow_the_script() {
+    let dir = std::env::temp_dir().join(format!("symgrad-unclosed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("typo.sd");
+    std::fs::write(&path, ":let a = 2\nsin(a\n:let b = 3\na + b\n").unwrap();
+    let (code, text) = symgrad(&["--keep-going", path.to_str().unwrap()]);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("typo.sd:2:6: error: unexpected end of input"), "{text}");
+    assert!(text.contains("the `(` at column 4 is not closed"), "{text}");
+    assert!(text.contains("b = 3") && text.contains("$1 = a + b = 5"), "{text}");
+    // Each -e is a statement of its own.
+    let (_, text) = symgrad(&["--keep-going", "-e", "sin(", "-e", "1 + 1"]);
+    assert!(text.contains("$1 = 2"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[test]
+fn a_large_float_jacobian_is_not_refused_as_exact_work() {
+    // Its seeds eye(n)[k] are exact, but selecting a row is n operations:
+    // exact_ops (250,000) once refused n = 1000. Checked by identities of
+    // softmax's Jacobian J = diag(s) - s sᵀ: rows sum to 0, trace(J) = 1 - Σ s².
+    let (code, text) = symgrad(&[
+        "-e",
+        ":let x = randn(1000)",
+        "-e",
+        ":grad softmax(x) wrt x",
+        "-e",
+        "sum($1)",
+        "-e",
+        "trace($1) - (1 - sum(softmax(x)^2))",
+        "-e",
+        "sum(float(eye(1000)))",
+    ]);
+    let tail = &text[text.len().saturating_sub(600)..];
+    assert_eq!(code, 0, "{tail}");
+    let value = |result: &str| -> f64 {
+        let line = text.lines().find(|l| l.starts_with(result)).unwrap_or_else(|| panic!("{result}: {tail}"));
+        line.rsplit(" = ").next().and_then(|v| v.trim().parse().ok()).unwrap_or_else(|| panic!("{line}"))
+    };
+    assert!(value("$2 = ").abs() < 1e-12, "{tail}");
+    assert!(value("$3 = ").abs() < 1e-12, "{tail}");
+    assert_eq!(value("$4 = "), 1000.0, "{tail}");
+}

@@ -32,6 +32,9 @@ impl SymHelper {
 
 impl Helper for SymHelper {}
 
+/// Bytes above which a line gets no live colours or hints while typed.
+const LONG_LINE: usize = 1000;
+
 impl Completer for SymHelper {
     type Candidate = Pair;
 
@@ -59,7 +62,7 @@ impl Hinter for SymHelper {
     type Hint = SigHint;
 
     fn hint(&self, line: &str, pos: usize, _: &Context<'_>) -> Option<SigHint> {
-        if !self.color {
+        if !self.color || line.len() > LONG_LINE {
             // Without grey, a hint would look like typed text.
             return None;
         }
@@ -122,7 +125,10 @@ impl Highlighter for SymHelper {
     }
 
     fn highlight_char(&self, line: &str, pos: usize, kind: CmdKind) -> bool {
-        if !self.color {
+        // A long line typed key by key (a paste into a terminal without
+        // bracketed paste) is coloured once, at Enter: redrawing all of it
+        // at every key made a 5,000-character paste take 4 s.
+        if !self.color || (line.len() > LONG_LINE && kind != CmdKind::ForcedRefresh) {
             return false;
         }
         let before = self.bracket.get();
@@ -156,6 +162,16 @@ impl Validator for SymHelper {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_long_line_is_not_redrawn_at_every_key() {
+        let h = SymHelper::new(true);
+        assert!(h.highlight_char("sin(x", 5, CmdKind::Other));
+        let long = "x + ".repeat(300);
+        assert!(!h.highlight_char(&long, long.len(), CmdKind::Other));
+        // Coloured once at the end.
+        assert!(h.highlight_char(&long, long.len(), CmdKind::ForcedRefresh));
+    }
 
     #[test]
     fn hints_show_signatures() {

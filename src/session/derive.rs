@@ -178,9 +178,7 @@ impl Session {
             bp.pruned.len()
         )];
         for &id in &bp.pruned {
-            let args: Vec<String> = g.inputs(id).iter().map(|&i| name(i)).collect();
-            let op =
-                if args.is_empty() { g.op(id).label() } else { format!("{}({})", g.op(id).label(), args.join(", ")) };
+            let op = crate::print::shallow(g, id, name);
             out.push(format!("  {:<4} = {:<28} {}", name(id), op, show(g.shape(id))));
         }
         out.push("back-propagation, filling grad_table in reverse order:".into());

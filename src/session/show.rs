@@ -161,8 +161,9 @@ fn snapshot(g: &Graph, f: NodeId, bp: Option<&crate::diff::Backprop>, wrt: &[Str
         let expr = if full {
             cut(&print(g, id, Style::Unicode))
         } else {
-            let args: Vec<&str> = inputs.iter().map(|&j| nodes[j].name.as_str()).collect();
-            format!("{}({})", g.op(id).label(), args.join(", "))
+            let name =
+                |u: NodeId| index.get(&u).and_then(|&j| nodes.get(j)).map_or_else(String::new, |n| n.name.clone());
+            crate::print::shallow(g, id, name)
         };
         let node = PaneNode {
             id: id.0,
