@@ -286,7 +286,10 @@ pub fn run_text(
         }
         let written = match &result {
             Ok(items) => write_items(items, stmt, opts, out),
-            Err(e) => write_error(e, stmt, &origin, opts, out, err),
+            Err(e) => {
+                let partial = session.take_partial();
+                write_items(&partial, stmt, opts, out).and_then(|()| write_error(e, stmt, &origin, opts, out, err))
+            }
         };
         if written.is_err() {
             ok = false;

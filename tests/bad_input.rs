@@ -338,3 +338,23 @@ fn a_large_float_jacobian_is_not_refused_as_exact_work() {
     assert!(value("$3 = ").abs() < 1e-12, "{tail}");
     assert_eq!(value("$4 = "), 1000.0, "{tail}");
 }
+
+#[test]
+fn a_load_that_fails_shows_what_ran_and_save_writes_each_statement_once() {
+    let dir = std::env::temp_dir().join(format!("symgrad-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (bad, part, saved) = (dir.join("bad.sd"), dir.join("part.sd"), dir.join("saved.sd"));
+    std::fs::write(&bad, "x^2\n1/0\ny + 1\n").unwrap();
+    std::fs::write(&part, "x^2\n").unwrap();
+    let load_bad = format!(":load {}", bad.display());
+    let (code, text) = symgrad(&["--keep-going", "-e", &load_bad, "-e", "$1"]);
+    assert_eq!(code, 1, "{text}");
+    // $1 ran before the error and is shown, so $2 follows it.
+    assert!(text.contains("$1 = x^2\n$2 = x^2") && text.contains("bad.sd:2:2: division by zero"), "{text}");
+    let (load, save) = (format!(":load {}", part.display()), format!(":save {}", saved.display()));
+    let (code, text) = symgrad(&["-e", &load, "-e", "$1 + 1", "-e", &save]);
+    assert_eq!(code, 0, "{text}");
+    // The loaded statement is written, the :load line is not: it replays once.
+    assert_eq!(std::fs::read_to_string(&saved).unwrap(), "x^2\n$1 + 1\n");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -185,6 +185,12 @@ fn run_one(session: &mut Session, stmt: &str, cfg: &Config) -> bool {
             false
         }
         Err(e) => {
+            for item in session.take_partial() {
+                let s = render_human(&item, cfg.render);
+                if !s.is_empty() {
+                    println!("{s}");
+                }
+            }
             eprintln!("{}", diagnostic(&e, stmt, cfg.err_color));
             false
         }

@@ -366,11 +366,10 @@ impl Session {
 
     pub(super) fn simplify(&mut self, e: &Expr, src: &str) -> Result<Vec<Item>> {
         let e = pin_ans(e, self.env.results.len());
+        // The form alone (SPEC §3): no value and no result number, so `ans`
+        // still names the last result.
         let id = self.lower_expr(&e, src)?;
-        let number = self.push_result(Recipe::Expr { expr: e.clone(), src: src.trim().to_string() });
-        self.last_closed = self.closed(id);
         Ok(vec![Item {
-            number: Some(number),
             expr: Some(print(&self.graph, id, Style::Plain)),
             pretty: self.pretty(id),
             shape: Some(self.graph.shape(id).to_vec()),
@@ -462,7 +461,13 @@ impl Session {
             if self.quit { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
         });
         self.load_depth -= 1;
-        result.map(|_| items)
+        if result.is_err() {
+            // A nested `:load`'s partial outputs come after this one's.
+            items.append(&mut self.partial);
+            self.partial = items;
+            return result.map(|_| vec![]);
+        }
+        Ok(items)
     }
 
     pub(super) fn save(&mut self, path: &PathArg) -> Result<Vec<Item>> {

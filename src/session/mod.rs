@@ -75,6 +75,8 @@ pub struct Session {
     rng: Rng,
     /// Statements that succeeded, for `:save`.
     history: Vec<String>,
+    /// See `take_partial`.
+    partial: Vec<Item>,
     quit: bool,
     /// Nesting of `:load`, to refuse a script that loads itself forever.
     load_depth: usize,
@@ -107,6 +109,7 @@ impl Session {
             memo: Memo::default(),
             rng: Rng::new(DEFAULT_SEED),
             history: Vec::new(),
+            partial: Vec::new(),
             quit: false,
             load_depth: 0,
             last_closed: false,
@@ -140,7 +143,7 @@ impl Session {
         let parsed = if parsed.limits == limits { parsed } else { Parsed::new(text) };
         let stmt = parsed.stmt?;
         self.parse_secs = parsed.secs;
-        let kept = !matches!(stmt, Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars);
+        let kept = recorded(&stmt);
         // The budget of the outermost statement covers the scripts it loads.
         if self.load_depth == 0 {
             self.graph.set_budget(Some(limits.graph_size));
@@ -154,6 +157,12 @@ impl Session {
             self.history.push(text.trim().to_string());
         }
         Ok(items)
+    }
+
+    /// The outputs of the statements a failed `:load` ran before its error
+    /// (they took effect; the front end shows them before the error).
+    pub fn take_partial(&mut self) -> Vec<Item> {
+        std::mem::take(&mut self.partial)
     }
 
     /// Runs a parsed statement, which it consumes: a `:let` keeps its
@@ -294,5 +303,16 @@ impl Session {
 impl Item {
     pub fn text(t: impl Into<String>) -> Item {
         Item { kind: crate::output::ItemKind::Text, text: Some(t.into()), ..Item::default() }
+    }
+}
+
+/// Whether `:save` writes the statement: not the ones that change nothing,
+/// nor a `:load`, whose statements are written one by one as they run (so
+/// a saved session replays without the file it loaded, and not twice).
+fn recorded(stmt: &Stmt) -> bool {
+    match stmt {
+        Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars | Stmt::Load(_) => false,
+        Stmt::Time(inner) | Stmt::Timeit(inner) => recorded(inner),
+        _ => true,
     }
 }
