@@ -396,7 +396,15 @@ pub fn exact_pow(r: &Rat, e: &Rat) -> Result<Option<Rat>> {
     } else {
         return Ok(None);
     };
-    let bits = root.bits() as f64 * p.to_f64().unwrap_or(f64::INFINITY).abs();
+    // log₂ of the larger of numerator and denominator, times the power:
+    // the result's size in bits (2^16000 has 16,001; `bits()` of the base
+    // rounds 1 up to 2 and counted 32,000). ±1 to any power is 1 bit.
+    let log2 = |x: BigInt| match x.to_f64() {
+        Some(v) if x.bits() < 1000 => v.abs().log2(),
+        _ => x.bits() as f64,
+    };
+    let size = log2(root.numer()).max(log2(root.denom()));
+    let bits = if size == 0.0 { 1.0 } else { size * p.to_f64().unwrap_or(f64::INFINITY).abs() + 1.0 };
     if bits > crate::limits::get().exact_bits as f64 {
         return Err(Error::limit(
             Span::default(),
