@@ -48,7 +48,14 @@ impl Session {
         for (item, v) in items.iter_mut().zip(wrt) {
             item.number = Some(self.push_result(Recipe::Grad { expr: e.clone(), src: ftext.clone(), wrt: v.clone() }));
         }
-        let (values, warnings) = values?;
+        let (values, warnings) = match values {
+            Ok(v) => v,
+            Err(err) => {
+                // The derivatives are shown, then why they have no value.
+                self.partial = items;
+                return Err(err);
+            }
+        };
         self.set_values(&mut items, values, warnings, closed);
         Ok(items)
     }
@@ -138,10 +145,11 @@ impl Session {
         let f = self.lower_expr(&e, src)?;
         if !self.graph.shape(f).is_empty() {
             let shape = show(self.graph.shape(f));
-            return Err(Error::shape(
+            return Err(Error::usage(
                 e.span,
                 format!(":{command} needs a scalar expression, this one has shape {shape}"),
-            ));
+            )
+            .with_help("sum(...) or one element, such as x[0], makes it a scalar"));
         }
         Ok((e, f))
     }

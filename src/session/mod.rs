@@ -76,7 +76,7 @@ pub struct Session {
     /// Statements that succeeded, for `:save`.
     history: Vec<String>,
     /// See `take_partial`.
-    partial: Vec<Item>,
+    pub(super) partial: Vec<Item>,
     quit: bool,
     /// Nesting of `:load`, to refuse a script that loads itself forever.
     load_depth: usize,
@@ -159,8 +159,9 @@ impl Session {
         Ok(items)
     }
 
-    /// The outputs of the statements a failed `:load` ran before its error
-    /// (they took effect; the front end shows them before the error).
+    /// What a failed statement produced before its error, shown before
+    /// it: the outputs of the statements a `:load` ran (they took effect),
+    /// the derivatives of a `:grad` whose values could not be computed.
     pub fn take_partial(&mut self) -> Vec<Item> {
         std::mem::take(&mut self.partial)
     }
