@@ -273,6 +273,19 @@ fn unknown(lw: &Lower, f: &Ident) -> Error {
     let mut known: Vec<String> = names().into_iter().map(String::from).collect();
     known.extend(lw.env.funcs.keys().cloned());
     let err = Error::name(f.span, format!("unknown function `{}`", f.name));
+    // Other systems' names for what symgrad spells differently.
+    let other = match f.name.as_str() {
+        "diff" | "D" | "derivative" | "gradient" | "jacobian" => {
+            Some("to differentiate: `grad(f, x)` or `:grad f wrt x`")
+        }
+        "quit" | "exit" => Some("to leave: `:quit` or Ctrl-D"),
+        "ln" => Some("the natural logarithm is `log`"),
+        "arcsin" | "arccos" | "arctan" => Some("the inverse functions are `asin`, `acos`, `atan`"),
+        _ => None,
+    };
+    if let Some(h) = other {
+        return err.with_help(h);
+    }
     match nearest(&f.name, &known) {
         Some(n) => err.with_help(format!("did you mean `{n}`?")),
         None => err,

@@ -57,7 +57,25 @@ pub(crate) fn unbox_binds(binds: Vec<(Ident, Box<Expr>)>) -> Vec<(Ident, Expr)> 
 
 /// Parses one statement: a line, or several lines while a bracket is open.
 pub fn parse_statement(src: &str) -> Result<Stmt, Error> {
-    statement_at(src, 0, 0)
+    statement_at(src, 0, 0).map_err(|e| habit(src, e))
+}
+
+/// Advice for a syntax error that habits from other systems make:
+/// `x = 2` (Python), `x**2`.
+fn habit(src: &str, e: Error) -> Error {
+    if e.kind != crate::error::ErrorKind::Syntax || e.help.is_some() {
+        return e;
+    }
+    let at = src.get(e.span.start..).unwrap_or("");
+    let help = if at.starts_with('=') && !src.trim_start().starts_with(':') {
+        let name = src.get(..e.span.start).unwrap_or("").trim();
+        format!("to bind a name: `:let {name} = …`")
+    } else if at.starts_with('*') && src.get(..e.span.start).is_some_and(|b| b.ends_with('*')) {
+        "powers are written `^`: `x^2`".to_string()
+    } else {
+        return e;
+    };
+    e.with_help(help)
 }
 
 /// Parses one expression (with an optional `where` clause), nothing else.
