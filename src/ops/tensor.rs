@@ -25,6 +25,9 @@ impl Graph {
             return Ok(a);
         }
         let out = selected_shape(&shape, &sels);
+        if let Some(part) = self.part_of_unit(a, &sels, &shape, &out)? {
+            return Ok(part);
+        }
         match self.op(a).clone() {
             Op::Num(r) => return Ok(self.filled(r, out)),
             // Column k of A' is row k of A.
@@ -45,6 +48,47 @@ impl Graph {
             _ => {}
         }
         Ok(self.intern(Op::Index(sels.into()), [a], out))
+    }
+
+    /// An element or a block of a unit tensor (`eye(n)`, `eye(n)[k]` or
+    /// that reshaped, as Jacobian rows seed back-propagation) is a number,
+    /// zeros or a smaller unit tensor: `eye(3)[0][1]` is 0. Back-propagation
+    /// through a stack (`[x[1]*x[2], ...]`, `prod`'s gradient) indexes its
+    /// seed once per element, and the Hessian kept every `eye(3)[k][i]`.
+    fn part_of_unit(&mut self, a: NodeId, sels: &[Sel], shape: &[usize], out: &[usize]) -> Result<Option<NodeId>> {
+        let Some(at) =
+            sels.iter().map(|s| if let Sel::At(i) = s { Some(*i) } else { None }).collect::<Option<Vec<_>>>()
+        else {
+            return Ok(None);
+        };
+        if let (Op::Eye, [i, j]) = (self.op(a), at.as_slice()) {
+            return Ok(Some(self.int(i64::from(i == j))));
+        }
+        let inner = if *self.op(a) == Op::Reshape { self.inputs(a)[0] } else { a };
+        let hot = match (self.op(inner), self.inputs(inner)) {
+            (Op::Index(s), [e]) if *self.op(*e) == Op::Eye => match s.as_ref() {
+                [Sel::At(k)] => *k,
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        // The selected block is a run of the row-major elements.
+        let block = numel(out);
+        let mut offset = 0;
+        let mut stride = numel(shape);
+        for (&i, &d) in at.iter().zip(shape) {
+            stride /= d.max(1);
+            offset += i * stride;
+        }
+        if !(offset..offset + block).contains(&hot) {
+            return Ok(Some(self.zeros(out.to_vec())));
+        }
+        if out.is_empty() {
+            return Ok(Some(self.int(1)));
+        }
+        let eye = self.eye(block);
+        let unit = self.index(eye, vec![Sel::At(hot - offset)])?;
+        self.reshape(unit, out.to_vec()).map(Some)
     }
 
     /// `[a, b, ...]`: equal shapes stacked along a new first axis.
