@@ -208,7 +208,24 @@ impl Graph {
             return self.mul(g, e);
         }
         if shape.len() > 2 {
-            return Err(Error::shape(Span::default(), "derivatives of indexing are supported up to matrices"));
+            // One element of a tensor of rank 3 or more (`prod`'s gradient
+            // is made of them): `g` times the unit tensor at its place.
+            let mut flat = 0;
+            for (sel, &d) in sels.iter().zip(shape) {
+                match sel {
+                    Sel::At(i) if sels.len() == shape.len() => flat = flat * d + i,
+                    _ => {
+                        return Err(Error::shape(
+                            Span::default(),
+                            "derivatives of slices and rows are supported up to matrices (elements of any rank)",
+                        ));
+                    }
+                }
+            }
+            let eye = self.eye(numel(shape));
+            let unit = self.index(eye, vec![Sel::At(flat)])?;
+            let unit = self.reshape(unit, shape.to_vec())?;
+            return self.mul(g, unit);
         }
         // Reinsert the dropped axes as size 1, then embed axis by axis.
         let keep: Vec<usize> = (0..shape.len())
