@@ -39,6 +39,16 @@ impl Graph {
                     return self.index(inner, vec![Sel::At(*k)]);
                 }
             }
+            // An element of the matrix `diag(v)`: `v[i]` on the diagonal,
+            // 0 off it (`prod(diag(v))`'s gradient is made of elements).
+            Op::Diag if shape.len() == 2 => {
+                let v = self.inputs(a)[0];
+                if self.shape(v).len() == 1
+                    && let [Sel::At(i), Sel::At(j)] = sels.as_slice()
+                {
+                    return if i == j { self.index(v, vec![Sel::At(*i)]) } else { Ok(self.int(0)) };
+                }
+            }
             Op::Stack => {
                 if let Some(Sel::At(i)) = sels.first() {
                     let item = self.inputs(a)[*i];
