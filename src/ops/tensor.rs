@@ -66,12 +66,10 @@ impl Graph {
     /// through a stack (`[x[1]*x[2], ...]`, `prod`'s gradient) indexes its
     /// seed once per element, and the Hessian kept every `eye(3)[k][i]`.
     fn part_of_unit(&mut self, a: NodeId, sels: &[Sel], shape: &[usize], out: &[usize]) -> Result<Option<NodeId>> {
-        let Some(at) =
-            sels.iter().map(|s| if let Sel::At(i) = s { Some(*i) } else { None }).collect::<Option<Vec<_>>>()
-        else {
+        if !sels.iter().all(|s| matches!(s, Sel::At(_))) {
             return Ok(None);
-        };
-        if let (Op::Eye, [i, j]) = (self.op(a), at.as_slice()) {
+        }
+        if let (Op::Eye, [Sel::At(i), Sel::At(j)]) = (self.op(a), sels) {
             return Ok(Some(self.int(i64::from(i == j))));
         }
         let inner = if *self.op(a) == Op::Reshape { self.inputs(a)[0] } else { a };
@@ -86,9 +84,11 @@ impl Graph {
         let block = numel(out);
         let mut offset = 0;
         let mut stride = numel(shape);
-        for (&i, &d) in at.iter().zip(shape) {
+        for (sel, &d) in sels.iter().zip(shape) {
             stride /= d.max(1);
-            offset += i * stride;
+            if let Sel::At(i) = sel {
+                offset += i * stride;
+            }
         }
         if !(offset..offset + block).contains(&hot) {
             return Ok(Some(self.zeros(out.to_vec())));
