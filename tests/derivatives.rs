@@ -287,6 +287,8 @@ fn tensor_gradients_match_finite_differences() {
         ("sum(transpose(A) @ y)", "A"),
         ("x @ v", "v"),
         ("sum([x[0] * x[1], x[2]^2, sin(x[3])])", "x"),
+        ("prod(A)", "A"),
+        ("prod(W @ x) * sum(x)", "x"),
     ];
     // A recurrence of nine steps: its gradient sums nine outer products,
     // which evaluation adds as one matrix product.
@@ -380,4 +382,185 @@ fn a_long_chain_evaluated_beside_its_printing_matches_dual_numbers() {
     chain(&mut t);
     let alone = value_of(&mut t, &format!("grad(f{k}, x)"));
     assert_eq!(beside.to_bits(), alone.to_bits());
+}
+
+/// The product of every element of `xs` but the `i`-th, for each `i`,
+/// multiplied out here (no division): the reference for `prod`'s gradient.
+fn products_of_the_others(xs: &[f64]) -> Vec<f64> {
+    (0..xs.len()).map(|i| xs.iter().enumerate().filter(|&(k, _)| k != i).map(|(_, v)| v).product()).collect()
+}
+
+/// `∂²prod/∂xᵢ∂xⱼ`, row-major: 0 on the diagonal, the product of the
+/// elements other than the `i`-th and the `j`-th off it.
+fn products_of_the_others_2(xs: &[f64]) -> Vec<f64> {
+    let n = xs.len();
+    let mut h = Vec::with_capacity(n * n);
+    for i in 0..n {
+        for j in 0..n {
+            let others = xs.iter().enumerate().filter(|&(k, _)| k != i && k != j).map(|(_, v)| v);
+            h.push(if i == j { 0.0 } else { others.product() });
+        }
+    }
+    h
+}
+
+/// `xs` (row-major) as a tensor literal of `shape`.
+fn literal(xs: &[f64], shape: &[usize]) -> String {
+    match shape.split_first() {
+        None => format!("{}", xs[0]),
+        Some((&n, rest)) => {
+            let step = xs.len() / n;
+            let parts: Vec<String> = xs.chunks(step).map(|c| literal(c, rest)).collect();
+            format!("[{}]", parts.join(", "))
+        }
+    }
+}
+
+fn assert_values(got: &[f64], want: &[f64], tol: f64, what: &str) {
+    assert_eq!(got.len(), want.len(), "{what}: number of elements");
+    for (k, (g, w)) in got.iter().zip(want).enumerate() {
+        assert!(g.is_finite() && close(*g, *w, tol), "{what}, element {k}: got {g}, want {w}");
+    }
+}
+
+/// The one result of `stmt`: its printed form, shape and value.
+fn result(s: &mut Session, stmt: &str) -> (String, Vec<usize>, Vec<f64>) {
+    let items = s.run(stmt).unwrap_or_else(|e| panic!("`{stmt}` failed: {e}"));
+    let item = items.last().expect("an item");
+    let value = flat(item.value.as_ref().unwrap_or_else(|| panic!("`{stmt}` has no value")));
+    (item.expr.clone().expect("expr"), item.shape.clone().expect("shape"), value)
+}
+
+/// `prod`'s gradient and Hessian where elements are 0 (`g*prod(x)/x`
+/// divided by zero there, or gave NaN), exact and in floats, against the
+/// products of the other elements multiplied out here; each printed
+/// derivative pasted back reads as the same expression with the same
+/// value.
+#[test]
+fn prod_derivatives_at_zeros_match_products_of_the_other_elements() {
+    let cases: [(&[f64], &[usize]); 8] = [
+        (&[0.0, 2.0, 3.0], &[3]),
+        (&[0.0, 5.0, 0.0, 2.0], &[4]),
+        (&[1.5, -2.0, 4.0, 0.5], &[4]),
+        (&[7.0], &[1]),
+        (&[0.0, 2.0, 1.5, 3.0, -4.0, 2.0], &[2, 3]),
+        (&[0.0, 0.0, 1.0, 2.0], &[2, 2]),
+        (&[3.0, -1.0, 0.0, 2.0, 0.5, 4.0], &[3, 2]),
+        (&[1.0, 0.0, 2.0, 3.0, -1.0, 2.0, 0.5, 4.0], &[2, 2, 2]),
+    ];
+    for (xs, shape) in cases {
+        let lit = literal(xs, shape);
+        let grad = products_of_the_others(xs);
+        let hess = products_of_the_others_2(xs);
+        for value in [lit.clone(), format!("float({lit})")] {
+            let mut s = Session::new();
+            s.run(&format!(":let x = {value}")).expect("let");
+            let what = format!("prod(x) at x = {value}");
+            let (printed, got_shape, got) = result(&mut s, ":grad prod(x) wrt x");
+            assert_eq!(got_shape, shape, "{what}: shape of the gradient");
+            assert_values(&got, &grad, 1e-12, &format!("gradient of {what}"));
+            let (again, _, back) = result(&mut s, &printed);
+            assert_eq!(again, printed, "{what}: the gradient pasted back");
+            assert_values(&back, &grad, 1e-12, &format!("pasted-back gradient of {what}"));
+            // In a session of its own, too.
+            let mut t = Session::new();
+            t.run(&format!(":let x = {value}")).expect("let");
+            assert_eq!(result(&mut t, &printed).0, printed, "{what}: pasted into a new session");
+
+            let (printed, got_shape, got) = result(&mut s, ":hessian prod(x) wrt x");
+            assert_eq!(got_shape, [shape, shape].concat(), "{what}: shape of the Hessian");
+            assert_values(&got, &hess, 1e-12, &format!("Hessian of {what}"));
+            let (again, _, back) = result(&mut s, &printed);
+            assert_eq!(again, printed, "{what}: the Hessian pasted back");
+            assert_values(&back, &hess, 1e-12, &format!("pasted-back Hessian of {what}"));
+            let (_, _, nested) = result(&mut s, "grad(grad(prod(x), x), x)");
+            assert_values(&nested, &hess, 1e-12, &format!("grad(grad(...)) of {what}"));
+        }
+    }
+}
+
+/// The gradient stays symbolic: evaluated later at other values, zeros
+/// elsewhere, it is still the products of the other elements.
+#[test]
+fn prod_gradient_evaluated_later_at_other_zeros() {
+    let mut s = Session::new();
+    s.run(":let x = [0, 2, 3]").expect("let");
+    let (_, _, first) = result(&mut s, ":grad prod(x) wrt x");
+    assert_values(&first, &[6.0, 0.0, 0.0], 0.0, "at [0, 2, 3]");
+    s.run(":let x = [4, 0, 5]").expect("let");
+    let (_, _, later) = result(&mut s, ":eval $1");
+    assert_values(&later, &[0.0, 20.0, 0.0], 0.0, "$1 at [4, 0, 5]");
+    // and through other functions: d/dx prod(x^2 + 1) = 2x * products of the others
+    let (_, _, chain) = result(&mut s, ":grad prod(x^2 + 1) wrt x");
+    assert_values(&chain, &[8.0 * 26.0, 0.0, 10.0 * 17.0], 0.0, "prod(x^2 + 1) at [4, 0, 5]");
+}
+
+/// Long vectors: the products past the simplifier's flattening bound are
+/// grouped so the printed form still reads back as itself; the graph and
+/// the text grow linearly; a vector too large for the graph budget is
+/// refused with the limit's name and the session goes on.
+#[test]
+fn prod_gradient_of_long_vectors_is_linear_and_reads_back() {
+    let mut xs: Vec<f64> = (1..=30).map(|k| f64::from(k % 7) - 3.0).collect();
+    xs[17] = 0.0;
+    let lit = literal(&xs, &[30]);
+    let mut s = Session::new();
+    s.run(&format!(":let x = {lit}")).expect("let");
+    let (printed, _, got) = result(&mut s, ":grad prod(x) wrt x");
+    assert_values(&got, &products_of_the_others(&xs), 0.0, "30 elements, one zero");
+    assert_eq!(result(&mut s, &printed).0, printed, "pasted back");
+    let mut t = Session::new();
+    t.run(&format!(":let x = {lit}")).expect("let");
+    assert_eq!(result(&mut t, &printed).0, printed, "pasted into a new session");
+
+    let n = 1000;
+    let mut s = Session::new();
+    s.run(":seed 11").expect("seed");
+    s.run(&format!(":let x = randn({n})")).expect("let");
+    let xs = flat(s.env.value("x").expect("bound"));
+    let items = s.run(":grad prod(x) wrt x").expect("grad");
+    let got = flat(items[0].value.as_ref().expect("a value"));
+    let want = products_of_the_others(&xs);
+    // Products of 999 values in another order: relative rounding only.
+    for (k, (g, w)) in got.iter().zip(&want).enumerate() {
+        assert!((g - w).abs() <= 1e-9 * w.abs(), "element {k}: got {g}, want {w}");
+    }
+    let nodes = items[0].nodes.expect("nodes");
+    assert!(nodes <= 4 * n, "{nodes} nodes for {n} elements");
+    let printed = items[0].expr.as_deref().expect("expr");
+    assert!(printed.len() <= 160 * n, "{} bytes for {n} elements", printed.len());
+
+    s.run(":let x = randn(100000)").expect("let");
+    let err = s.run(":grad prod(x) wrt x").expect_err("over the graph budget");
+    assert!(err.message.contains("graph_size"), "{}", err.message);
+    assert_eq!(value_of(&mut s, "prod([2, 3, 4])"), 24.0, "the session goes on");
+}
+
+/// What the derivatives of stacks and elements are made of simplifies:
+/// an element or a block of a unit tensor (a Jacobian row's seed) is a
+/// number, zeros or a smaller unit tensor, an element of `diag(v)` is
+/// `v[i]` or 0, and an element of a tensor of rank 3 has a derivative.
+#[test]
+fn elements_of_unit_tensors_and_of_diag_fold() {
+    let mut s = Session::new();
+    s.run(":var x[3]").expect("var");
+    for (src, want) in [
+        ("eye(3)[0][1]", "0"),
+        ("eye(3)[1][1]", "1"),
+        ("eye(4)[2, 2] + eye(4)[2, 3]", "1"),
+        ("reshape(eye(6)[4], 2, 3)[1]", "eye(3)[1]"),
+        ("reshape(eye(6)[4], 2, 3)[0]", "zeros(3)"),
+        ("reshape(eye(6)[4], 2, 3)[1, 1]", "1"),
+        ("diag(x)[0, 1]", "0"),
+        ("diag(x)[2, 2]", "x[2]"),
+    ] {
+        let items = s.run(src).unwrap_or_else(|e| panic!("`{src}` failed: {e}"));
+        assert_eq!(items[0].expr.as_deref(), Some(want), "{src}");
+    }
+    s.run(":let T = [[[1, 2], [3, 4]], [[5, 6], [7, 8]]]").expect("let");
+    let (printed, shape, got) = result(&mut s, ":grad T[1, 0, 1]^2 * T[0, 1, 1] wrt T");
+    assert_eq!(shape, [2, 2, 2]);
+    // 2*T[1,0,1]*T[0,1,1] at [1,0,1], T[1,0,1]^2 at [0,1,1]
+    assert_values(&got, &[0.0, 0.0, 0.0, 36.0, 0.0, 48.0, 0.0, 0.0], 0.0, "rank 3");
+    assert_eq!(result(&mut s, &printed).0, printed, "pasted back");
 }

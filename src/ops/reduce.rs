@@ -4,7 +4,7 @@
 use super::{Op, one};
 use crate::error::{Error, Result, Span};
 use crate::eval::value::{Rat, Value};
-use crate::graph::shape::numel;
+use crate::graph::shape::{Sel, numel};
 use crate::graph::{Graph, NodeId};
 use crate::simplify::rat;
 
@@ -51,6 +51,71 @@ impl Graph {
         self.scale(s, Rat::ratio_of(1, n as i64))
     }
 
+    /// The tensor of `x`'s shape whose element `i` is the product of every
+    /// element of `x` but the `i`-th: the gradient of `prod(x)`, right
+    /// where elements are 0 (no division). Built from the elements
+    /// (`x[i]`, `A[i, j]`) in row-major order with prefix products
+    /// `P₀ = 1, Pᵢ₊₁ = Pᵢ·xᵢ` and suffix products `Sₙ = 1, Sᵢ = xᵢ·Sᵢ₊₁`,
+    /// as `eᵢ = Pᵢ·Sᵢ₊₁`, stacked into `x`'s shape: O(n) nodes of at most
+    /// `FLAT + 1` factors each, made so that the printed form reads back as
+    /// the same nodes (`mul_bounded`).
+    pub fn exclusive_products(&mut self, x: NodeId) -> Result<NodeId> {
+        let shape = self.shape(x).to_vec();
+        let n = numel(&shape);
+        if n == 0 || shape.is_empty() {
+            // No elements, or a scalar (`prod(x)` is `x`): nothing else to
+            // multiply.
+            let r = if n == 0 { Rat::zero() } else { rat(1) };
+            return Ok(self.filled(r, shape));
+        }
+        // Each element costs its index node, a prefix, a suffix and an
+        // exclusive product, each of a few operands: refuse a runaway
+        // before building any of it.
+        self.check_budget_for(n.saturating_mul(8))?;
+        let mut elements = Vec::with_capacity(n);
+        for flat in 0..n {
+            if flat % 1024 == 0 {
+                crate::interrupt::check()?;
+                self.check_budget()?;
+            }
+            elements.push(self.index(x, element_at(flat, &shape))?);
+        }
+        let one = self.int(1);
+        // suffix[i] = Sᵢ₊₁, the product of the elements after the i-th.
+        let mut suffix = vec![one; n];
+        let mut s = one;
+        for (k, (&e, slot)) in elements.iter().zip(suffix.iter_mut()).enumerate().rev() {
+            *slot = s;
+            if k > 0 {
+                s = self.mul_bounded(e, s)?;
+            }
+        }
+        self.check_budget()?;
+        let mut excl = Vec::with_capacity(n);
+        let mut p = one;
+        for (k, (&e, &after)) in elements.iter().zip(&suffix).enumerate() {
+            excl.push(self.mul_bounded(p, after)?);
+            if k + 1 < n {
+                p = self.mul_bounded(p, e)?;
+            }
+        }
+        self.check_budget()?;
+        self.stack_into(excl, &shape)
+    }
+
+    /// `items` (row-major, as many as `shape` has elements) stacked into
+    /// `shape`, as the tensor literal `[[..], [..]]` of them would be.
+    fn stack_into(&mut self, mut items: Vec<NodeId>, shape: &[usize]) -> Result<NodeId> {
+        for &d in shape.iter().skip(1).rev() {
+            let mut rows = Vec::with_capacity(items.len() / d.max(1));
+            for chunk in items.chunks(d) {
+                rows.push(self.stack(chunk)?);
+            }
+            items = rows;
+        }
+        self.stack(&items)
+    }
+
     pub fn reduce(&mut self, op: Op, a: NodeId) -> Result<NodeId> {
         if self.shape(a).is_empty() {
             // Of a scalar: itself, its size, or 1 for softmax.
@@ -63,6 +128,16 @@ impl Graph {
         let shape = if op == Op::Softmax { self.shape(a).to_vec() } else { vec![] };
         Ok(self.intern(op, [a], shape))
     }
+}
+
+/// The selection of element `flat` (row-major) of a tensor of `shape`.
+fn element_at(mut flat: usize, shape: &[usize]) -> Vec<Sel> {
+    let mut sels = vec![Sel::At(0); shape.len()];
+    for (sel, &d) in sels.iter_mut().zip(shape).rev() {
+        *sel = Sel::At(flat % d.max(1));
+        flat /= d.max(1);
+    }
+    sels
 }
 
 pub fn eval(op: &Op, args: &[&Value]) -> Result<Value, String> {
@@ -88,7 +163,11 @@ pub fn bprop(graph: &mut Graph, op: &Op, y: NodeId, g: NodeId) -> Result<NodeId>
             let r = graph.reshape(g, keep)?;
             Ok(graph.broadcast_to(r, xshape))
         }
-        Op::Prod => graph.product(rat(1), &[(g, rat(1)), (y, rat(1)), (x, rat(-1))]),
+        // Not `g*prod(x)/x`: that divides by zero where an element is 0.
+        Op::Prod => {
+            let e = graph.exclusive_products(x)?;
+            graph.mul(g, e)
+        }
         Op::Norm => graph.product(rat(1), &[(g, rat(1)), (x, rat(1)), (y, rat(-1))]),
         Op::LogSumExp => {
             // softmax over all elements, as exp(x - logsumexp(x)).

@@ -25,6 +25,9 @@ impl Graph {
             return Ok(a);
         }
         let out = selected_shape(&shape, &sels);
+        if let Some(part) = self.part_of_unit(a, &sels, &shape, &out)? {
+            return Ok(part);
+        }
         match self.op(a).clone() {
             Op::Num(r) => return Ok(self.filled(r, out)),
             // Column k of A' is row k of A.
@@ -36,6 +39,16 @@ impl Graph {
                     return self.index(inner, vec![Sel::At(*k)]);
                 }
             }
+            // An element of the matrix `diag(v)`: `v[i]` on the diagonal,
+            // 0 off it (`prod(diag(v))`'s gradient is made of elements).
+            Op::Diag if shape.len() == 2 => {
+                let v = self.inputs(a)[0];
+                if self.shape(v).len() == 1
+                    && let [Sel::At(i), Sel::At(j)] = sels.as_slice()
+                {
+                    return if i == j { self.index(v, vec![Sel::At(*i)]) } else { Ok(self.int(0)) };
+                }
+            }
             Op::Stack => {
                 if let Some(Sel::At(i)) = sels.first() {
                     let item = self.inputs(a)[*i];
@@ -45,6 +58,47 @@ impl Graph {
             _ => {}
         }
         Ok(self.intern(Op::Index(sels.into()), [a], out))
+    }
+
+    /// An element or a block of a unit tensor (`eye(n)`, `eye(n)[k]` or
+    /// that reshaped, as Jacobian rows seed back-propagation) is a number,
+    /// zeros or a smaller unit tensor: `eye(3)[0][1]` is 0. Back-propagation
+    /// through a stack (`[x[1]*x[2], ...]`, `prod`'s gradient) indexes its
+    /// seed once per element, and the Hessian kept every `eye(3)[k][i]`.
+    fn part_of_unit(&mut self, a: NodeId, sels: &[Sel], shape: &[usize], out: &[usize]) -> Result<Option<NodeId>> {
+        if !sels.iter().all(|s| matches!(s, Sel::At(_))) {
+            return Ok(None);
+        }
+        if let (Op::Eye, [Sel::At(i), Sel::At(j)]) = (self.op(a), sels) {
+            return Ok(Some(self.int(i64::from(i == j))));
+        }
+        let inner = if *self.op(a) == Op::Reshape { self.inputs(a)[0] } else { a };
+        let hot = match (self.op(inner), self.inputs(inner)) {
+            (Op::Index(s), [e]) if *self.op(*e) == Op::Eye => match s.as_ref() {
+                [Sel::At(k)] => *k,
+                _ => return Ok(None),
+            },
+            _ => return Ok(None),
+        };
+        // The selected block is a run of the row-major elements.
+        let block = numel(out);
+        let mut offset = 0;
+        let mut stride = numel(shape);
+        for (sel, &d) in sels.iter().zip(shape) {
+            stride /= d.max(1);
+            if let Sel::At(i) = sel {
+                offset += i * stride;
+            }
+        }
+        if !(offset..offset + block).contains(&hot) {
+            return Ok(Some(self.zeros(out.to_vec())));
+        }
+        if out.is_empty() {
+            return Ok(Some(self.int(1)));
+        }
+        let eye = self.eye(block);
+        let unit = self.index(eye, vec![Sel::At(hot - offset)])?;
+        self.reshape(unit, out.to_vec()).map(Some)
     }
 
     /// `[a, b, ...]`: equal shapes stacked along a new first axis.
@@ -164,7 +218,24 @@ impl Graph {
             return self.mul(g, e);
         }
         if shape.len() > 2 {
-            return Err(Error::shape(Span::default(), "derivatives of indexing are supported up to matrices"));
+            // One element of a tensor of rank 3 or more (`prod`'s gradient
+            // is made of them): `g` times the unit tensor at its place.
+            let mut flat = 0;
+            for (sel, &d) in sels.iter().zip(shape) {
+                match sel {
+                    Sel::At(i) if sels.len() == shape.len() => flat = flat * d + i,
+                    _ => {
+                        return Err(Error::shape(
+                            Span::default(),
+                            "derivatives of slices and rows are supported up to matrices (elements of any rank)",
+                        ));
+                    }
+                }
+            }
+            let eye = self.eye(numel(shape));
+            let unit = self.index(eye, vec![Sel::At(flat)])?;
+            let unit = self.reshape(unit, shape.to_vec())?;
+            return self.mul(g, unit);
         }
         // Reinsert the dropped axes as size 1, then embed axis by axis.
         let keep: Vec<usize> = (0..shape.len())
