@@ -358,3 +358,27 @@ fn a_load_that_fails_shows_what_ran_and_save_writes_each_statement_once() {
     assert_eq!(std::fs::read_to_string(&saved).unwrap(), "x^2\n$1 + 1\n");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn a_row_of_the_identity_is_made_without_the_identity() {
+    // The derivative of an element of a rank-3 tensor is a unit tensor,
+    // eye(8000)[k] reshaped: 8,000 values, not the 64 million of eye(8000).
+    let (code, text) = symgrad(&[
+        "-e",
+        ":let T = randn(20, 20, 20)",
+        "-e",
+        ":grad T[1, 2, 3]^2 wrt T",
+        "-e",
+        "sum($1) - 2*T[1, 2, 3]",
+    ]);
+    assert_eq!(code, 0, "{}", &text[text.len().saturating_sub(600)..]);
+    assert!(
+        text.contains("$2 = sum(2*T[1, 2, 3]*reshape(eye(8000)[443], 20, 20, 20)) - 2*T[1, 2, 3] = 0.0"),
+        "{}",
+        &text[text.len().saturating_sub(600)..]
+    );
+    // eye itself, and its rows, still evaluate.
+    let (code, text) = symgrad(&["-e", "eye(3)[1] + eye(3)[2]", "-e", "sum(eye(3))"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("= [0, 1, 1]") && text.contains("$2 = sum(eye(3)) = 3"), "{text}");
+}

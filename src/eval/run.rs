@@ -11,6 +11,7 @@
 use crate::eval::value::Value;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{self, Op};
+use crate::rational::Rat;
 use std::borrow::Cow;
 
 /// Why evaluation stopped: the message and the node it is about.
@@ -38,13 +39,41 @@ struct Plan {
     /// For `Add`: whether each term is an outer product read from its two
     /// vectors (two entries in what it reads), never materialised.
     outers: Vec<bool>,
+    /// For `Index`: a row or element of `eye(n)`, made without `eye(n)`
+    /// (a Jacobian's seeds, unit tensors: n values, not n²).
+    unit: bool,
 }
 
 impl Plan {
     /// Operands read as they are.
     fn plain() -> Plan {
-        Plan { transposed: [false; 2], outers: vec![] }
+        Plan { transposed: [false; 2], outers: vec![], unit: false }
     }
+}
+
+/// Whether `id` is a row or element of `eye(n)` (see `Plan::unit`).
+pub fn is_unit(graph: &Graph, id: NodeId) -> bool {
+    match (graph.op(id), graph.inputs(id)) {
+        (Op::Index(sels), [e]) => {
+            *graph.op(*e) == Op::Eye && sels.iter().all(|s| matches!(s, crate::graph::shape::Sel::At(_)))
+        }
+        _ => false,
+    }
+}
+
+/// The value of a unit node (`is_unit`): one 1 among zeros.
+fn unit_value(graph: &Graph, id: NodeId) -> Value {
+    use crate::graph::shape::Sel;
+    let shape = graph.shape(id).to_vec();
+    let mut data = vec![Rat::int(0); crate::graph::shape::numel(&shape)];
+    if let Op::Index(sels) = graph.op(id) {
+        match sels.as_ref() {
+            [Sel::At(k)] => data.get_mut(*k).into_iter().for_each(|x| *x = Rat::int(1)),
+            [Sel::At(i), Sel::At(j)] if i == j => data.iter_mut().for_each(|x| *x = Rat::int(1)),
+            _ => {}
+        }
+    }
+    Value::Exact(crate::eval::tensor::Tensor::new(shape, data))
 }
 
 /// How `id` reads, with what it reads appended to `deps` (one list for
@@ -56,6 +85,10 @@ fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool, deps: &mut Ve
     let ins = graph.inputs(id);
     let start = deps.len();
     let mut p = Plan::plain();
+    if is_unit(graph, id) {
+        p.unit = true;
+        return p;
+    }
     let outer = |i: NodeId| matches!(graph.op(i), Op::Outer) && !known(i);
     if matches!(graph.op(id), Op::Add { .. }) && ins.iter().any(|&i| outer(i)) {
         for &i in ins {
@@ -226,6 +259,7 @@ impl<'g> Program<'g> {
                 _ if step.known => Cow::Borrowed(known(id).ok_or_else(|| fail("not evaluated".into()))?),
                 Op::Var(name) => Cow::Borrowed(lookup(name).ok_or_else(|| fail(format!("`{name}` has no value")))?),
                 Op::Data(i) => Cow::Borrowed(graph.data_value(*i)),
+                Op::Index(_) if p.unit => Cow::Owned(unit_value(graph, id)),
                 _ if let Some((b, sum, product)) = self.with_sibling(step, &values) => {
                     sibling = Some((b, sum));
                     Cow::Owned(product)

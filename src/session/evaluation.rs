@@ -66,7 +66,13 @@ impl Reads<'_> {
         // By position in `order`, filled in order (inputs come first).
         let mut float: Vec<bool> = Vec::with_capacity(order.nodes().len());
         let mut bytes: usize = 0;
-        for &id in order.nodes() {
+        let unit_only = eyes_read_by_units_only(graph, order);
+        for (k, &id) in order.nodes().iter().enumerate() {
+            if unit_only.get(k) == Some(&true) {
+                // Never made: its rows are (`eval::run::is_unit`).
+                float.push(false);
+                continue;
+            }
             if let Some(v) = known(id) {
                 // Held already: only its kind matters to what reads it.
                 float.push(matches!(v, Value::Float(_)));
@@ -105,6 +111,23 @@ impl Reads<'_> {
         }
         Ok(())
     }
+}
+
+/// By position in `order`: an `eye(n)` that only units (`eye(n)[k]`) read,
+/// which evaluation never makes. One read by anything else, or by nothing
+/// (a root), is made.
+fn eyes_read_by_units_only(graph: &Graph, order: &Positions) -> Vec<bool> {
+    // 0: unread, 1: read by units only, 2: read otherwise.
+    let mut reads = vec![0u8; order.nodes().len()];
+    for &id in order.nodes() {
+        let unit = crate::eval::run::is_unit(graph, id);
+        for &i in graph.inputs(id) {
+            if let Some(r) = order.of(i).and_then(|j| reads.get_mut(j)) {
+                *r = if unit && *r != 2 { 1 } else { 2 };
+            }
+        }
+    }
+    order.nodes().iter().zip(reads).map(|(&id, r)| r == 1 && *graph.op(id) == Op::Eye).collect()
 }
 
 impl Session {
