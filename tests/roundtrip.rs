@@ -110,6 +110,12 @@ fn numbers_by_sums_and_folded_powers_read_back() {
             "x1 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9 + x10 + x11 + x12 + x13 + x14",
             "x1 + x10 + x11 + x12 + x13 + x14 + x2 + x3 + x4 + x5 + x6 + x7 + x8 + x9",
         ),
+        // The same for products: two products of 7 and 8 factors make one
+        // of 15, which read back as a product of 13 inside one of 3.
+        ("(x0*x1*x2*x3*x4*x5*x6)*(x7*x8*x9*x10*x11*x12*x13*x14)", "x0*x1*x10*x11*x12*x13*x14*x2*x3*x4*x5*x6*x7*x8*x9"),
+        ("x13*x14*(x0*x1*x2*x3*x4*x5*x6*x7*x8*x9*x10*x11*x12)", "x13*x14*(x0*x1*x10*x11*x12*x2*x3*x4*x5*x6*x7*x8*x9)"),
+        // A size-1 tensor's element as a scalar, as Hessians print it.
+        ("reshape([[x]])", "reshape([[x]])"),
     ] {
         let first = printed(&mut s, text).expect("prints");
         assert_eq!(first, shown);

@@ -206,8 +206,10 @@ fn reshape(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
         return Err(Error::usage(f.span, "reshape(x, dims...) needs a value and dimensions"));
     };
     let a = lw.expr(x)?;
-    let shape = dims(lw, rest, f)?;
-    lw.graph.reshape(a, shape)
+    // No dimensions: the one element of a size-1 tensor as a scalar (the
+    // printer writes a derivative's `reshape(M)` so).
+    let shape = if rest.is_empty() { vec![] } else { dims(lw, rest, f)? };
+    lw.graph.reshape(a, shape).map_err(|e| e.at(f.span))
 }
 
 fn load(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {

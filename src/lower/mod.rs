@@ -223,6 +223,7 @@ impl<'a> Lower<'a> {
                 self.graph.neg(a).map_err(|err| err.at(span))
             }
             ExprKind::Binary(BinOp::Add | BinOp::Sub, ..) => self.sum_chain(e),
+            ExprKind::Binary(BinOp::Mul | BinOp::Div, ..) => self.product_chain(e),
             ExprKind::Binary(op, a, b) => self.binary(*op, a, b),
             ExprKind::Transpose(a) => {
                 let a = self.expr(a)?;
@@ -274,6 +275,45 @@ impl<'a> Lower<'a> {
             last = op;
         }
         self.graph.sum(&terms).map_err(|err| err.at(last))
+    }
+
+    /// A chain `a*b/c*…` written without brackets, made as one product,
+    /// for the reason `sum_chain` gives: a flat product of more than
+    /// `FLAT + 1` factors, multiplied in pairs, read back nested.
+    fn product_chain(&mut self, e: &Expr) -> Result<NodeId> {
+        let mut rest = Vec::new();
+        let mut first = e;
+        while let ExprKind::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) = &first.kind {
+            rest.push((b, *op == BinOp::Div, self.operator_span(a.span, b.span)));
+            first = a;
+            if self.src.get(a.span.end..b.span.start).is_none_or(|s| s.contains(')')) {
+                break;
+            }
+        }
+        let x = self.expr(first)?;
+        let mut shape = self.graph.shape(x).to_vec();
+        let mut factors = vec![(x, Rat::int(1))];
+        let mut ops = Vec::with_capacity(rest.len());
+        for (b, divide, op) in rest.into_iter().rev() {
+            let y = self.expr(b)?;
+            shape = crate::simplify::broadcast_shapes(&shape, self.graph.shape(y)).map_err(|err| err.at(op))?;
+            factors.push((y, Rat::int(if divide { -1 } else { 1 })));
+            ops.push(op);
+        }
+        self.graph.product(Rat::int(1), &factors).map_err(|err| {
+            // Which operator: the pairs made one by one tell (the operands
+            // are made already, so nothing is lowered twice).
+            let g = &mut *self.graph;
+            let mut acc = x;
+            for ((y, k), op) in factors.iter().skip(1).zip(&ops) {
+                let step = if k.is_one() { g.mul(acc, *y) } else { g.div(acc, *y) };
+                match step {
+                    Ok(v) => acc = v,
+                    Err(e) => return e.at(*op),
+                }
+            }
+            err.at(ops.last().copied().unwrap_or(e.span))
+        })
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<NodeId> {
