@@ -56,7 +56,7 @@ proptest! {
     // seeds 1-6 at 20,000 cases each pass; the misses they found are in
     // `numbers_by_sums_and_folded_powers_read_back`).
     #![proptest_config(ProptestConfig {
-        cases: 400,
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(400),
         rng_seed: proptest::test_runner::RngSeed::Fixed(
             std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261126),
         ),
