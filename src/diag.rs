@@ -20,8 +20,19 @@ pub fn location(err: &Error, origin: &Origin) -> String {
     format!("{}:{line}:{col}", origin.name)
 }
 
+/// `s` with control characters (an escape sequence in a script, say) as
+/// `?`, byte for byte, so that positions stay and nothing typed can drive
+/// the terminal through an error message.
+fn printable(s: &str) -> std::borrow::Cow<'_, str> {
+    let control = |c: char| c.is_ascii_control() && !matches!(c, '\n' | '\t' | '\r');
+    if s.contains(control) { s.replace(control, "?").into() } else { s.into() }
+}
+
 /// The error as a caret diagram preceded by a `FILE:LINE:COL` line.
 pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
+    let source = printable(origin.source);
+    let message = printable(&err.message);
+    let origin = &Origin { source: &source, ..*origin };
     let start = (origin.offset + err.span.start).min(origin.source.len());
     let end = (origin.offset + err.span.end).clamp(start, origin.source.len());
     let name = origin.name.to_string();
@@ -32,7 +43,7 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
         .with_compact(true);
     let mut report = Report::build(ReportKind::Error, (name.clone(), start..end))
         .with_config(config)
-        .with_message(&err.message)
+        .with_message(&message)
         .with_label(Label::new((name.clone(), start..end)).with_message(short_label(err)));
     if let Some(h) = &err.help {
         report = report.with_help(h);
@@ -45,7 +56,7 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
     let diagram = if written.is_ok() { String::from_utf8_lossy(&buf).into_owned() } else { String::new() };
     // ariadne opens with the message again; the first line already has it.
     let diagram = diagram.split_once('\n').map_or("", |(_, rest)| rest);
-    format!("{}: error: {}\n{}", location(err, origin), err.message, diagram.trim_end())
+    format!("{}: error: {}\n{}", location(err, origin), message, diagram.trim_end())
 }
 
 fn short_label(err: &Error) -> String {
