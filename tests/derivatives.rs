@@ -199,7 +199,10 @@ proptest! {
         let mut s = Session::new();
         s.run(&format!(":let x = float({x}), y = 0.3")).expect("let");
         let stmt = format!("grad(grad({}, x), x)", text(&e));
-        let got = last_value(&run_or_reject(&mut s, &stmt)?, &stmt);
+        let items = run_or_reject(&mut s, &stmt)?;
+        let got = last_value(&items, &stmt);
+        // As in the third derivatives: an overflow of the expanded form.
+        prop_assume!(got.is_finite() || items.iter().all(|i| i.warnings.is_empty()));
         prop_assert!(close(got, want, 1e-4), "d²/dx² of {}: got {got}, want {want}", text(&e));
     }
 
@@ -227,6 +230,10 @@ proptest! {
         let src = text(&e);
         let items = run_or_reject(&mut s, &format!(":grad grad(grad({src}, x), x) wrt x"))?;
         let got = scalar(items[0].value.as_ref().expect("a value"));
+        // The expanded form can overflow f64 where the function does not
+        // (`(10^u)^4/(1 + (10^u)^2)^4` at u = 103): NaN with its warning is
+        // IEEE arithmetic as SPEC §8 says, not a wrong derivative.
+        prop_assume!(got.is_finite() || items[0].warnings.is_empty());
         prop_assert!(close(got, want, 2e-3), "d³/dx³ of {src}: got {got}, want {want}; printed {:?}", items[0].expr);
     }
 }
