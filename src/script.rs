@@ -48,7 +48,14 @@ pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
                 continue;
             }
             Some(open) => match continued(open, line) {
-                Ok(joined) => joined,
+                Ok((joined, more)) => {
+                    if more {
+                        current = Some(joined);
+                    } else {
+                        out.push(joined);
+                    }
+                    continue;
+                }
                 Err(open) => {
                     out.push(open);
                     fresh
@@ -70,16 +77,21 @@ pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
     out
 }
 
-/// `open` with `line` added, or `open` back when `line` cannot continue it:
-/// the joined text's first syntax error is at the line's first token.
-fn continued(open: Statement, line: &str) -> Result<Statement, Statement> {
+/// `open` with `line` added and whether it awaits more lines (one parse
+/// tells both), or `open` back when `line` cannot continue it: the joined
+/// text's first syntax error is at the line's first token.
+fn continued(open: Statement, line: &str) -> Result<(Statement, bool), Statement> {
     let first_token = open.text.len() + 1 + (line.len() - line.trim_start().len());
     let mut joined = open.clone();
     joined.text.push('\n');
     joined.text.push_str(line);
     match crate::syntax::parse_statement(&joined.text) {
         Err(e) if e.span.start == first_token && !line.trim_start().starts_with('#') => Err(open),
-        _ => Ok(joined),
+        Err(e) => {
+            let more = crate::syntax::unfinished(&joined.text, &e);
+            Ok((joined, more))
+        }
+        Ok(_) => Ok((joined, false)),
     }
 }
 

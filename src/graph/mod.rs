@@ -335,7 +335,12 @@ impl Graph {
     /// Like `ancestors`, but the inputs of a node `known` holds are not
     /// visited (evaluation reads its value instead).
     pub fn ancestors_until(&self, roots: &[NodeId], known: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
-        let mut out = self.reachable(roots, usize::MAX, known);
+        // One lock for the walk and the reading of its marks: another
+        // thread's walk in between (evaluation runs beside printing) moved
+        // the epoch, and this walk read the other's nodes (a W5 derivative,
+        // printed without its `where` names, grew to gigabytes).
+        let mut marks = self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut out = self.reachable_marked(&mut marks, roots, usize::MAX, known);
         let lo = out.iter().min().map_or(0, |id| id.index());
         let hi = out.iter().max().map_or(0, |id| id.index() + 1);
         if !fills(lo, hi, out.len()) {
@@ -345,7 +350,6 @@ impl Graph {
         // Most of the range is reached (a derivative and its forward
         // graph): reading the walk's marks in id order costs less than
         // sorting, which was a visible share of a large evaluation.
-        let marks = self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let (stamp, epoch) = &*marks;
         let mut sorted = Vec::with_capacity(out.len());
         sorted.extend((lo..hi).filter(|&i| stamp.get(i) == Some(epoch)).map(|i| NodeId(i as u32)));
@@ -356,7 +360,18 @@ impl Graph {
     /// not looking past the nodes `known` holds.
     fn reachable(&self, roots: &[NodeId], cap: usize, known: impl Fn(NodeId) -> bool) -> Vec<NodeId> {
         let mut marks = self.stamps.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let (stamp, epoch) = &mut *marks;
+        self.reachable_marked(&mut marks, roots, cap, known)
+    }
+
+    /// `reachable`, marking in `marks` (the locked walk marks).
+    fn reachable_marked(
+        &self,
+        marks: &mut (Vec<u32>, u32),
+        roots: &[NodeId],
+        cap: usize,
+        known: impl Fn(NodeId) -> bool,
+    ) -> Vec<NodeId> {
+        let (stamp, epoch) = marks;
         if *epoch == u32::MAX {
             stamp.iter_mut().for_each(|s| *s = 0);
             *epoch = 0;
@@ -421,6 +436,31 @@ mod tests {
         assert!(g.charge_data(11).is_err(), "over the statement's allowance");
         g.set_budget(Some(1000));
         assert!(g.charge_data(11).is_ok(), "a new statement starts afresh");
+    }
+
+    /// Evaluation walks the graph on its own thread while the printer
+    /// walks it on another: each walk must see its own nodes. (Marking and
+    /// reading the marks under two locks let one walk read the other's.)
+    #[test]
+    fn walks_on_two_threads_see_their_own_nodes() {
+        let mut g = Graph::new();
+        let (x, y) = (g.var("x", vec![]), g.var("y", vec![]));
+        // Two chains of consecutive ids: each walk fills its range, the
+        // case that reads the marks after walking.
+        let (mut f, mut h) = (x, y);
+        for _ in 0..300 {
+            f = g.func(crate::ops::Func::Sin, f).unwrap();
+        }
+        for _ in 0..300 {
+            h = g.func(crate::ops::Func::Cos, h).unwrap();
+        }
+        let (want_f, want_h) = (g.ancestors(&[f]), g.ancestors(&[h]));
+        std::thread::scope(|s| {
+            let g = &g;
+            let a = s.spawn(|| (0..2000).all(|_| g.ancestors(&[f]) == want_f));
+            let b = s.spawn(|| (0..2000).all(|_| g.ancestors(&[h]) == want_h));
+            assert!(a.join().unwrap() && b.join().unwrap());
+        });
     }
 
     #[test]

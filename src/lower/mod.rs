@@ -251,60 +251,30 @@ impl<'a> Lower<'a> {
     /// flat, read back as nested sums (SPEC §3: pasted back, a derivative
     /// prints the same). A bracketed sum stays one operand.
     fn sum_chain(&mut self, e: &Expr) -> Result<NodeId> {
-        // The operands after the first, right to left, with their sign and
-        // the operator before each.
-        let mut rest = Vec::new();
-        let mut first = e;
-        while let ExprKind::Binary(op @ (BinOp::Add | BinOp::Sub), a, b) = &first.kind {
-            rest.push((b, *op == BinOp::Sub, self.operator_span(a.span, b.span)));
-            first = a;
-            let bracketed = self.src.get(a.span.end..b.span.start).is_none_or(|s| s.contains(')'));
-            if bracketed {
-                break;
-            }
-        }
-        let x = self.expr(first)?;
-        let mut shape = self.graph.shape(x).to_vec();
-        let mut terms = vec![(x, Rat::int(1))];
-        let mut last = e.span;
-        for (b, minus, op) in rest.into_iter().rev() {
-            let y = self.expr(b)?;
-            // Checked pair by pair, so a shape error names its operator.
-            shape = crate::simplify::broadcast_shapes(&shape, self.graph.shape(y)).map_err(|err| err.at(op))?;
-            terms.push((y, Rat::int(if minus { -1 } else { 1 })));
-            last = op;
-        }
-        self.graph.sum(&terms).map_err(|err| err.at(last))
+        let minus = |op: &BinOp| match op {
+            BinOp::Add => Some(false),
+            BinOp::Sub => Some(true),
+            _ => None,
+        };
+        let (terms, ops) = self.chain(e, minus)?;
+        self.graph.sum(&terms).map_err(|err| err.at(ops.last().copied().unwrap_or(e.span)))
     }
 
     /// A chain `a*b/c*…` written without brackets, made as one product,
     /// for the reason `sum_chain` gives: a flat product of more than
     /// `FLAT + 1` factors, multiplied in pairs, read back nested.
     fn product_chain(&mut self, e: &Expr) -> Result<NodeId> {
-        let mut rest = Vec::new();
-        let mut first = e;
-        while let ExprKind::Binary(op @ (BinOp::Mul | BinOp::Div), a, b) = &first.kind {
-            rest.push((b, *op == BinOp::Div, self.operator_span(a.span, b.span)));
-            first = a;
-            if self.src.get(a.span.end..b.span.start).is_none_or(|s| s.contains(')')) {
-                break;
-            }
-        }
-        let x = self.expr(first)?;
-        let mut shape = self.graph.shape(x).to_vec();
-        let mut factors = vec![(x, Rat::int(1))];
-        let mut ops = Vec::with_capacity(rest.len());
-        for (b, divide, op) in rest.into_iter().rev() {
-            let y = self.expr(b)?;
-            shape = crate::simplify::broadcast_shapes(&shape, self.graph.shape(y)).map_err(|err| err.at(op))?;
-            factors.push((y, Rat::int(if divide { -1 } else { 1 })));
-            ops.push(op);
-        }
+        let divide = |op: &BinOp| match op {
+            BinOp::Mul => Some(false),
+            BinOp::Div => Some(true),
+            _ => None,
+        };
+        let (factors, ops) = self.chain(e, divide)?;
         self.graph.product(Rat::int(1), &factors).map_err(|err| {
             // Which operator: the pairs made one by one tell (the operands
             // are made already, so nothing is lowered twice).
             let g = &mut *self.graph;
-            let mut acc = x;
+            let mut acc = factors.first().map_or(NodeId(0), |f| f.0);
             for ((y, k), op) in factors.iter().skip(1).zip(&ops) {
                 let step = if k.is_one() { g.mul(acc, *y) } else { g.div(acc, *y) };
                 match step {
@@ -314,6 +284,37 @@ impl<'a> Lower<'a> {
             }
             err.at(ops.last().copied().unwrap_or(e.span))
         })
+    }
+
+    /// The operands of a chain of one precedence level written without
+    /// brackets (`inverse` says which operators the chain holds, and which
+    /// of them negate or invert their operand), lowered in order with
+    /// exponent or coefficient ±1, and the operator before each after the
+    /// first. A bracketed chain stays one operand. Shapes are checked pair
+    /// by pair, so a shape error names its operator.
+    fn chain(&mut self, e: &Expr, inverse: impl Fn(&BinOp) -> Option<bool>) -> Result<(Vec<(NodeId, Rat)>, Vec<Span>)> {
+        // The operands after the first, right to left.
+        let mut rest = Vec::new();
+        let mut first = e;
+        while let ExprKind::Binary(op, a, b) = &first.kind {
+            let Some(inv) = inverse(op) else { break };
+            rest.push((b, inv, self.operator_span(a.span, b.span)));
+            first = a;
+            if self.src.get(a.span.end..b.span.start).is_none_or(|s| s.contains(')')) {
+                break;
+            }
+        }
+        let x = self.expr(first)?;
+        let mut shape = self.graph.shape(x).to_vec();
+        let mut operands = vec![(x, Rat::int(1))];
+        let mut ops = Vec::with_capacity(rest.len());
+        for (b, inv, op) in rest.into_iter().rev() {
+            let y = self.expr(b)?;
+            shape = crate::simplify::broadcast_shapes(&shape, self.graph.shape(y)).map_err(|err| err.at(op))?;
+            operands.push((y, Rat::int(if inv { -1 } else { 1 })));
+            ops.push(op);
+        }
+        Ok((operands, ops))
     }
 
     fn binary(&mut self, op: BinOp, a: &Expr, b: &Expr) -> Result<NodeId> {
