@@ -25,6 +25,10 @@ use std::rc::Rc;
 pub type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 pub type HashSet<K> = std::collections::HashSet<K, foldhash::fast::RandomState>;
 
+/// A chain's operands with their ±1 coefficient or exponent, and the
+/// operator before each operand after the first.
+type Chain = (Vec<(NodeId, Rat)>, Vec<Span>);
+
 /// A function defined with `:def`.
 #[derive(Clone, Debug)]
 pub struct UserFn {
@@ -292,7 +296,7 @@ impl<'a> Lower<'a> {
     /// exponent or coefficient ±1, and the operator before each after the
     /// first. A bracketed chain stays one operand. Shapes are checked pair
     /// by pair, so a shape error names its operator.
-    fn chain(&mut self, e: &Expr, inverse: impl Fn(&BinOp) -> Option<bool>) -> Result<(Vec<(NodeId, Rat)>, Vec<Span>)> {
+    fn chain(&mut self, e: &Expr, inverse: impl Fn(&BinOp) -> Option<bool>) -> Result<Chain> {
         // The operands after the first, right to left.
         let mut rest = Vec::new();
         let mut first = e;
