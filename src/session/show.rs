@@ -158,17 +158,15 @@ fn snapshot(g: &Graph, f: NodeId, bp: Option<&crate::diff::Backprop>, wrt: &[Str
             }
         };
         let inputs: Vec<usize> = g.inputs(id).iter().filter_map(|i| index.get(i).copied()).collect();
-        let expr = if full {
-            cut(&print(g, id, Style::Unicode))
-        } else {
-            let name =
-                |u: NodeId| index.get(&u).and_then(|&j| nodes.get(j)).map_or_else(String::new, |n| n.name.clone());
-            crate::print::shallow(g, id, name)
-        };
+        let input_name =
+            |u: NodeId| index.get(&u).and_then(|&j| nodes.get(j)).map_or_else(String::new, |n| n.name.clone());
+        let formula = crate::print::shallow(g, id, input_name);
+        let expr = if full { cut(&print(g, id, Style::Unicode)) } else { formula.clone() };
         let node = PaneNode {
             id: id.0,
             name,
             op: g.op(id).label(),
+            formula,
             shape: show(g.shape(id)),
             inputs,
             expr,

@@ -17,6 +17,9 @@ pub struct PaneNode {
     pub name: String,
     /// The op (`Op::label`).
     pub op: String,
+    /// The op over its inputs' names with its coefficients and exponents
+    /// (`u1^2`, `u2 - 2*y`: `print::shallow`); empty, `op(inputs)`.
+    pub formula: String,
     /// The shape as `[3, 2]` (`[]` for a scalar).
     pub shape: String,
     /// Indices (into `Pane::nodes`) of the inputs, in argument order.

@@ -86,6 +86,9 @@ fn picture(pane: &Pane) -> Vec<String> {
 /// `add(u2, b)`: the op over its inputs' names (a leaf is its label).
 pub fn shallow(pane: &Pane, i: usize) -> String {
     let n = &pane.nodes[i];
+    if !n.formula.is_empty() {
+        return n.formula.clone();
+    }
     if n.inputs.is_empty() {
         return n.op.clone();
     }
