@@ -299,8 +299,11 @@ pub fn run_text(
         let written = match &result {
             Ok(items) => write_items(items, stmt, opts, out),
             Err(e) => {
+                // Written only when there are some: with none, JSON would
+                // get an empty success object before the error.
                 let partial = session.take_partial();
-                write_items(&partial, stmt, opts, out).and_then(|()| write_error(e, stmt, &origin, opts, out, err))
+                let shown = if partial.is_empty() { Ok(()) } else { write_items(&partial, stmt, opts, out) };
+                shown.and_then(|()| write_error(e, stmt, &origin, opts, out, err))
             }
         };
         if written.is_err() {

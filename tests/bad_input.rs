@@ -382,3 +382,13 @@ fn a_row_of_the_identity_is_made_without_the_identity() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("= [0, 1, 1]") && text.contains("$2 = sum(eye(3)) = 3"), "{text}");
 }
+
+#[test]
+fn a_failed_statement_gives_one_json_object() {
+    let (code, text) = symgrad(&["--json", "--keep-going", "-e", "sin(", "-e", "1/0", "-e", "2"]);
+    assert_eq!(code, 1, "{text}");
+    let lines: Vec<&str> = text.lines().filter(|l| l.starts_with('{')).collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].contains(r#""ok":false"#) && lines[1].contains(r#""ok":false"#), "{text}");
+    assert!(lines[2].contains(r#""value":2"#), "{text}");
+}
