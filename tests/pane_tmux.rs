@@ -63,7 +63,7 @@ fn show_opens_moves_steps_and_returns_to_the_prompt() {
     assert!(s.contains("(z relu [3])"), "{s}");
     assert!(s.contains("{∂w=mul [3]}") || s.contains("∂u2"), "{s}");
     t.keys(&["t", "t"]);
-    t.wait("step 2", |s| s.contains("step 2/4") && s.contains("u2 = add(u1, b)"));
+    t.wait("step 2", |s| s.contains("step 2/4") && s.contains("u2 = u1 + b"));
     t.keys(&["k", "k"]);
     t.wait("the selection moved up", |s| s.contains("node  w  [3]") || s.contains("node  x  [3]"));
     t.keys(&["q"]);
