@@ -392,3 +392,31 @@ fn a_failed_statement_gives_one_json_object() {
     assert!(lines[0].contains(r#""ok":false"#) && lines[1].contains(r#""ok":false"#), "{text}");
     assert!(lines[2].contains(r#""value":2"#), "{text}");
 }
+
+#[test]
+fn habits_and_typos_get_advice() {
+    let (_, text) = symgrad(&[
+        "--keep-going",
+        "-e",
+        "x = 2",
+        "-e",
+        "x**2",
+        "-e",
+        "diff(sin(x), x)",
+        "-e",
+        ":let alpha = 2",
+        "-e",
+        ":eval alpah + 1",
+        "-e",
+        ":grad alpha*x wrt alpah",
+    ]);
+    for advice in [
+        "to bind a name: `:let x = …`",
+        "powers are written `^`: `x^2`",
+        "to differentiate: `grad(f, x)` or `:grad f wrt x`",
+        "did you mean `alpha`? or give it a value with :let",
+        "`alpah` does not occur in the expression (did you mean `alpha`?)",
+    ] {
+        assert!(text.contains(advice), "{advice}: {text}");
+    }
+}

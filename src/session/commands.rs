@@ -348,13 +348,7 @@ impl Session {
                 (id, whole, None)
             }
         };
-        let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.has_value(n));
-        if !missing.is_empty() {
-            let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
-            let them = if missing.len() == 1 { "it a value" } else { "them values" };
-            let help = format!("give {them} with :let, e.g. :let {} = 1", missing.first().map_or("x", String::as_str));
-            return Err(Error::name(span, format!("no value for {}", list.join(", "))).with_help(help));
-        }
+        self.require_values(id, span)?;
         let mut item = self.describe(id, span)?;
         item.number = Some(match recipe {
             Some(r) => self.push_result(r),

@@ -57,7 +57,25 @@ impl Session {
             }
         };
         self.set_values(&mut items, values, warnings, closed);
+        for (item, v) in items.iter_mut().zip(wrt) {
+            item.warnings.extend(self.absent_variable(f, &v.name));
+        }
         Ok(items)
+    }
+
+    /// A note when `v` does not occur in `f` but a name one typo away does
+    /// (`:grad alpha*x wrt alpah` is 0, rightly, and surely not meant).
+    fn absent_variable(&self, f: NodeId, v: &str) -> Option<String> {
+        if v.chars().count() <= 2 {
+            return None;
+        }
+        // Sorted, so a tie is broken the same way every run.
+        let names = crate::eval::run::unbound(&self.graph, f, &|_| false);
+        if names.iter().any(|n| n == v) {
+            return None;
+        }
+        let near = crate::lower::nearest(v, &names)?;
+        Some(format!("`{v}` does not occur in the expression (did you mean `{near}`?)"))
     }
 
     pub(super) fn hessian(&mut self, expr: &Expr, wrt: &[Ident], src: &str) -> Result<Vec<Item>> {

@@ -153,15 +153,22 @@ impl Session {
         Ok(vec![item])
     }
 
-    /// The "no value for ..." error of `:eval` when `id` is not closed.
-    fn require_values(&self, id: NodeId, span: Span) -> Result<()> {
+    /// The "no value for ..." error of `:eval` when `id` is not closed;
+    /// a name one typo away from a bound one (`alpah`) is pointed out.
+    pub(super) fn require_values(&self, id: NodeId, span: Span) -> Result<()> {
         let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.has_value(n));
-        if missing.is_empty() {
-            return Ok(());
-        }
+        let Some(first) = missing.first() else { return Ok(()) };
         let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
         let them = if missing.len() == 1 { "it a value" } else { "them values" };
-        let help = format!("give {them} with :let, e.g. :let {} = 1", missing[0]);
+        // Sorted, so that a tie is broken the same way every run; names of
+        // one or two letters are too close to everything to suggest.
+        let mut bound: Vec<String> = self.env.value_names().cloned().collect();
+        bound.sort();
+        let near = if first.chars().count() > 2 { crate::lower::nearest(first, &bound) } else { None };
+        let help = match near {
+            Some(near) => format!("did you mean `{near}`? or give {them} with :let, e.g. :let {first} = 1"),
+            None => format!("give {them} with :let, e.g. :let {first} = 1"),
+        };
         Err(Error::name(span, format!("no value for {}", list.join(", "))).with_help(help))
     }
 }
