@@ -169,6 +169,10 @@ proptest! {
             return Ok(());
         };
         prop_assume!(dx.0.is_finite() && dx.1.is_finite() && dy.1.is_finite() && dx.0.abs() < 1e8);
+        // A derivative this large comes of an argument as large (`sin(u)`
+        // with u = (1 + x^2)^100 ~ 1e13), where the last bits of u, computed
+        // another way, move the value by percents: ill-conditioned, not wrong.
+        prop_assume!(dx.1.abs() < 1e8 && dy.1.abs() < 1e8);
         let mut s = Session::new();
         s.run(&format!(":let x = float({x}), y = float({y})")).expect("let");
         let src = text(&e);
@@ -225,6 +229,10 @@ proptest! {
         };
         let wider = (p2 - 2.0 * c + m2) / (4.0 * h * h);
         prop_assume!(close(wider, want, 1e-2));
+        // Richardson: the h² error of the two differences cancels, which
+        // the 2e-3 comparison below needs where the fifth derivative is
+        // large (y/(1 + x^18) at x = 1.066: 0.33 % off without it).
+        let want = (4.0 * want - wider) / 3.0;
         let mut s = Session::new();
         s.run(&format!(":let x = float({x}), y = 0.3")).expect("let");
         let src = text(&e);
