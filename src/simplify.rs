@@ -109,43 +109,6 @@ impl Graph {
         self.product(rat(1), &[(a, rat(1)), (b, rat(1))])
     }
 
-    /// `a*b` as a node that its printed form reads back as. The parser
-    /// builds `f1*f2*...` one factor at a time, so more than `FLAT + 1`
-    /// factors read back nested, `(f1*...*f13)*f14*...`; `mul` of two
-    /// products of up to `FLAT` factors each makes one flat product of up to
-    /// `2·FLAT`, which would not read back as itself. Past `FLAT + 1`
-    /// factors, the first `FLAT + 1` (by id) are made a product of their
-    /// own, kept whole by the rest (a flat product of no more than `FLAT + 1`
-    /// factors, none of them a product `mul` would flatten, reads back as
-    /// itself in any order of its factors).
-    pub fn mul_bounded(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
-        let mut factors = Collect::with_room(2 * FLAT);
-        let mut coeff = rat(1);
-        for m in [a, b] {
-            match self.op(m) {
-                Op::Mul { coeff: c, exps } if exps.len() <= FLAT => {
-                    coeff = &coeff * c;
-                    for (f, e) in self.inputs(m).iter().zip(exps.iter()) {
-                        factors.add(*f, e.clone());
-                    }
-                }
-                // Numbers fold and broadcasts are taken apart: `mul` knows.
-                Op::Num(_) | Op::Broadcast => return self.mul(a, b),
-                _ => factors.add(m, rat(1)),
-            }
-        }
-        let mut head = factors.into_sorted();
-        if head.len() <= FLAT + 1 {
-            return self.mul(a, b);
-        }
-        let rest = head.split_off(FLAT + 1);
-        let inner = self.product(rat(1), &head)?;
-        let mut outer = Vec::with_capacity(rest.len() + 1);
-        outer.push((inner, rat(1)));
-        outer.extend(rest);
-        self.product(coeff, &outer)
-    }
-
     pub fn div(&mut self, a: NodeId, b: NodeId) -> Result<NodeId> {
         self.product(rat(1), &[(a, rat(1)), (b, rat(-1))])
     }

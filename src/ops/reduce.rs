@@ -56,9 +56,9 @@ impl Graph {
     /// where elements are 0 (no division). Built from the elements
     /// (`x[i]`, `A[i, j]`) in row-major order with prefix products
     /// `P₀ = 1, Pᵢ₊₁ = Pᵢ·xᵢ` and suffix products `Sₙ = 1, Sᵢ = xᵢ·Sᵢ₊₁`,
-    /// as `eᵢ = Pᵢ·Sᵢ₊₁`, stacked into `x`'s shape: O(n) nodes of at most
-    /// `FLAT + 1` factors each, made so that the printed form reads back as
-    /// the same nodes (`mul_bounded`).
+    /// as `eᵢ = Pᵢ·Sᵢ₊₁`, stacked into `x`'s shape: O(n) nodes (a flat
+    /// product of any length reads back as itself: the parser lowers an
+    /// unbracketed chain as one product).
     pub fn exclusive_products(&mut self, x: NodeId) -> Result<NodeId> {
         let shape = self.shape(x).to_vec();
         let n = numel(&shape);
@@ -87,16 +87,16 @@ impl Graph {
         for (k, (&e, slot)) in elements.iter().zip(suffix.iter_mut()).enumerate().rev() {
             *slot = s;
             if k > 0 {
-                s = self.mul_bounded(e, s)?;
+                s = self.mul(e, s)?;
             }
         }
         self.check_budget()?;
         let mut excl = Vec::with_capacity(n);
         let mut p = one;
         for (k, (&e, &after)) in elements.iter().zip(&suffix).enumerate() {
-            excl.push(self.mul_bounded(p, after)?);
+            excl.push(self.mul(p, after)?);
             if k + 1 < n {
-                p = self.mul_bounded(p, e)?;
+                p = self.mul(p, e)?;
             }
         }
         self.check_budget()?;
