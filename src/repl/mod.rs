@@ -160,37 +160,35 @@ fn execute(session: &mut Session, text: &str, cfg: &Config) {
 }
 
 /// Runs one statement and prints its output or its error; false on error.
+/// A failed statement's outputs before its error (`Session::take_partial`)
+/// are printed first, as a script prints them.
 fn run_one(session: &mut Session, stmt: &str, cfg: &Config) -> bool {
-    match session.run(stmt) {
-        Ok(items) => {
-            for item in &items {
-                if let Some(p) = &item.show
-                    && std::io::IsTerminal::is_terminal(&std::io::stdout())
-                {
-                    if let Err(e) = crate::tui::run(p) {
-                        eprintln!("error: cannot open the pane: {e}");
-                    }
-                    continue;
-                }
-                let s = render_human(item, cfg.render);
-                if !s.is_empty() {
-                    println!("{s}");
-                }
+    let (items, error) = match session.run(stmt) {
+        Ok(items) => (items, None),
+        Err(e) => (session.take_partial(), Some(e)),
+    };
+    for item in &items {
+        if let Some(p) = &item.show
+            && std::io::IsTerminal::is_terminal(&std::io::stdout())
+        {
+            if let Err(e) = crate::tui::run(p) {
+                eprintln!("error: cannot open the pane: {e}");
             }
-            true
+            continue;
         }
+        let s = render_human(item, cfg.render);
+        if !s.is_empty() {
+            println!("{s}");
+        }
+    }
+    match error {
+        None => true,
         // Some phases report a stop as an error whose text says so.
-        Err(e) if e.kind == ErrorKind::Interrupted || e.message == "interrupted" => {
+        Some(e) if e.kind == ErrorKind::Interrupted || e.message == "interrupted" => {
             eprintln!("interrupted");
             false
         }
-        Err(e) => {
-            for item in session.take_partial() {
-                let s = render_human(&item, cfg.render);
-                if !s.is_empty() {
-                    println!("{s}");
-                }
-            }
+        Some(e) => {
             eprintln!("{}", diagnostic(&e, stmt, cfg.err_color));
             false
         }

@@ -113,10 +113,14 @@ impl Reads<'_> {
     }
 }
 
-/// By position in `order`: an `eye(n)` that only units (`eye(n)[k]`) read,
-/// which evaluation never makes. One read by anything else, or by nothing
-/// (a root), is made.
+/// By position in `order` (empty when there is no `eye`): an `eye(n)` that
+/// only units (`eye(n)[k]`) read, which evaluation never makes. One read by
+/// anything else, or by nothing (a root), is made.
 fn eyes_read_by_units_only(graph: &Graph, order: &Positions) -> Vec<bool> {
+    // Most evaluations hold no `eye`: one look at the ops, not at every edge.
+    if !order.nodes().iter().any(|&id| *graph.op(id) == Op::Eye) {
+        return Vec::new();
+    }
     // 0: unread, 1: read by units only, 2: read otherwise.
     let mut reads = vec![0u8; order.nodes().len()];
     for &id in order.nodes() {

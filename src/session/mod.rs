@@ -136,6 +136,8 @@ impl Session {
     pub fn run_parsed(&mut self, text: &str, parsed: Parsed) -> Result<Vec<Item>> {
         if self.load_depth == 0 {
             crate::interrupt::clear();
+            // What an earlier failure left and no front end took.
+            self.partial.clear();
         }
         let limits = crate::limits::get();
         // Parsed under other limits (`limits::set` ran since, as tests do):

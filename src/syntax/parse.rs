@@ -91,34 +91,37 @@ pub fn parse_expr(src: &str) -> Result<Expr, Error> {
 /// reads the next line into the same statement.
 pub fn is_incomplete(src: &str) -> bool {
     // Only an open bracket continues a statement; most lines have none.
-    if !src.contains(['(', '[']) {
-        return false;
-    }
+    src.contains(['(', '[']) && open_brackets(src).is_some_and(|open| !open.is_empty())
+}
+
+/// The brackets still open at the end of `src`, innermost last (byte
+/// offset and bracket); `None` when none can be (an unmatched closer, an
+/// error already, or a command whose argument is raw text).
+fn open_brackets(src: &str) -> Option<Vec<(usize, char)>> {
     let mut lex = Lexer::new(src, 0);
-    let mut depth: usize = 0;
+    let mut open = Vec::new();
     let mut first = true;
     while let Some(tok) = lex.next() {
-        let Ok((_, tok, end)) = tok else { continue };
+        let Ok((at, tok, end)) = tok else { continue };
         match tok {
-            Tok::Cmd(Cmd::Load | Cmd::Save | Cmd::Help) if first => return false,
+            Tok::Cmd(Cmd::Load | Cmd::Save | Cmd::Help) if first => return None,
             // The statement after `:time` starts afresh (its own command).
             Tok::Cmd(Cmd::Time | Cmd::Timeit) if first => {
                 lex = Lexer::new(src.get(end..).unwrap_or(""), end);
                 continue;
             }
-            Tok::LParen | Tok::LBracket => depth += 1,
-            Tok::RParen | Tok::RBracket => match depth.checked_sub(1) {
-                Some(d) => depth = d,
-                // An unmatched closer is an error already; report it now.
-                None => return false,
-            },
+            Tok::LParen => open.push((at, '(')),
+            Tok::LBracket => open.push((at, '[')),
+            Tok::RParen | Tok::RBracket => {
+                open.pop()?;
+            }
             // What follows `>` is a raw file name.
             Tok::Gt => break,
             _ => {}
         }
         first = false;
     }
-    depth > 0
+    Some(open)
 }
 
 /// Whether a line typed at the prompt waits for more: a bracket is open
@@ -360,7 +363,7 @@ fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error
         ParseError::UnrecognizedEof { expected, .. } => {
             let found = if src.get(eof..).is_some_and(|s| s.starts_with('>')) { "`>`" } else { "end of input" };
             let e = Error::syntax(Span::new(eof, eof), format!("unexpected {found}{}", expecting(&expected)));
-            match open_bracket(src.get(..eof).unwrap_or(src)) {
+            match open_brackets(src.get(..eof).unwrap_or(src)).and_then(|mut open| open.pop()) {
                 Some((at, b)) => {
                     // Lines are the statement's own: its first is the line
                     // the error names, or one above when it ends a line.
@@ -383,23 +386,6 @@ fn parse_error(src: &str, eof: usize, e: ParseError<usize, Tok, Error>) -> Error
             Error::syntax(Span::new(l, r), format!("unexpected {}; expected end of input", quote_source(src, l, r)))
         }
     }
-}
-
-/// The innermost bracket still open at the end of `src`: its byte offset
-/// and the bracket.
-fn open_bracket(src: &str) -> Option<(usize, char)> {
-    let mut open = Vec::new();
-    for tok in Lexer::new(src, 0) {
-        match tok {
-            Ok((at, Tok::LParen, _)) => open.push((at, '(')),
-            Ok((at, Tok::LBracket, _)) => open.push((at, '[')),
-            Ok((_, Tok::RParen | Tok::RBracket, _)) => {
-                open.pop();
-            }
-            _ => {}
-        }
-    }
-    open.pop()
 }
 
 /// The text of a token, in backticks, shortened when long.
