@@ -161,6 +161,13 @@ const MAX_BITS: u64 = 256;
 const MIN_TERMS_UNFACTORED: usize = 8;
 /// Most terms of an atom's derivative for derivatives on polynomials.
 const MAX_ATOM_DERIVATIVE_TERMS: usize = 2;
+/// Highest power of a sum multiplied out. `(a + b)^n` has terms up to
+/// `C(n, n/2)` times the size of the whole, which cancel in f64 where the
+/// sum is small: the third derivative of `(1 + (x - y^2 + 2)^2)^25` at a
+/// point where `x - y^2 + 2` is near zero came out as 5.8e16 instead of
+/// 377 when its powers were multiplied out into monomials of `x` and `y`.
+/// A higher power is one atom, differentiated by the chain rule.
+const MAX_EXPANDED_POWER: u32 = 3;
 /// Largest expression (in distinct nodes) worth trying: normal forms pay
 /// for small expressions differentiated many times, not for big graphs.
 const MAX_NODES: usize = 1000;
@@ -470,7 +477,7 @@ fn multisets(n: usize, k: u32) -> usize {
 /// The power `f^e` is multiplied out to, when `f` is a sum or product and
 /// `e` a small positive integer; otherwise `f^e` is one atom.
 fn expanded_power(graph: &Graph, f: NodeId, e: &Rat) -> Option<u32> {
-    let n = e.to_u32().filter(|n| e.is_integer() && (1..=64).contains(n))?;
+    let n = e.to_u32().filter(|n| e.is_integer() && (1..=MAX_EXPANDED_POWER).contains(n))?;
     matches!(graph.op(f), Op::Add { .. } | Op::Mul { .. }).then_some(n)
 }
 
