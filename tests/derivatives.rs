@@ -303,6 +303,30 @@ fn nested_derivatives_of_high_powers_of_sums_keep_their_precision() {
     }
 }
 
+/// Where `sigmoid(u)` or `tanh(u)` is saturated in f64, their higher
+/// derivatives are 0 to the last bit; expanded into powers of the atom they
+/// were the rounding error of terms like `x^57*sigmoid(x^20)^3` (-9.0e15
+/// for the first case below, 0.0078 for the last).
+#[test]
+fn derivatives_of_saturated_sigmoid_and_tanh_keep_their_precision() {
+    let b = Box::new;
+    let cases = [
+        (E::F("sigmoid", b(E::Powi(b(E::X), 20))), 3.0),
+        (E::F("sigmoid", b(E::Powi(b(E::X), 10))), 5.0),
+        (E::Powi(b(E::F("tanh", b(E::Powi(b(E::X), 20)))), 2), -1.4),
+        // Not saturated: the factored form is the same derivative.
+        (E::Mul(b(E::F("sigmoid", b(E::X))), b(E::F("tanh", b(E::Y)))), 0.7),
+    ];
+    for (e, x) in cases {
+        let (want, _) = third_by_differences(&e, x).expect("smooth here");
+        let mut s = Session::new();
+        s.run(&format!(":let x = float({x}), y = float(0.3)")).expect("let");
+        let src = text(&e);
+        let got = value_of(&mut s, &format!(":grad grad(grad({src}, x), x) wrt x"));
+        assert!(close(got, want, 1e-6), "d³/dx³ of {src} at {x}: got {got}, want {want}");
+    }
+}
+
 /// Central differences of a scalar statement with respect to each element
 /// of the variable `v`, using symgrad's evaluator only.
 fn finite_differences(setup: &[&str], f: &str, v: &str) -> Vec<f64> {

@@ -23,6 +23,8 @@ use crate::simplify::rat;
 use num_traits::ToPrimitive;
 use std::rc::Rc;
 
+mod saturation;
+
 /// A product of atoms with rational exponents, atoms in id order.
 type Mono = Vec<(NodeId, Rat)>;
 /// The number of a monomial in its pass's [`Monos`].
@@ -204,7 +206,7 @@ pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> 
         },
     };
     let shape = graph.shape(d).to_vec();
-    let rebuilt = rebuild(graph, &expanded, &memo.monos)?;
+    let rebuilt = rebuild(graph, &expanded, &mut memo.monos)?;
     let rebuilt = graph.broadcast_to(rebuilt, shape);
     // Smaller as printed: fewer nodes can still read longer when the
     // expansion repeats a shared factor in every term.
@@ -248,7 +250,7 @@ pub fn derivatives(graph: &mut Graph, f: NodeId, vars: &[NodeId]) -> Result<(Nod
     if done == 0 {
         return Ok((f, 0));
     }
-    Ok((rebuild(graph, &p, &memo.monos)?, done))
+    Ok((rebuild(graph, &p, &mut memo.monos)?, done))
 }
 
 /// The derivatives of atoms, by atom, for one variable: the node
@@ -395,7 +397,7 @@ pub fn expanded_derivative(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<Op
     if 10 * expanded >= 8 * factored {
         return Ok(None);
     }
-    rebuild(graph, &d, &memo.monos).map(Some)
+    rebuild(graph, &d, &mut memo.monos).map(Some)
 }
 
 /// About the printed length of a polynomial (see `print::estimate`), from
@@ -619,7 +621,40 @@ fn merge(a: &Mono, b: &Mono) -> Mono {
 /// The polynomial as a graph, its terms made in the order of their
 /// monomials (so the nodes made, and their numbers, do not depend on the
 /// order the terms were collected in).
-fn rebuild(graph: &mut Graph, p: &Poly, monos: &Monos) -> Result<NodeId> {
+/// The polynomial as nodes: `(1 - s)^m*(1 - t^2)^n*…*Q` with the factors
+/// at which a `sigmoid` atom `s` or a `tanh` atom `t` saturates taken out
+/// (see [`saturation`]), `Q` a sum of products.
+fn rebuild(graph: &mut Graph, p: &Poly, monos: &mut Monos) -> Result<NodeId> {
+    let mut atoms: Vec<NodeId> = p.iter().flat_map(|(m, _)| monos.get(*m).iter().map(|(a, _)| *a)).collect();
+    atoms.sort_unstable();
+    atoms.dedup();
+    let mut rest = std::borrow::Cow::Borrowed(p);
+    let mut factors = Vec::new();
+    for a in atoms {
+        let Some(how) = saturation::Saturates::of(graph, a) else { continue };
+        let mut times = 0;
+        while let Some(q) = saturation::divided(&rest, a, how, monos) {
+            rest = std::borrow::Cow::Owned(q);
+            times += 1;
+        }
+        if times > 0 {
+            factors.push((saturation::factor(graph, a, how)?, rat(times)));
+            if let Some((k, q)) = saturation::common_power(&rest, a, monos) {
+                factors.push((a, rat(k as i64)));
+                rest = std::borrow::Cow::Owned(q);
+            }
+        }
+    }
+    let sum = rebuild_sum(graph, &rest, monos)?;
+    if factors.is_empty() {
+        return Ok(sum);
+    }
+    factors.push((sum, rat(1)));
+    graph.product(rat(1), &factors)
+}
+
+/// The polynomial as a sum of products.
+fn rebuild_sum(graph: &mut Graph, p: &Poly, monos: &Monos) -> Result<NodeId> {
     let mut sorted: Vec<(&Mono, &Rat)> = p.iter().map(|(m, c)| (monos.get(*m), c)).collect();
     sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));
     let mut terms = Vec::with_capacity(sorted.len());
