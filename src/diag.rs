@@ -85,7 +85,13 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
     // ariadne opens with the message again; the first line already has it.
     let diagram = diagram.split_once('\n').map_or("", |(_, rest)| rest);
     let at = location(err, origin);
-    let diagram = if window.is_whole() { diagram.to_string() } else { with_header_at(diagram, &at) };
+    // ariadne's header names the line and column in the cropped line.
+    let diagram = if window.is_whole() {
+        diagram.to_string()
+    } else {
+        let (line, col) = line_col(&shown, start);
+        diagram.replacen(&format!("{}:{line}:{col}", origin.name), &at, 1)
+    };
     format!("{at}: error: {message}\n{}", diagram.trim_end())
 }
 
@@ -144,17 +150,6 @@ fn char_floor(s: &str, mut i: usize) -> usize {
     i
 }
 
-/// The diagram with its header's `[ NAME:LINE:COL ]` set to `at`: ariadne
-/// counts columns in the cropped line.
-fn with_header_at(diagram: &str, at: &str) -> String {
-    let Some(open) = diagram.find("─[ ") else { return diagram.to_string() };
-    let from = open + "─[ ".len();
-    match diagram[from..].find(" ]") {
-        Some(len) => format!("{}{at}{}", &diagram[..from], &diagram[from + len..]),
-        None => diagram.to_string(),
-    }
-}
-
 fn short_label(err: &Error) -> String {
     use crate::error::ErrorKind::*;
     match err.kind {
@@ -190,6 +185,10 @@ mod tests {
         let col = line.len();
         assert!(text.starts_with(&format!("in:2:{col}: error: unexpected `+`")), "{text}");
         assert!(text.contains(&format!("─[ in:2:{col} ]")), "{text}");
+        // In colour too (the REPL's): the header's parts are coloured apart.
+        let err = Error::syntax(Span::new(at, at + 1), "unexpected `+`");
+        let coloured = render(&err, &Origin { name: "in", source: &source, offset: 0 }, true);
+        assert!(coloured.contains(&format!(" in:2:{col} ")), "{coloured:?}");
         assert!(text.contains("…x + x"), "{text}");
         // The caret stands under the `+` it names.
         let lines: Vec<&str> = text.lines().collect();
