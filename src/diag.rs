@@ -59,8 +59,9 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
     let source = printable(origin.source);
     let message = abbreviated(&printable(&err.message));
     let origin = &Origin { source: &source, ..*origin };
-    let start = (origin.offset + err.span.start).min(origin.source.len());
-    let end = (origin.offset + err.span.end).clamp(start, origin.source.len());
+    // On char boundaries, so that the source can be cut there.
+    let start = char_floor(origin.source, (origin.offset + err.span.start).min(origin.source.len()));
+    let end = char_floor(origin.source, (origin.offset + err.span.end).clamp(start, origin.source.len()));
     let window = Window::around(origin.source, start, end);
     let (shown, start, end) = window.crop(origin.source, start, end);
     let name = origin.name.to_string();
@@ -211,6 +212,15 @@ mod tests {
             "{text}"
         );
         assert_eq!(abbreviated("unknown `sin` and `cos`"), "unknown `sin` and `cos`");
+    }
+
+    #[test]
+    fn spans_inside_a_character_are_shown_at_its_start() {
+        let line = format!("{}αβγ", "x + ".repeat(100));
+        for at in line.len() - 6..=line.len() {
+            let text = shown(&line, Span::new(at, at + 1));
+            assert!(text.starts_with("in:1:"), "{text}");
+        }
     }
 
     #[test]
