@@ -124,3 +124,83 @@ pub(super) fn common_power(p: &Poly, a: NodeId, monos: &mut Monos) -> Option<(us
         split_terms.into_iter().map(|((power, rest), c)| (monos.id(joined(&rest, a, power - k)), c.clone())).collect();
     Some((k, q))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Memo, multiply};
+    use super::*;
+
+    const X: NodeId = NodeId(2);
+    const S: NodeId = NodeId(5);
+
+    /// A polynomial from `(power of x, power of s, coefficient)` terms.
+    fn poly(terms: &[(i64, i64, i64)], memo: &mut Memo) -> Poly {
+        let mut p = Poly::new();
+        for &(i, j, c) in terms {
+            let mut mono = Vec::new();
+            if i != 0 {
+                mono.push((X, Rat::int(i)));
+            }
+            if j != 0 {
+                mono.push((S, Rat::int(j)));
+            }
+            p.push((memo.monos.id(mono), Rat::int(c)));
+        }
+        p
+    }
+
+    fn sorted(p: &Poly, memo: &Memo) -> Vec<(Mono, Rat)> {
+        let mut v: Vec<_> = p.iter().map(|(m, c)| (memo.monos.get(*m).clone(), c.clone())).collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    }
+
+    #[test]
+    fn a_multiple_of_the_factor_divides_back_to_its_cofactor() {
+        // Cofactors in x and s from a small generator, each multiplied out
+        // by 1 - s and by 1 - s^2 and divided again.
+        let mut seed = 7u64;
+        let mut next = |n: i64| {
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            (seed >> 33) as i64 % n
+        };
+        for _ in 0..200 {
+            let terms: Vec<(i64, i64, i64)> = (0..1 + next(6)).map(|_| (next(4), next(5), next(9) - 4)).collect();
+            for (how, factor) in
+                [(Saturates::AtOne, [(0, 0, 1), (0, 1, -1)]), (Saturates::AtPlusMinusOne, [(0, 0, 1), (0, 2, -1)])]
+            {
+                let mut memo = Memo::new(10_000);
+                // Like terms of the cofactor collected first: `multiply` by 1.
+                let one = poly(&[(0, 0, 1)], &mut memo);
+                let q = poly(&terms, &mut memo);
+                let Some(q) = multiply(&q, &one, &mut memo) else { panic!("small") };
+                let f = poly(&factor, &mut memo);
+                let Some(p) = multiply(&f, &q, &mut memo) else { panic!("small") };
+                if q.is_empty() {
+                    continue;
+                }
+                let back = divided(&p, S, how, &mut memo.monos).expect("divides");
+                assert_eq!(sorted(&back, &memo), sorted(&q, &memo), "{terms:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_polynomial_without_the_root_is_left_whole() {
+        let mut memo = Memo::new(100);
+        // 1 + s is 2 at s = 1; 1 - s is 0 at 1 but 2 at -1.
+        let p = poly(&[(0, 0, 1), (0, 1, 1)], &mut memo);
+        assert!(divided(&p, S, Saturates::AtOne, &mut memo.monos).is_none());
+        let p = poly(&[(0, 0, 1), (0, 1, -1)], &mut memo);
+        assert!(divided(&p, S, Saturates::AtPlusMinusOne, &mut memo.monos).is_none());
+        // x*(1 - s) + 1 is not a multiple either (the x-free part is 1).
+        let p = poly(&[(1, 0, 1), (1, 1, -1), (0, 0, 1)], &mut memo);
+        assert!(divided(&p, S, Saturates::AtOne, &mut memo.monos).is_none());
+        // A fractional power of s is not a polynomial in s.
+        let half = memo.monos.id(vec![(S, Rat::new(1.into(), 2.into()))]);
+        let one = memo.monos.id(vec![]);
+        assert!(
+            divided(&vec![(half, Rat::int(1)), (one, Rat::int(-1))], S, Saturates::AtOne, &mut memo.monos).is_none()
+        );
+    }
+}
