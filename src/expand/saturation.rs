@@ -47,6 +47,10 @@ impl Saturates {
 /// other atoms; `None` when it does not, or when `a` has a power in `p`
 /// that is not a natural number.
 pub(super) fn divided(p: &Poly, a: NodeId, how: Saturates, monos: &mut Monos) -> Option<Poly> {
+    // Zero is a multiple of anything, and would be divided for ever.
+    if p.is_empty() {
+        return None;
+    }
     // The coefficient of each power of `a`, by the rest of the monomial.
     let mut by_rest: HashMap<Mono, Vec<Rat>> = HashMap::default();
     for (m, c) in p {
@@ -196,6 +200,7 @@ mod tests {
         // x*(1 - s) + 1 is not a multiple either (the x-free part is 1).
         let p = poly(&[(1, 0, 1), (1, 1, -1), (0, 0, 1)], &mut memo);
         assert!(divided(&p, S, Saturates::AtOne, &mut memo.monos).is_none());
+        assert!(divided(&Poly::new(), S, Saturates::AtOne, &mut memo.monos).is_none());
         // A fractional power of s is not a polynomial in s.
         let half = memo.monos.id(vec![(S, Rat::new(1.into(), 2.into()))]);
         let one = memo.monos.id(vec![]);
