@@ -347,7 +347,10 @@ fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
                 Span::new(start, end),
                 format!("expression nested too deeply (more than {max} levels)"),
             )
-            .with_help("brackets and chained operators each add a level; split the expression with `:let`"));
+            .with_help(
+                "brackets and chained operators each add a level; split the expression with `:let`, \
+                 or raise the limit: `--limit depth=N`",
+            ));
         }
     }
     Ok(())
