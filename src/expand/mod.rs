@@ -477,7 +477,8 @@ fn multisets(n: usize, k: u32) -> usize {
 }
 
 /// The power `f^e` is multiplied out to, when `f` is a sum or product and
-/// `e` a small positive integer; otherwise `f^e` is one atom.
+/// `e` a positive integer up to `MAX_EXPANDED_POWER`; otherwise `f^e` is one
+/// atom.
 fn expanded_power(graph: &Graph, f: NodeId, e: &Rat) -> Option<u32> {
     let n = e.to_u32().filter(|n| e.is_integer() && (1..=MAX_EXPANDED_POWER).contains(n))?;
     matches!(graph.op(f), Op::Add { .. } | Op::Mul { .. }).then_some(n)
