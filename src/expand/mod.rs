@@ -633,17 +633,23 @@ fn rebuild(graph: &mut Graph, p: &Poly, monos: &mut Monos) -> Result<NodeId> {
     let mut factors = Vec::new();
     for a in atoms {
         let Some(how) = saturation::Saturates::of(graph, a) else { continue };
+        // The atom's common power first, so that the division walks only
+        // the powers between the lowest and the highest (`sigmoid(x)^600`).
+        let (power, mut lowered) = match saturation::common_power(&rest, a, monos) {
+            Some((k, q)) => (k, std::borrow::Cow::Owned(q)),
+            None => (0, rest.clone()),
+        };
         let mut times = 0;
-        while let Some(q) = saturation::divided(&rest, a, how, monos) {
-            rest = std::borrow::Cow::Owned(q);
+        while let Some(q) = saturation::divided(&lowered, a, how, monos) {
+            lowered = std::borrow::Cow::Owned(q);
             times += 1;
         }
         if times > 0 {
             factors.push((saturation::factor(graph, a, how)?, rat(times)));
-            if let Some((k, q)) = saturation::common_power(&rest, a, monos) {
-                factors.push((a, rat(k as i64)));
-                rest = std::borrow::Cow::Owned(q);
+            if power > 0 {
+                factors.push((a, rat(power as i64)));
             }
+            rest = lowered;
         }
     }
     let sum = rebuild_sum(graph, &rest, monos)?;
