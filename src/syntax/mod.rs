@@ -16,4 +16,4 @@ lalrpop_util::lalrpop_mod!(
     "/symgrad.rs"
 );
 
-pub use parse::{MAX_DEPTH, awaits_more, is_incomplete, parse_expr, parse_statement, unfinished};
+pub use parse::{Brackets, MAX_DEPTH, awaits_more, is_incomplete, parse_expr, parse_statement, unfinished};

@@ -98,30 +98,78 @@ pub fn is_incomplete(src: &str) -> bool {
 /// offset and bracket); `None` when none can be (an unmatched closer, an
 /// error already, or a command whose argument is raw text).
 fn open_brackets(src: &str) -> Option<Vec<(usize, char)>> {
-    let mut lex = Lexer::new(src, 0);
-    let mut open = Vec::new();
-    let mut first = true;
-    while let Some(tok) = lex.next() {
-        let Ok((at, tok, end)) = tok else { continue };
-        match tok {
-            Tok::Cmd(Cmd::Load | Cmd::Save | Cmd::Help) if first => return None,
-            // The statement after `:time` starts afresh (its own command).
-            Tok::Cmd(Cmd::Time | Cmd::Timeit) if first => {
-                lex = Lexer::new(src.get(end..).unwrap_or(""), end);
-                continue;
-            }
-            Tok::LParen => open.push((at, '(')),
-            Tok::LBracket => open.push((at, '[')),
-            Tok::RParen | Tok::RBracket => {
-                open.pop()?;
-            }
-            // What follows `>` is a raw file name.
-            Tok::Gt => break,
-            _ => {}
-        }
-        first = false;
+    let mut walk = Brackets::new();
+    walk.feed(src, 0);
+    (!walk.dead).then_some(walk.open)
+}
+
+/// The brackets open in a statement read piece by piece (a script's
+/// lines: no token spans a line, so a line lexed alone gives the tokens it
+/// gives in the whole), counted as `is_incomplete` counts them.
+pub struct Brackets {
+    /// Open brackets, innermost last.
+    open: Vec<(usize, char)>,
+    /// No bracket can be open: an unmatched closer, or a command whose
+    /// argument is raw text.
+    dead: bool,
+    /// A `>` ended the count: a raw file name follows it.
+    stopped: bool,
+    /// Before the statement's first token.
+    first: bool,
+}
+
+impl Default for Brackets {
+    fn default() -> Self {
+        Self::new()
     }
-    Some(open)
+}
+
+impl Brackets {
+    pub fn new() -> Brackets {
+        Brackets { open: Vec::new(), dead: false, stopped: false, first: true }
+    }
+
+    /// Whether a bracket is open (`is_incomplete` of the text fed so far).
+    pub fn is_open(&self) -> bool {
+        !self.dead && !self.open.is_empty()
+    }
+
+    /// Counts the brackets of `text`, which starts at byte `offset` of the
+    /// statement.
+    pub fn feed(&mut self, text: &str, offset: usize) {
+        if self.dead || self.stopped {
+            return;
+        }
+        let mut lex = Lexer::new(text, offset);
+        while let Some(tok) = lex.next() {
+            let Ok((at, tok, end)) = tok else { continue };
+            match tok {
+                Tok::Cmd(Cmd::Load | Cmd::Save | Cmd::Help) if self.first => {
+                    self.dead = true;
+                    return;
+                }
+                // The statement after `:time` starts afresh (its own command).
+                Tok::Cmd(Cmd::Time | Cmd::Timeit) if self.first => {
+                    lex = Lexer::new(text.get(end - offset..).unwrap_or(""), end);
+                    continue;
+                }
+                Tok::LParen => self.open.push((at, '(')),
+                Tok::LBracket => self.open.push((at, '[')),
+                // A closer closes the innermost bracket, or nothing: dead.
+                Tok::RParen | Tok::RBracket if self.open.pop().is_none() => {
+                    self.dead = true;
+                    return;
+                }
+                // What follows `>` is a raw file name.
+                Tok::Gt => {
+                    self.stopped = true;
+                    return;
+                }
+                _ => {}
+            }
+            self.first = false;
+        }
+    }
 }
 
 /// Whether a line typed at the prompt waits for more: a bracket is open
