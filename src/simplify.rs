@@ -213,22 +213,28 @@ impl Graph {
                 None => acc.map.add(f, e.clone()),
             },
             Op::Mul { coeff, exps } if e.is_integer() && exps.len() <= FLAT => {
-                match exact_pow(coeff, e)? {
-                    Some(v) => {
-                        acc.coeff = &acc.coeff * &v;
-                        check_bits(&acc.coeff)?;
+                // Back-propagation multiplies whole products by one more
+                // factor (`e` = 1) at every level: no power to take then.
+                let unit = e.is_one();
+                if !coeff.is_one() {
+                    match if unit { Some(coeff.clone()) } else { exact_pow(coeff, e)? } {
+                        Some(v) => {
+                            acc.coeff = &acc.coeff * &v;
+                            check_bits(&acc.coeff)?;
+                        }
+                        None => return Err(Error::math(Span::default(), "division by zero")),
                     }
-                    None => return Err(Error::math(Span::default(), "division by zero")),
                 }
                 // A number kept as a power (`sqrt(2)` is `2^(1/2)`) folds
                 // when its exponent becomes an integer: `sqrt(2)^-2` is the
                 // node `1/2` parses to, not `2^-1`.
                 let mut numbers = Vec::new();
                 for (u, x) in self.inputs(f).iter().zip(exps.iter()) {
+                    let x = if unit { x.clone() } else { x * e };
                     if matches!(self.op(*u), Op::Num(_)) {
-                        numbers.push((*u, x * e));
+                        numbers.push((*u, x));
                     } else {
-                        acc.map.add(*u, x * e);
+                        acc.map.add(*u, x);
                     }
                 }
                 for (u, x) in numbers {
