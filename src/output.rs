@@ -46,6 +46,9 @@ pub struct Item {
     pub passed: Option<bool>,
     /// `:dot`/`:codegen ... > FILE`: the file written.
     pub file: Option<String>,
+    /// Shown to a person, left out of `--json` (the `:time` line, whose
+    /// figures each result's object carries).
+    pub human_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -352,6 +352,7 @@ fn write_items(
     out: &mut dyn std::io::Write,
 ) -> std::io::Result<()> {
     if opts.json {
+        let items: Vec<&crate::output::Item> = items.iter().filter(|i| !i.human_only).collect();
         if items.is_empty() {
             let obj = serde_json::json!({"input": stmt.text, "line": stmt.line, "ok": true});
             writeln!(out, "{obj}")?;

@@ -205,3 +205,24 @@ fn export_errors() {
     let e = last(&[":codegen c x^2 wrt x > /nonexistent-dir/x.c"]);
     assert_eq!(e["error"]["column"], 24, "the error points at the path");
 }
+
+/// SPEC §6: `:time` and `:timeit` add `seconds` to each result's object,
+/// one number per phase; `:timeit`'s `eval` is the median, with `eval_min`.
+#[test]
+fn time_and_timeit_add_seconds_to_each_result() {
+    let objs = run(&[":let x = [1, 2], w = 3", ":time :grad w^2*x wrt w, x", ":timeit x*w"]);
+    let phases = ["parse", "expand", "diff", "simplify", "eval", "print", "total"];
+    let timed: Vec<&J> = objs.iter().filter(|j| j["input"].as_str().is_some_and(|s| s.starts_with(":time"))).collect();
+    // Two derivatives and one result: no object of their own for the times.
+    assert_eq!(timed.len(), 3, "{objs:?}");
+    for j in &timed {
+        assert!(j.get("expr").is_some(), "{j}");
+        for p in phases {
+            assert!(j["seconds"][p].as_f64().is_some_and(|s| s >= 0.0), "{p} in {j}");
+        }
+    }
+    assert_eq!(timed[0]["wrt"], "w");
+    assert_eq!(timed[0]["seconds"], timed[1]["seconds"]);
+    let timeit = &timed[2]["seconds"];
+    assert!(timeit["eval_min"].as_f64().is_some_and(|m| m <= timeit["eval"].as_f64().unwrap_or(-1.0)), "{timeit}");
+}

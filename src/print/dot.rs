@@ -30,7 +30,8 @@ pub fn dot(graph: &Graph, z: NodeId, grads: &[(NodeId, NodeId)]) -> String {
     let names = forward_names(graph, z, &all);
     let mut holds: HashMap<NodeId, Vec<String>> = HashMap::new();
     for &(u, g) in grads {
-        let label = format!("∂z/∂{}", names.get(&u).cloned().unwrap_or_else(|| graph.op(u).label()));
+        let of = names.get(&u).cloned().unwrap_or_else(|| graph.op(u).label());
+        let label = format!("∂{}/∂{of}", names.get(&z).map_or("z", String::as_str));
         let entry = holds.entry(g).or_default();
         if !entry.contains(&label) {
             entry.push(label);
@@ -96,7 +97,7 @@ fn forward_names(graph: &Graph, z: NodeId, all: &[NodeId]) -> HashMap<NodeId, St
     let mut k = 0;
     for &id in all.iter().filter(|id| forward.contains(id)) {
         let name = match graph.op(id) {
-            _ if id == z => "z".to_string(),
+            _ if id == z => super::output_name(graph, z),
             Op::Var(n) => n.to_string(),
             op if op.is_leaf() => continue,
             _ => {

@@ -61,3 +61,23 @@ pub fn shallow(graph: &Graph, id: NodeId, name: impl Fn(NodeId) -> String) -> St
         op => format!("{}({})", op.label(), inputs.iter().map(|&u| name(u)).collect::<Vec<_>>().join(", ")),
     }
 }
+
+/// The output's name in the step-by-step views (`:trace`, `:show`,
+/// `:dot`): `z`, as the book names it, unless the expression has a
+/// variable `z`; then `z'` (or `z''`, …), so that `∂z/∂z` never reads as
+/// the derivative of a variable.
+pub fn output_name(graph: &Graph, root: NodeId) -> String {
+    let taken: std::collections::HashSet<&str> = graph
+        .ancestors(&[root])
+        .into_iter()
+        .filter_map(|id| match graph.op(id) {
+            Op::Var(n) => Some(&**n),
+            _ => None,
+        })
+        .collect();
+    let mut name = String::from("z");
+    while taken.contains(name.as_str()) {
+        name.push('\'');
+    }
+    name
+}

@@ -207,11 +207,12 @@ impl Session {
             let op = crate::print::shallow(g, id, name);
             out.push(format!("  {:<4} = {:<28} {}", name(id), op, show(g.shape(id))));
         }
+        let z = crate::print::output_name(g, f);
         out.push("back-propagation, filling grad_table in reverse order:".into());
         for step in &bp.steps {
             let value = expr(step.grad);
             if step.node == f {
-                out.push(format!("  grad_table[{}] = {value}   (seed: ∂z/∂z)", name(step.node)));
+                out.push(format!("  grad_table[{}] = {value}   (seed: ∂{z}/∂{z})", name(step.node)));
                 continue;
             }
             out.push(format!("  grad_table[{}] = {value}", name(step.node)));
@@ -220,7 +221,7 @@ impl Session {
             }
         }
         for (v, d) in wrt.iter().zip(&bp.grads) {
-            out.push(format!("∂z/∂{} = {}", v.name, print(g, *d, Style::Plain)));
+            out.push(format!("∂{z}/∂{} = {}", v.name, print(g, *d, Style::Plain)));
         }
         out.join("\n")
     }

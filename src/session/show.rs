@@ -142,12 +142,13 @@ fn snapshot(g: &Graph, f: NodeId, bp: Option<&crate::diff::Backprop>, wrt: &[Str
     let index: HashMap<NodeId, usize> = ids.iter().enumerate().map(|(k, &id)| (id, k)).collect();
     let full = ids.len() <= FULL_EXPR_NODES;
     let (mut u, mut d) = (0, 0);
+    let output = crate::print::output_name(g, f);
     let mut nodes: Vec<PaneNode> = Vec::with_capacity(ids.len());
     for &id in &ids {
         let derivative = !forward.contains(&id);
         let name = match g.op(id) {
             crate::ops::Op::Var(n) => n.to_string(),
-            _ if id == f => "z".to_string(),
+            _ if id == f => output.clone(),
             _ if derivative => {
                 d += 1;
                 format!("d{d}")

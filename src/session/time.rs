@@ -10,6 +10,10 @@ use crate::syntax::ast::Stmt;
 use std::cell::Cell;
 use std::time::{Duration, Instant};
 
+/// Seconds per phase, in phase order (with `total`, and `:timeit`'s
+/// `eval_min`).
+pub type Seconds = Vec<(&'static str, f64)>;
+
 /// Phase names, in the order `:time` reports them.
 pub const PHASES: [&str; 6] = ["parse", "expand", "diff", "simplify", "eval", "print"];
 
@@ -57,49 +61,60 @@ const TIMEIT_BUDGET: Duration = Duration::from_millis(800);
 
 impl Session {
     pub(super) fn time(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
+        // A script's statements keep their own objects (and their own
+        // `:time`s): its time is the whole load's, in one object of its own.
+        let script = matches!(inner, Stmt::Load(_));
+        let (mut items, seconds) = self.timed(inner, src)?;
+        let text = format_phases(&seconds);
+        if script {
+            items.extend(with_seconds(Vec::new(), seconds, text));
+            return Ok(items);
+        }
+        Ok(with_seconds(items, seconds, text))
+    }
+
+    /// Runs `inner`, timing each phase (printing as the front end would).
+    fn timed(&mut self, inner: Stmt, src: &str) -> Result<(Vec<Item>, Seconds)> {
         let start = Instant::now();
         self.phases.reset();
         self.phases.set("parse", self.parse_secs);
-        let inner_src = src;
-        let mut items = self.exec(inner, inner_src)?;
+        let items = self.exec(inner, src)?;
         // Printing is done by the front end; time the same printing here.
         let t = Instant::now();
         for item in &items {
             let _ = crate::output::render_human(item, crate::output::Render::PLAIN);
         }
         self.phases.add("print", t);
-        let seconds = self.phases.report(start.elapsed().as_secs_f64() + self.parse_secs);
-        items.push(Item {
-            kind: crate::output::ItemKind::Text,
-            text: Some(format_phases(&seconds)),
-            seconds,
-            ..Item::default()
-        });
-        Ok(items)
+        Ok((items, self.phases.report(start.elapsed().as_secs_f64() + self.parse_secs)))
     }
 
     pub(super) fn timeit(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
-        let inner_src = src;
         let before = self.env.results.len();
-        let mut items = self.exec(inner, inner_src)?;
+        let (items, mut seconds) = self.timed(inner, src)?;
         let first = before + 1;
         let last = self.env.results.len();
-        let ids: Vec<NodeId> = (first..=last)
-            .map(|n| self.with_lower(inner_src, |lw| lw.result(n, Span::default())))
-            .collect::<Result<_>>()?;
+        let ids: Vec<NodeId> =
+            (first..=last).map(|n| self.with_lower(src, |lw| lw.result(n, Span::default()))).collect::<Result<_>>()?;
         if ids.is_empty() || !ids.iter().all(|&id| self.closed(id)) {
-            return Err(Error::usage(
-                Span::new(0, src.trim_end().len()),
-                ":timeit needs a statement whose results have values (give the variables values with :let)",
-            ));
+            let why = if ids.is_empty() {
+                ":timeit needs an expression or a derivative: this statement gives no result to evaluate"
+            } else {
+                ":timeit needs a statement whose results have values (give the variables values with :let)"
+            };
+            return Err(Error::usage(Span::new(0, src.trim_end().len()), why));
         }
         let samples = self.sample_eval(&ids)?;
         let median = samples.get(samples.len() / 2).copied().unwrap_or(0.0);
         let min = samples.first().copied().unwrap_or(0.0);
-        let seconds = vec![("eval", median), ("eval_min", min), ("runs", samples.len() as f64)];
+        // SPEC §6: the phases of the statement, with `eval` the median.
+        for (phase, secs) in &mut seconds {
+            if *phase == "eval" {
+                *secs = median;
+            }
+        }
+        seconds.push(("eval_min", min));
         let text = format!("{} per evaluation (median of {} runs; min {})", human(median), samples.len(), human(min));
-        items.push(Item { kind: crate::output::ItemKind::Text, text: Some(text), seconds, ..Item::default() });
-        Ok(items)
+        Ok(with_seconds(items, seconds, text))
     }
 
     /// Sorted wall times of evaluating `ids` together, repeated for about
@@ -125,6 +140,24 @@ impl Session {
         samples.sort_by(f64::total_cmp);
         Ok(samples)
     }
+}
+
+/// `items`, each with the `seconds` (`--json` shows them in each result's
+/// object, SPEC §6), then the line a person reads; when there is no item to
+/// carry them, that line carries them.
+fn with_seconds(mut items: Vec<Item>, seconds: Seconds, text: String) -> Vec<Item> {
+    let carried = !items.is_empty();
+    for item in &mut items {
+        item.seconds = seconds.clone();
+    }
+    items.push(Item {
+        kind: crate::output::ItemKind::Text,
+        text: Some(text),
+        seconds: if carried { Vec::new() } else { seconds },
+        human_only: carried,
+        ..Item::default()
+    });
+    items
 }
 
 fn format_phases(seconds: &[(&str, f64)]) -> String {

@@ -152,8 +152,8 @@ impl App<'_> {
             .skip(skip)
             .take(usize::from(inner.height))
             .map(|(k, s)| {
-                let (u, g) = (&p.nodes[s.node], &p.nodes[s.grad]);
-                let text = format!("∂z/∂{} = {}", u.name, g.expr);
+                let g = &p.nodes[s.grad];
+                let text = format!("{} = {}", p.partial(s.node), g.expr);
                 let style = if k == current {
                     THEME.filling
                 } else if self.step.is_some_and(|c| k > c) {

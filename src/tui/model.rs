@@ -70,6 +70,13 @@ pub struct Pane {
 }
 
 impl Pane {
+    /// `∂z/∂u3`: the gradient of node `i` as the table names it (the
+    /// output's name is `z` unless a variable has it).
+    pub fn partial(&self, i: usize) -> String {
+        let name = |k: usize| self.nodes.get(k).map_or("?", |n| n.name.as_str());
+        format!("∂{}/∂{}", name(self.root), name(i))
+    }
+
     /// How a node is tied to the table in labels: `∂u3` for the gradient of
     /// `u3`, `∂z` for the seed (the gradient of the output).
     pub fn tie(&self, i: usize) -> Option<String> {

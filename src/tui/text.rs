@@ -31,8 +31,8 @@ pub fn render(pane: &Pane) -> String {
         out.push(String::new());
         out.push("grad_table, in the order back-propagation filled it:".into());
         for s in &pane.steps {
-            let (u, g) = (&pane.nodes[s.node], &pane.nodes[s.grad]);
-            out.push(format!("  ∂z/∂{} = {}", u.name, g.expr));
+            let g = &pane.nodes[s.grad];
+            out.push(format!("  {} = {}", pane.partial(s.node), g.expr));
             for (c, d) in &s.contributions {
                 let c = &pane.nodes[*c];
                 out.push(format!("      from {} ({}.bprop): {d}", c.name, c.op));
@@ -49,10 +49,10 @@ pub fn render(pane: &Pane) -> String {
         let mut line = format!("  {:<4} {:<12} {:<8} = {value}", n.name, shallow(pane, i), n.shape);
         if let Some(g) = n.grad {
             let gv = pane.nodes[g].value.as_deref().map(one_line).unwrap_or_else(|| "?".into());
-            line.push_str(&format!("   ∂z/∂{} = {gv}", n.name));
+            line.push_str(&format!("   {} = {gv}", pane.partial(i)));
         }
         if n.derivative && !n.grad_of.is_empty() {
-            let of: Vec<String> = n.grad_of.iter().map(|&u| format!("∂z/∂{}", pane.nodes[u].name)).collect();
+            let of: Vec<String> = n.grad_of.iter().map(|&u| pane.partial(u)).collect();
             line.push_str(&format!("   (holds {})", of.join(", ")));
         }
         out.push(line.trim_end().to_string());
@@ -110,16 +110,16 @@ pub fn node_lines(pane: &Pane, i: usize, step: Option<usize>) -> Vec<(String, St
     rows.push(("expr".into(), n.expr.clone()));
     value_rows(&mut rows, "value", n.value.as_deref(), pane);
     if !n.grad_of.is_empty() {
-        let of: Vec<String> = n.grad_of.iter().map(|&u| format!("∂z/∂{}", pane.nodes[u].name)).collect();
+        let of: Vec<String> = n.grad_of.iter().map(|&u| pane.partial(u)).collect();
         rows.push(("holds".into(), of.join(", ")));
     }
     if let Some(g) = n.grad {
         let at = pane.steps.iter().position(|s| s.node == i);
         if step.is_some_and(|s| at.is_some_and(|a| a > s)) {
-            rows.push((format!("∂z/∂{}", n.name), "not filled yet".into()));
+            rows.push((pane.partial(i), "not filled yet".into()));
         } else {
             let gn = &pane.nodes[g];
-            rows.push((format!("∂z/∂{}", n.name), format!("{} = {}", gn.name, gn.expr)));
+            rows.push((pane.partial(i), format!("{} = {}", gn.name, gn.expr)));
             value_rows(&mut rows, "grad", gn.value.as_deref(), pane);
         }
     }
