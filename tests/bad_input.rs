@@ -339,6 +339,23 @@ fn a_large_float_jacobian_is_not_refused_as_exact_work() {
     assert_eq!(value("$4 = "), 1000.0, "{tail}");
 }
 
+/// `:save` writes the session's `:reset`, so a saved session read back
+/// resets inside its `:load`: later `:load`s still work (the nesting count
+/// was lost and every later `:load` failed as "nested deeper than 16").
+#[test]
+fn a_reset_inside_a_loaded_script_leaves_load_working() {
+    let dir = std::env::temp_dir().join(format!("symgrad-reset-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (first, second) = (dir.join("first.sd"), dir.join("second.sd"));
+    std::fs::write(&first, ":let a = 1\n:reset\n:let b = 2\n").unwrap();
+    std::fs::write(&second, ":let c = 3\n").unwrap();
+    let (one, two) = (format!(":load {}", first.display()), format!(":load {}", second.display()));
+    let (code, text) = symgrad(&["-e", &one, "-e", &two, "-e", "b + c", "-e", &one]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.ends_with("$1 = b + c = 5\na = 1\nsession reset\nb = 2\n"), "{text}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
 #[test]
 fn a_load_that_fails_shows_what_ran_and_save_writes_each_statement_once() {
     let dir = std::env::temp_dir().join(format!("symgrad-load-{}", std::process::id()));

@@ -186,9 +186,14 @@ impl Session {
             Vars => Ok(vec![self.vars()]),
             Unlet(names) => self.unlet(&names),
             Reset => {
-                let unicode = self.unicode;
+                // A script's `:reset` (`:save` writes one) is still inside
+                // its `:load`, under the outer statement's budget.
+                let (unicode, load_depth) = (self.unicode, self.load_depth);
                 *self = Session::new();
-                self.unicode = unicode;
+                (self.unicode, self.load_depth) = (unicode, load_depth);
+                if load_depth > 0 {
+                    self.graph.set_budget(Some(crate::limits::get().graph_size));
+                }
                 Ok(vec![Item::text("session reset")])
             }
             Seed(e) => self.seed(&e, src),
