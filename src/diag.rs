@@ -4,7 +4,7 @@
 
 use crate::error::Error;
 use crate::script::line_col;
-use ariadne::{CharSet, Config, IndexType, Label, Report, ReportKind, Source};
+use ariadne::{CharSet, Config, IndexType, Label, LabelAttach, Report, ReportKind, Source};
 
 /// Where a statement came from: a name for messages, the whole source text
 /// and the byte offset of the statement in it.
@@ -69,7 +69,8 @@ pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
         .with_color(color)
         .with_index_type(IndexType::Byte)
         .with_char_set(CharSet::Unicode)
-        .with_compact(true);
+        .with_compact(true)
+        .with_label_attach(LabelAttach::Start);
     let mut report = Report::build(ReportKind::Error, (name.clone(), start..end))
         .with_config(config)
         .with_message(&message)

@@ -236,7 +236,12 @@ impl<'a> Lower<'a> {
             ExprKind::Call(f, args) => builtins::call(self, f, args, span),
             ExprKind::Tensor(items) => {
                 let ids = items.iter().map(|i| self.expr(i)).collect::<Result<Vec<_>>>()?;
-                self.graph.stack(&ids).map_err(|err| err.at(span))
+                // A ragged literal is shown at its first element of another shape.
+                let odd = ids
+                    .iter()
+                    .position(|&i| self.graph.shape(i) != ids.first().map_or(&[][..], |&f| self.graph.shape(f)));
+                let at = odd.and_then(|k| items.get(k)).map_or(span, |i| i.span);
+                self.graph.stack(&ids).map_err(|err| err.at(at))
             }
             ExprKind::Index(a, items) => index::lower(self, a, items, span),
             ExprKind::Where(body, defs) => {

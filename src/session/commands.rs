@@ -348,7 +348,7 @@ impl Session {
                 (id, whole, None)
             }
         };
-        self.require_values(id, span)?;
+        self.require_values(id, span, src)?;
         let mut item = self.describe(id, span)?;
         item.number = Some(match recipe {
             Some(r) => self.push_result(r),

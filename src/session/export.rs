@@ -23,11 +23,11 @@ impl Session {
         let e = pin_ans(expr, self.env.results.len());
         let f = self.lower_expr(&e, src)?;
         let vars = wrt.iter().map(|v| self.with_lower(src, |lw| lw.variable(v))).collect::<Result<Vec<_>>>()?;
-        self.require_values(f, e.span)?;
+        self.require_values(f, e.span, src)?;
         let ftext = src.get(e.span.start..e.span.end).unwrap_or("f").trim().to_string();
         let mut items = Vec::new();
         for (v, &var) in wrt.iter().zip(&vars) {
-            self.require_values(var, v.span)?;
+            self.require_values(var, v.span, src)?;
             let d = self.with_lower(src, |lw| lw.grad(f, v))?;
             let (sym, _) = self.evaluate(&[d], e.span)?;
             let mut report = check::compare(self, f, var, &v.name, &sym[0], e.span)?;
@@ -153,9 +153,10 @@ impl Session {
         Ok(vec![item])
     }
 
-    /// The "no value for ..." error of `:eval` when `id` is not closed;
+    /// The "no value for ..." error of `:eval` when `id` is not closed,
+    /// shown at the first missing name where `src` has it within `span`;
     /// a name one typo away from a bound one (`alpah`) is pointed out.
-    pub(super) fn require_values(&self, id: NodeId, span: Span) -> Result<()> {
+    pub(super) fn require_values(&self, id: NodeId, span: Span, src: &str) -> Result<()> {
         let missing = crate::eval::run::unbound(&self.graph, id, &|n| self.env.has_value(n));
         let Some(first) = missing.first() else { return Ok(()) };
         let list: Vec<String> = missing.iter().map(|m| format!("`{m}`")).collect();
@@ -169,8 +170,22 @@ impl Session {
             Some(near) => format!("did you mean `{near}`? or give {them} with :let, e.g. :let {first} = 1"),
             None => format!("give {them} with :let, e.g. :let {first} = 1"),
         };
-        Err(Error::name(span, format!("no value for {}", list.join(", "))).with_help(help))
+        let at = name_span(src, span, first).unwrap_or(span);
+        Err(Error::name(at, format!("no value for {}", list.join(", "))).with_help(help))
     }
+}
+
+/// Where `name` first stands as a whole word in `src` within `span` (not
+/// at all when it comes from a formula bound earlier).
+fn name_span(src: &str, span: Span, name: &str) -> Option<Span> {
+    let text = src.get(span.start..span.end)?;
+    let word = |c: char| c.is_alphanumeric() || c == '_' || c == '\'';
+    text.match_indices(name).map(|(k, _)| k).find_map(|k| {
+        let before = text.get(..k)?.chars().next_back();
+        let after = text.get(k + name.len()..)?.chars().next();
+        (!before.is_some_and(word) && !after.is_some_and(word))
+            .then(|| Span::new(span.start + k, span.start + k + name.len()))
+    })
 }
 
 /// An I/O error without Rust's "(os error 2)" suffix.
