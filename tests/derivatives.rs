@@ -357,8 +357,11 @@ fn flat(v: &Value) -> Vec<f64> {
 
 #[test]
 fn tensor_gradients_match_finite_differences() {
-    let setup =
-        [":seed 7", ":let W = randn(3, 4), x = randn(4), b = randn(3), A = randn(3, 3), y = randn(3), v = randn(4)"];
+    let setup = [
+        ":seed 7",
+        ":let W = randn(3, 4), x = randn(4), b = randn(3), A = randn(3, 3), y = randn(3), v = randn(4)",
+        ":let T = reshape(randn(24), 2, 3, 4), U = reshape(randn(24), 2, 3, 2, 2)",
+    ];
     let cases = [
         ("sum(tanh(W @ x + b)^2)", "W"),
         ("sum(tanh(W @ x + b)^2)", "x"),
@@ -385,6 +388,14 @@ fn tensor_gradients_match_finite_differences() {
         ("sum([x[0] * x[1], x[2]^2, sin(x[3])])", "x"),
         ("prod(A)", "A"),
         ("prod(W @ x) * sum(x)", "x"),
+        // Slices and rows of tensors of rank 3 and 4.
+        ("sum(T[1] * W)", "T"),
+        ("sum(T[0, 2] * x)", "T"),
+        ("sum(T[:, 1:3, 0]^2)", "T"),
+        ("sum(T[:, ::-1, 1::2] * T[1, 0, 0])", "T"),
+        ("sum(sin(T[1:2, 1]))", "T"),
+        ("sum(U[1, :, 0] @ [1, 2]) + U[0, 2, 1, 1]^2", "U"),
+        ("sum(U[:, 0:2, :, 1]^3)", "U"),
     ];
     // A recurrence of nine steps: its gradient sums nine outer products,
     // which evaluation adds as one matrix product.

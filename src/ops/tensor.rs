@@ -217,26 +217,6 @@ impl Graph {
             let e = self.index(eye, vec![Sel::At(*p)])?;
             return self.mul(g, e);
         }
-        if shape.len() > 2 {
-            // One element of a tensor of rank 3 or more (`prod`'s gradient
-            // is made of them): `g` times the unit tensor at its place.
-            let mut flat = 0;
-            for (sel, &d) in sels.iter().zip(shape) {
-                match sel {
-                    Sel::At(i) if sels.len() == shape.len() => flat = flat * d + i,
-                    _ => {
-                        return Err(Error::shape(
-                            Span::default(),
-                            "derivatives of slices and rows are supported up to matrices (elements of any rank)",
-                        ));
-                    }
-                }
-            }
-            let eye = self.eye(numel(shape));
-            let unit = self.index(eye, vec![Sel::At(flat)])?;
-            let unit = self.reshape(unit, shape.to_vec())?;
-            return self.mul(g, unit);
-        }
         // Reinsert the dropped axes as size 1, then embed axis by axis.
         let keep: Vec<usize> = (0..shape.len())
             .map(|k| match sels.get(k) {
@@ -245,6 +225,13 @@ impl Graph {
                 None => shape[k],
             })
             .collect();
+        if shape.len() > 2 {
+            if sels.len() == shape.len() && sels.iter().all(|s| matches!(s, Sel::At(_))) {
+                return self.scatter_element(g, sels, shape);
+            }
+            let h = self.reshape(g, keep)?;
+            return self.scatter_axes(h, sels, shape);
+        }
         let mut h = self.reshape(g, keep)?;
         for (axis, sel) in sels.iter().enumerate() {
             let n = shape[axis];
@@ -261,6 +248,62 @@ impl Graph {
                 let e = self.index(eye, vec![range])?;
                 self.matmul(h, e)?
             };
+        }
+        Ok(h)
+    }
+
+    /// One element of a tensor of rank 3 or more (`prod`'s gradient is
+    /// made of them): `g` times the unit tensor at its place.
+    fn scatter_element(&mut self, g: NodeId, sels: &[Sel], shape: &[usize]) -> Result<NodeId> {
+        let flat = sels.iter().zip(shape).fold(0, |flat, (sel, &d)| match sel {
+            Sel::At(i) => flat * d + i,
+            Sel::Range { .. } => flat * d,
+        });
+        let eye = self.eye(numel(shape));
+        let unit = self.index(eye, vec![Sel::At(flat)])?;
+        let unit = self.reshape(unit, shape.to_vec())?;
+        self.mul(g, unit)
+    }
+
+    /// `h` (the selection, its dropped axes back as size 1) embedded in
+    /// zeros of `shape` (rank 3 or more), one selected axis at a time.
+    /// Only matrix products and transposes are at hand, so an axis is
+    /// brought to the front as the rows of a matrix: `(A, k, B)` is
+    /// `(A, k·B)`, transposed `(k, B·A)`; `eye(n)[:, sel] @` that embeds
+    /// the `k` rows into `n`, and the way back restores `(A, n, B)`.
+    fn scatter_axes(&mut self, mut h: NodeId, sels: &[Sel], shape: &[usize]) -> Result<NodeId> {
+        for (axis, sel) in sels.iter().enumerate() {
+            let n = shape.get(axis).copied().unwrap_or(1);
+            let range = match *sel {
+                Sel::At(p) => Sel::Range { start: p, step: 1, len: 1 },
+                ref r => r.clone(),
+            };
+            if range == (Sel::Range { start: 0, step: 1, len: n }) {
+                continue;
+            }
+            let mut cur = self.shape(h).to_vec();
+            let (a, k) = (numel(cur.get(..axis).unwrap_or(&[])), cur.get(axis).copied().unwrap_or(1));
+            let b = numel(cur.get(axis + 1..).unwrap_or(&[]));
+            let eye = self.eye(n);
+            let embed = self.index(eye, vec![Sel::Range { start: 0, step: 1, len: n }, range])?;
+            let rows = if a == 1 {
+                self.reshape(h, vec![k, b])?
+            } else {
+                let m = self.reshape(h, vec![a, k * b])?;
+                let t = self.transpose(m)?;
+                self.reshape(t, vec![k, b * a])?
+            };
+            let placed = self.matmul(embed, rows)?;
+            let back = if a == 1 {
+                placed
+            } else {
+                let t = self.reshape(placed, vec![n * b, a])?;
+                self.transpose(t)?
+            };
+            if let Some(d) = cur.get_mut(axis) {
+                *d = n;
+            }
+            h = self.reshape(back, cur)?;
         }
         Ok(h)
     }
