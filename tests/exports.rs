@@ -87,6 +87,8 @@ const LATEX_CASES: &[(&str, &str)] = &[
     ("W' @ v", "W^\\top v"),
     ("u*v", "u \\odot v"),
     ("[[1, 2], [3, 4]] @ v", "\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix} v"),
+    // A subscript on a subscripted base is braced (TeX refuses `I_{3}_{1}`).
+    ("eye(2)[1] * v[1]", "v_{1} {I_{2}}_{1}"),
 ];
 
 #[test]

@@ -145,7 +145,13 @@ impl<'g> Latex<'g> {
             Op::Prod => (format!("\\prod {}", self.paren(ins[0])), ATOM),
             Op::Norm => (format!("\\left\\lVert {} \\right\\rVert", self.render(ins[0], 0)), ATOM),
             Op::Trace => (format!("\\operatorname{{tr}}{}", self.paren(ins[0])), ATOM),
-            Op::Index(sels) => (format!("{}_{{{}}}", self.render(ins[0], ATOM), sels_text(sels)), ATOM),
+            Op::Index(sels) => {
+                // A base with its own subscript (`I_{3}`, `x_{1}`) in braces:
+                // TeX refuses a double subscript.
+                let base = self.render(ins[0], ATOM);
+                let base = if base.contains('_') { format!("{{{base}}}") } else { base };
+                (format!("{base}_{{{}}}", sels_text(sels)), ATOM)
+            }
             Op::Stack => {
                 let items: Vec<String> = ins.iter().map(|&i| self.render(i, 0)).collect();
                 (format!("\\begin{{bmatrix}} {} \\end{{bmatrix}}", items.join(" \\\\ ")), ATOM)
