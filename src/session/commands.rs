@@ -10,7 +10,7 @@ use crate::lower::names::{Ref, RefTo, each_ref, pin_ans, pin_ans_owned, refs};
 use crate::lower::{Recipe, UserFn, constant_int};
 use crate::output::{Item, ItemKind};
 use crate::print::{Style, print};
-use crate::syntax::ast::{Expr, Ident, PathArg, VarDecl};
+use crate::syntax::ast::{Expr, ExprKind, Ident, PathArg, VarDecl};
 use std::rc::Rc;
 
 /// What a name was bound to before a `:let`: value, formula, declared shape.
@@ -21,6 +21,7 @@ impl Session {
         let e = pin_ans(e, self.env.results.len());
         let id = self.lower_expr(&e, src)?;
         let mut item = self.describe(id, e.span)?;
+        item.warnings.extend(leaving_habit(&e, |n| self.env.has_value(n) || self.env.formulas.contains_key(n)));
         item.number = Some(self.push_result(Recipe::Expr { expr: e, src: src.trim().to_string() }));
         self.last_closed = item.value.is_some();
         Ok(item)
@@ -479,4 +480,16 @@ fn label(r: &Ref) -> String {
         Ref::Name(n) => n.clone(),
         Ref::Result(k) => format!("${k}"),
     }
+}
+
+/// A bare `exit`, `quit` or `help` (IPython's and Python's habits) is a
+/// symbol like any other name; a warning says how to leave or get help.
+fn leaving_habit(e: &Expr, bound: impl Fn(&str) -> bool) -> Option<String> {
+    let ExprKind::Name(n) = &e.kind else { return None };
+    let what = match n.as_str() {
+        "exit" | "quit" => "`:quit` (or Ctrl-D) leaves",
+        "help" => "`:help` lists the commands",
+        _ => return None,
+    };
+    (!bound(n)).then(|| format!("`{n}` is a symbol here; {what}"))
 }

@@ -67,7 +67,13 @@ fn habit(src: &str, e: Error) -> Error {
         return e;
     }
     let at = src.get(e.span.start..).unwrap_or("");
-    let help = if at.starts_with('=') && !src.trim_start().starts_with(':') {
+    let before = src.get(..e.span.start).unwrap_or("");
+    let help = if at.starts_with("==") {
+        "there are no comparisons (`==`); `:let x = …` binds a name".to_string()
+    } else if after_wrt(before) {
+        let what = if at.starts_with(|c: char| c.is_ascii_digit() || c == '.') { ", not a number" } else { "" };
+        format!("`wrt` takes the names of variables{what}: `:grad f wrt x, y`")
+    } else if at.starts_with('=') && !src.trim_start().starts_with(':') {
         let name = src.get(..e.span.start).unwrap_or("").trim();
         format!("to bind a name: `:let {name} = …`")
     } else if at.starts_with('*') && src.get(..e.span.start).is_some_and(|b| b.ends_with('*')) {
@@ -76,6 +82,14 @@ fn habit(src: &str, e: Error) -> Error {
         return e;
     };
     e.with_help(help)
+}
+
+/// Whether `before` ends inside a `wrt` list (`… wrt`, `… wrt x,`,
+/// `… wrt sin` before a `(`).
+fn after_wrt(before: &str) -> bool {
+    let Some(k) = before.rfind(" wrt") else { return false };
+    let list = before.get(k + 4..).unwrap_or("");
+    list.chars().all(|c| c.is_alphanumeric() || c == '_' || c == ',' || c.is_whitespace())
 }
 
 /// Parses one expression (with an optional `where` clause), nothing else.
