@@ -80,6 +80,8 @@ impl Op {
             Op::Pi => "pi".into(),
             Op::Var(name) => name.to_string(),
             Op::Add { .. } => "add".into(),
+            // `x^3`, `1/x`, `sqrt(x)` are products of one factor.
+            Op::Mul { coeff, exps } if coeff.is_one() && exps.len() == 1 => "pow".into(),
             Op::Mul { .. } => "mul".into(),
             Op::Pow => "pow".into(),
             Op::Fn(f) => f.name().into(),
