@@ -140,6 +140,11 @@ fn a_session_with_completion_continuation_errors_and_ctrl_c() {
     send(&mut p, "\x1b[200~:let a = 3\n:grad a*x^2 wrt x\x1b[201~\r");
     expect(&mut p, "a = 3");
     expect(&mut p, "/∂x = ");
+    // A pasted script with an unclosed bracket is split as a script is:
+    // the bracket's error names it, and the rest is said not to have run.
+    send(&mut p, "\x1b[200~sin(x\n:let b = 1\nb + 1\x1b[201~\r");
+    let out = expect(&mut p, "(2 more statements not run)");
+    assert!(out.contains("the `(` at column 4 is not closed"), "{out:?}");
 
     // Help with a working example.
     run(&mut p, ":help grad", ":grad relu(x*w + b) wrt w");

@@ -151,7 +151,9 @@ impl Validator for SymHelper {
         // `sin(` gets its error instead of swallowing what is typed next.
         let input = ctx.input();
         let blank_last = input.contains('\n') && input.rsplit('\n').next().is_some_and(|l| l.trim().is_empty());
-        Ok(if crate::syntax::awaits_more(input) && !blank_last {
+        // Split as a script is: only the last statement can go on.
+        let last = crate::script::statements(input, &[]).pop().map(|s| s.text).unwrap_or_default();
+        Ok(if crate::syntax::awaits_more(&last) && !blank_last {
             ValidationResult::Incomplete
         } else {
             ValidationResult::Valid(None)

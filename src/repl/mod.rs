@@ -137,25 +137,23 @@ fn install_sigint() {
 }
 
 /// Runs what was entered. A paste of several statements arrives as one
-/// text: each runs in turn, as in a script, stopping at the first error.
+/// text: it is split as a script is (a line that cannot continue an open
+/// bracket starts a statement of its own), and each runs in turn, stopping
+/// at the first error with a word on what was not run.
 fn execute(session: &mut Session, text: &str, cfg: &Config) {
-    let mut pending = String::new();
-    for line in text.split('\n') {
-        if !pending.is_empty() {
-            pending.push('\n');
-        }
-        pending.push_str(line);
-        // An open bracket: the statement goes on on the next line.
-        if crate::syntax::is_incomplete(&pending) {
-            continue;
-        }
-        let stmt = std::mem::take(&mut pending);
-        if !run_one(session, &stmt, cfg) || session.wants_quit() {
+    let stmts = crate::script::statements(text, &[]);
+    for (k, stmt) in stmts.iter().enumerate() {
+        if !run_one(session, &stmt.text, cfg) {
+            let left = stmts.len() - k - 1;
+            if left > 0 {
+                let s = if left == 1 { "" } else { "s" };
+                eprintln!("({left} more statement{s} not run)");
+            }
             return;
         }
-    }
-    if !pending.trim().is_empty() {
-        run_one(session, &pending, cfg);
+        if session.wants_quit() {
+            return;
+        }
     }
 }
 
