@@ -318,3 +318,16 @@ fn tiny_terminals_do_not_panic() {
         press(&mut app, "?tkjhl");
     }
 }
+
+/// A terminal shrunk while a low node is selected, then enlarged again,
+/// shows the whole graph from its top (it stayed scrolled: one row of
+/// nodes above a screen of blank rows).
+#[test]
+fn an_enlarged_terminal_shows_the_graph_from_its_top() {
+    let p = pane(&[":let w = 2, x = 3", ":show sigmoid(w*x) wrt w"]);
+    let mut app = App::new(&p);
+    press(&mut app, "jjj");
+    screen(&mut app, 40, 12);
+    let big = text(&screen(&mut app, 120, 40));
+    assert!(big.contains("(w)") && big.contains("(u1 mul)") && big.contains("{∂w=mul}"), "{big}");
+}

@@ -297,6 +297,10 @@ impl<'a> App<'a> {
         if y < v.y || y >= v.y + h {
             v.y = y.saturating_sub(h / 2).min(self.layout.height.saturating_sub(h));
         }
+        // A viewport that grew (the terminal was enlarged) shows as much of
+        // the picture as fits, not the rows below its end.
+        v.x = v.x.min(self.layout.width.saturating_sub(w));
+        v.y = v.y.min(self.layout.height.saturating_sub(h));
     }
 
     /// Whether node `i` is drawn dim: a derivative node not made yet at the
