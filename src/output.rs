@@ -87,11 +87,19 @@ fn paint(s: &str, code: &str, on: bool) -> String {
 
 /// The human form of an item (no trailing newline; empty for silent ones).
 pub fn render_human(item: &Item, how: Render) -> String {
-    let expr = if how.unicode { item.pretty.as_ref().or(item.expr.as_ref()) } else { item.expr.as_ref() };
+    let mut expr = if how.unicode { item.pretty.as_ref().or(item.expr.as_ref()) } else { item.expr.as_ref() };
     let mut value = item.value.as_ref().map(crate::eval::format::format_value);
-    // `3.6 = 3.6` says nothing twice.
-    if value.is_some() && value.as_ref() == item.expr.as_ref() && item.kind != ItemKind::Binding {
-        value = None;
+    // `3.6 = 3.6` says nothing twice; a matrix literal is shown once, as
+    // its grid.
+    if let (Some(v), Some(e)) = (&value, &item.expr)
+        && item.kind != ItemKind::Binding
+    {
+        let squeezed = |s: &str| s.split_whitespace().collect::<String>();
+        if v == e {
+            value = None;
+        } else if v.contains('\n') && squeezed(v) == squeezed(e) {
+            expr = None;
+        }
     }
     let mut head = Vec::new();
     match item.kind {
