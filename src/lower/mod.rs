@@ -245,6 +245,10 @@ impl<'a> Lower<'a> {
             }
             ExprKind::Index(a, items) => index::lower(self, a, items, span),
             ExprKind::Where(body, defs) => {
+                let again = |k: usize, i: &Ident| defs.iter().take(k).any(|(j, _)| j.name == i.name);
+                if let Some((_, (i, _))) = defs.iter().enumerate().find(|(k, (i, _))| again(*k, i)) {
+                    return Err(Error::name(i.span, format!("`{}` is defined twice in this `where`", i.name)));
+                }
                 let defs = defs.iter().map(|(i, e)| (i.name.clone(), e.clone())).collect();
                 self.scopes.push(Scope::Where { defs, done: HashMap::default(), busy: HashSet::default() });
                 let r = self.expr(body);

@@ -46,7 +46,11 @@ impl Graph {
     }
 
     pub fn mean(&mut self, a: NodeId) -> Result<NodeId> {
-        let n = numel(self.shape(a)).max(1);
+        let n = numel(self.shape(a));
+        if n == 0 {
+            // NumPy gives nan with a warning; exactly, it is 0/0.
+            return Err(Error::math(Span::default(), "the mean of an empty tensor (0/0)"));
+        }
         let s = self.sum_all(a)?;
         self.scale(s, Rat::ratio_of(1, n as i64))
     }
