@@ -671,3 +671,17 @@ fn elements_of_unit_tensors_and_of_diag_fold() {
     assert_values(&got, &[0.0, 0.0, 0.0, 36.0, 0.0, 48.0, 0.0, 0.0], 0.0, "rank 3");
     assert_eq!(result(&mut s, &printed).0, printed, "pasted back");
 }
+
+/// `0^x` is 0 for x > 0, and so is its slope (it was `0^x*log(0)`, NaN).
+#[test]
+fn a_power_of_zero_has_slope_zero() {
+    for (f, want) in [("0^x", 0.0), ("0^(x^2)*x + x", 1.0), ("x*0^(2*x)", 0.0)] {
+        let mut s = Session::new();
+        s.run(":let x = 1.5").expect("bound");
+        let got = value_of(&mut s, &format!("grad({f}, x)"));
+        let dx = 1e-6;
+        let at = format!("({f} where x = {}) - ({f} where x = {})", 1.5 + dx, 1.5 - dx);
+        let diff = value_of(&mut s, &at) / (2.0 * dx);
+        assert!(close(got, diff, 1e-6) && close(got, want, 1e-12), "{f}: {got} vs {diff}");
+    }
+}

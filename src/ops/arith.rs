@@ -478,6 +478,10 @@ fn pow_bprop(graph: &mut Graph, node: NodeId, inputs: &[NodeId], which: usize, g
         let bm1 = graph.sub(b, one)?;
         let p = graph.pow(a, bm1)?;
         graph.product(rat(1), &[(g, rat(1)), (b, rat(1)), (p, rat(1))])
+    } else if graph.is_zero(a) {
+        // `0^b` is 0 wherever it has a value (b > 0): so is its slope,
+        // where `0^b·log(0)` would be 0·(-inf), NaN.
+        Ok(graph.zeros(graph.shape(node).to_vec()))
     } else {
         let la = graph.func(Func::Log, a)?;
         graph.product(rat(1), &[(g, rat(1)), (node, rat(1)), (la, rat(1))])
