@@ -372,6 +372,7 @@ fn tensor_gradients_match_finite_differences() {
         ("norm(W)", "W"),
         ("prod(x)", "x"),
         ("trace(A @ A)", "A"),
+        ("trace(W * W)", "W"),
         ("sum(diag(A) * y)", "A"),
         ("y @ A @ y", "A"),
         ("sum(outer(x, v) * (W' @ W))", "x"),

@@ -111,7 +111,12 @@ impl Graph {
                 }
                 Ok(self.intern(Op::Trace, [a], vec![]))
             }
-            _ => Err(shape_err(format!("trace needs a square matrix, got shape {}", show(&s)))),
+            // As NumPy: the sum of the diagonal `diag` takes.
+            [_, _] => {
+                let d = self.diag(a)?;
+                self.sum_all(d)
+            }
+            _ => Err(shape_err(format!("trace needs a matrix, got shape {}", show(&s)))),
         }
     }
 
