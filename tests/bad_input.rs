@@ -449,3 +449,34 @@ fn habits_and_typos_get_advice() {
         assert!(text.contains(advice), "{advice}: {text}");
     }
 }
+
+/// SPEC §7: exact constants fold (`2*[1, 2]` is `[2, 4]`); a float result
+/// stays an expression, and so do the unit vectors `eye(n)[k]`.
+#[test]
+fn exact_constant_tensors_fold() {
+    let (code, text) = symgrad(&[
+        "-e",
+        "2*[1, 2]",
+        "-e",
+        "sum([1, 2]) + [1, 2][1]",
+        "-e",
+        "[[1, 2], [3, 4]]' - [1, 1]",
+        "-e",
+        "sin([0, 1])",
+        "-e",
+        "eye(3)[0]",
+        "-e",
+        ":grad sum([1, 2]*[3, 4]*x) wrt x",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    for line in [
+        "$1 = [2, 4]",
+        "$2 = 5",
+        "$3 =\n[[0, 2],\n [1, 3]]",
+        "$4 = sin([0, 1]) = [0.0, 0.8414709848078965]",
+        "$5 = eye(3)[0] = [1, 0, 0]",
+        "$6 = ∂(sum([1, 2]*[3, 4]*x))/∂x = 11",
+    ] {
+        assert!(text.contains(line), "{line}: {text}");
+    }
+}

@@ -91,6 +91,9 @@ pub struct Node {
     pub op: Op,
     inputs: (u32, u32),
     pub shape: Box<[usize]>,
+    /// The constant this node folded to when it was made (`fold`): the
+    /// intern table still finds the node, and gives the constant.
+    folded: Option<NodeId>,
 }
 
 /// The arena, its intern table, and the constant tensors that `Op::Data`
@@ -130,6 +133,30 @@ pub struct Graph {
     /// Nodes plus their operands: what the budget counts, since a node's
     /// memory and the work of making it grow with its operands.
     size: usize,
+}
+
+/// Whether constant folding may evaluate `op`: the ops whose exact value
+/// costs about what its operands do (a power is folded only when small:
+/// `[3]^100000` would be a number of 160,000 bits).
+fn folds(op: &Op) -> bool {
+    use crate::ops::Func;
+    match op {
+        Op::Mul { exps, .. } => exps.iter().all(|e| e.is_integer() && e.small().is_some_and(|(n, _)| n.abs() <= 4)),
+        Op::Fn(f) => matches!(f, Func::Abs | Func::Sign | Func::Step | Func::Relu),
+        Op::Add { .. }
+        | Op::Max
+        | Op::Min
+        | Op::Sum(_)
+        | Op::Transpose
+        | Op::Outer
+        | Op::Diag
+        | Op::Trace
+        | Op::Index(_)
+        | Op::Stack
+        | Op::Reshape
+        | Op::Broadcast => true,
+        _ => false,
+    }
 }
 
 /// Most variables tracked per node before `free_vars` gives up.
@@ -215,9 +242,45 @@ impl Graph {
     {
         let inputs = inputs.as_ref();
         let hash = self.hash_of(&op, inputs, shape.as_ref());
-        match self.find(hash, &op, inputs, shape.as_ref()) {
-            Some(id) => id,
-            None => self.push(hash, op, inputs, shape.into()),
+        if let Some(id) = self.find(hash, &op, inputs, shape.as_ref()) {
+            return self.nodes[id.index()].folded.unwrap_or(id);
+        }
+        let id = self.push(hash, op, inputs, shape.into());
+        let folded = self.fold(id);
+        if folded != id {
+            self.nodes[id.index()].folded = Some(folded);
+        }
+        folded
+    }
+
+    /// Exact constant folding (SPEC §7): a small node whose inputs are all
+    /// exact constants is its value (`2*[1, 2]` is `[2, 4]`). A float result
+    /// stays an expression, as `sin([0, 1])` does, and so does `eye(n)`
+    /// (a leaf: its rows and elements have rules of their own).
+    fn fold(&mut self, id: NodeId) -> NodeId {
+        const FOLD_MAX: usize = 1000;
+        // Most nodes have an operand that is not a constant: one look.
+        let constant = |i: &NodeId| matches!(self.op(*i), Op::Num(_) | Op::Data(_));
+        let inputs = self.inputs(id);
+        if inputs.is_empty() || !inputs.iter().all(constant) {
+            return id;
+        }
+        if !folds(self.op(id)) || shape::numel(self.shape(id)) > FOLD_MAX {
+            return id;
+        }
+        let value = |i: &NodeId| match self.op(*i) {
+            Op::Num(r) => Some(Value::filled(r, self.shape(*i))),
+            Op::Data(d) if shape::numel(self.shape(*i)) <= FOLD_MAX => match self.data_value(*d) {
+                v @ Value::Exact(_) => Some(v.clone()),
+                Value::Float(_) => None,
+            },
+            _ => None,
+        };
+        let Some(args) = inputs.iter().map(value).collect::<Option<Vec<Value>>>() else { return id };
+        let refs: Vec<&Value> = args.iter().collect();
+        match crate::ops::eval(self, id, &refs) {
+            Ok(v @ Value::Exact(_)) if v.shape() == self.shape(id) => self.data(v),
+            _ => id,
         }
     }
 
@@ -244,7 +307,7 @@ impl Graph {
         // counts operands and is far lower.
         let start = self.operands.len() as u32;
         self.operands.extend_from_slice(inputs);
-        self.nodes.push(Node { op, inputs: (start, self.operands.len() as u32), shape });
+        self.nodes.push(Node { op, inputs: (start, self.operands.len() as u32), shape, folded: None });
         self.interned.insert_unique(hash, (hash, id), |&(h, _)| h);
         id
     }
