@@ -27,7 +27,8 @@ pub struct Limits {
     pub exact_ops: u64,
     /// Elements of one tensor value.
     pub elements: usize,
-    /// Estimated bytes of all the values one evaluation keeps.
+    /// Estimated bytes of the values one evaluation holds at once (each
+    /// is dropped after its last use).
     pub eval_bytes: usize,
     /// Bytes of constant tensors (`randn`, `rand`, `load`) the whole
     /// session may hold: results keep their data, so repeated large

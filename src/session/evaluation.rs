@@ -41,7 +41,7 @@ impl Reads<'_> {
         let t = std::time::Instant::now();
         let known = |id| self.cache.get(self.epoch, id);
         let order = Positions::new(self.graph.ancestors_until(roots, |id| known(id).is_some()));
-        if let Err(e) = self.check_memory(&order, &known, span) {
+        if let Err(e) = self.check_memory(&order, roots, &known, span) {
             return (Err(e), t.elapsed().as_secs_f64());
         }
         let program = Program::with_order(self.graph, order.into_nodes(), roots, &|id| known(id).is_some());
@@ -50,24 +50,32 @@ impl Reads<'_> {
     }
 
     /// Refuses an evaluation whose values would not fit the `eval_bytes`
-    /// limit, before any is computed. Evaluation keeps the value of every
-    /// node it needs; an element costs 8 bytes as an f64 and about 128 as
-    /// a small exact rational, and a node counts as exact unless an input
-    /// is known to be f64 (data, or a variable bound to floats).
-    /// `order` is what evaluation will walk, and `known` the values kept.
+    /// limit, before any is computed. Evaluation drops each value after its
+    /// last use, so what counts is the most held at once: walking `order`
+    /// as evaluation does, each node's value is added when it is made and
+    /// its operands' are taken off after their last reader (a 40×40
+    /// Hessian of 20 MB was refused as 685 MiB, the sum of every value it
+    /// makes). An element costs 8 bytes as an f64 and about 128 as a small
+    /// exact rational; a node counts as exact unless an input is known to
+    /// be f64 (data, or a variable bound to floats). Variables and data are
+    /// borrowed, and `known` values are held already: neither counts.
     fn check_memory<'v>(
         &self,
         order: &Positions,
+        roots: &[NodeId],
         known: &dyn Fn(NodeId) -> Option<&'v Value>,
         span: Span,
     ) -> Result<()> {
         let graph = self.graph;
         let limits = crate::limits::get();
+        let nodes = order.nodes();
         // By position in `order`, filled in order (inputs come first).
-        let mut float: Vec<bool> = Vec::with_capacity(order.nodes().len());
-        let mut bytes: usize = 0;
+        let mut float: Vec<bool> = Vec::with_capacity(nodes.len());
+        let mut bytes: Vec<usize> = vec![0; nodes.len()];
+        let last_use = last_uses(graph, order, roots);
+        let (mut live, mut peak) = (0usize, 0usize);
         let unit_only = eyes_read_by_units_only(graph, order);
-        for (k, &id) in order.nodes().iter().enumerate() {
+        for (k, &id) in nodes.iter().enumerate() {
             if unit_only.get(k) == Some(&true) {
                 // Never made: its rows are (`eval::run::is_unit`).
                 float.push(false);
@@ -96,21 +104,55 @@ impl Reads<'_> {
                     ),
                 ));
             }
-            bytes = bytes.saturating_add(n.saturating_mul(element_bytes(is_float)));
+            if !matches!(graph.op(id), Op::Var(_) | Op::Data(_)) {
+                let own = n.saturating_mul(element_bytes(is_float));
+                if let Some(b) = bytes.get_mut(k) {
+                    *b = own;
+                }
+                live = live.saturating_add(own);
+                peak = peak.max(live);
+            }
+            for &i in graph.inputs(id) {
+                if let Some(j) = order.of(i)
+                    && last_use.get(j) == Some(&k)
+                {
+                    live = live.saturating_sub(bytes.get_mut(j).map_or(0, std::mem::take));
+                }
+            }
         }
-        if bytes > limits.eval_bytes {
+        if peak > limits.eval_bytes {
             let mib = |b: usize| b / (1 << 20);
             return Err(Error::limit(
                 span,
                 format!(
                     "evaluating this needs about {} MiB, over the limit of {} MiB (eval_bytes)",
-                    mib(bytes),
+                    mib(peak),
                     mib(limits.eval_bytes)
                 ),
             ));
         }
         Ok(())
     }
+}
+
+/// By position in `order`: the position of the last node that reads each
+/// node (`usize::MAX` for a root, whose value is kept, and for a node
+/// nothing in `order` reads).
+fn last_uses(graph: &Graph, order: &Positions, roots: &[NodeId]) -> Vec<usize> {
+    let mut last = vec![usize::MAX; order.nodes().len()];
+    for (k, &id) in order.nodes().iter().enumerate() {
+        for &i in graph.inputs(id) {
+            if let Some(l) = order.of(i).and_then(|j| last.get_mut(j)) {
+                *l = k;
+            }
+        }
+    }
+    for r in roots.iter().filter_map(|&r| order.of(r)) {
+        if let Some(l) = last.get_mut(r) {
+            *l = usize::MAX;
+        }
+    }
+    last
 }
 
 /// By position in `order` (empty when there is no `eye`): an `eye(n)` that
