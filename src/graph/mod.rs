@@ -278,8 +278,15 @@ impl Graph {
         };
         let Some(args) = inputs.iter().map(value).collect::<Option<Vec<Value>>>() else { return id };
         let refs: Vec<&Value> = args.iter().collect();
+        // Work the evaluation would refuse is left to it (and its error).
+        if crate::ops::check_exact_cost(self, id, &refs).is_err() {
+            return id;
+        }
+        let max_bits = crate::limits::get().exact_bits;
         match crate::ops::eval(self, id, &refs) {
-            Ok(v @ Value::Exact(_)) if v.shape() == self.shape(id) => self.data(v),
+            Ok(Value::Exact(t)) if *t.shape == *self.shape(id) && t.data.iter().all(|r| r.bits() <= max_bits) => {
+                self.data(Value::Exact(t))
+            }
             _ => id,
         }
     }
