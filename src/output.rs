@@ -92,7 +92,7 @@ pub fn render_human(item: &Item, how: Render) -> String {
     // `3.6 = 3.6` says nothing twice; a matrix literal is shown once, as
     // its grid.
     if let (Some(v), Some(e)) = (&value, &item.expr)
-        && item.kind != ItemKind::Binding
+        && !matches!(item.kind, ItemKind::Binding | ItemKind::Ans)
     {
         let squeezed = |s: &str| s.split_whitespace().collect::<String>();
         if v == e {

@@ -228,3 +228,26 @@ fn time_and_timeit_add_seconds_to_each_result() {
     let timeit = &timed[2]["seconds"];
     assert!(timeit["eval_min"].as_f64().is_some_and(|m| m <= timeit["eval"].as_f64().unwrap_or(-1.0)), "{timeit}");
 }
+
+/// SPEC §3, §6: each derivative with a value shows it, though another of
+/// the same statement has none (`∂/∂y` of `x^3*y` is 8 at x = 2).
+#[test]
+fn each_closed_derivative_has_its_value() {
+    let objs = run(&[":let x = 2", ":grad x^3*y wrt x, y", ":hessian x^3*y wrt x, y"]);
+    let by = |expr: &str| objs.iter().find(|j| j["expr"] == expr).unwrap_or_else(|| panic!("{expr} in {objs:?}"));
+    assert!(by("3*x^2*y").get("value").is_none());
+    assert_eq!(by("x^3")["exact"], "8");
+    assert_eq!(by("3*x^2")["exact"], "12");
+    assert_eq!(by("0")["exact"], "0");
+    assert!(by("6*x*y").get("value").is_none());
+}
+
+/// A `:timeit` whose results have no value shows them before its error,
+/// so the result numbers run on (`$2` was made and never shown).
+#[test]
+fn a_failed_timeit_shows_the_results_it_made() {
+    let objs = run(&[":let x = 2", ":timeit :grad x^2*w wrt x", "z"]);
+    let numbers: Vec<i64> = objs.iter().filter_map(|j| j["number"].as_i64()).collect();
+    assert_eq!(numbers, [1, 2], "{objs:?}");
+    assert!(objs.iter().any(|j| j["ok"] == false), "{objs:?}");
+}

@@ -37,11 +37,13 @@ impl Session {
             }
             items
         };
-        let closed = ids.iter().all(|&d| self.closed(d));
-        let (values, mut items) = if closed {
-            self.evaluate_beside(&ids, e.span, true, describe)
-        } else {
+        // Each derivative that has a value gets it (`∂(x^3*y)/∂y = x^3` is
+        // 8 at x = 2 though `∂/∂x` needs y).
+        let (at, roots) = self.closed_ones(&ids);
+        let (values, mut items) = if roots.is_empty() {
             (Ok(Default::default()), describe())
+        } else {
+            self.evaluate_beside(&roots, e.span, true, describe)
         };
         // Numbered whether or not the values could be computed, as each
         // derivative is.
@@ -56,7 +58,7 @@ impl Session {
                 return Err(err);
             }
         };
-        self.set_values(&mut items, values, warnings, closed);
+        self.set_values(&mut items, &at, values, warnings);
         for (item, v) in items.iter_mut().zip(wrt) {
             item.warnings.extend(self.absent_variable(f, &v.name));
         }
@@ -134,25 +136,27 @@ impl Session {
 
     /// Values of all `ids` in one pass over the shared graph, when closed.
     fn fill_values(&mut self, items: &mut [Item], ids: &[NodeId], span: Span) -> Result<()> {
-        if !ids.iter().all(|&d| self.closed(d)) {
-            self.last_closed = false;
-            return Ok(());
-        }
-        let (values, warnings) = self.evaluate(ids, span)?;
-        self.set_values(items, values, warnings, true);
+        let (at, roots) = self.closed_ones(ids);
+        let (values, warnings) = if roots.is_empty() { Default::default() } else { self.evaluate(&roots, span)? };
+        self.set_values(items, &at, values, warnings);
         Ok(())
     }
 
-    /// The values of `items`, with the evaluation's warnings on the last;
-    /// `closed`: whether they could be evaluated at all.
-    fn set_values(&mut self, items: &mut [Item], values: Vec<Value>, warnings: Vec<String>, closed: bool) {
-        self.last_closed = closed;
-        for (item, v) in items.iter_mut().zip(values) {
-            item.value = Some(v);
+    /// The positions among `ids` of those with a value, and those ids.
+    fn closed_ones(&self, ids: &[NodeId]) -> (Vec<usize>, Vec<NodeId>) {
+        ids.iter().enumerate().filter(|(_, d)| self.closed(**d)).map(|(k, &d)| (k, d)).unzip()
+    }
+
+    /// The values of the items at positions `at`, with the evaluation's
+    /// warnings on the last of them.
+    fn set_values(&mut self, items: &mut [Item], at: &[usize], values: Vec<Value>, warnings: Vec<String>) {
+        self.last_closed = !items.is_empty() && at.last() == Some(&(items.len() - 1));
+        for (&k, v) in at.iter().zip(values) {
+            if let Some(item) = items.get_mut(k) {
+                item.value = Some(v);
+            }
         }
-        if let Some(last) = items.last_mut()
-            && closed
-        {
+        if let Some(last) = at.last().and_then(|&k| items.get_mut(k)) {
             last.warnings = warnings;
         }
     }

@@ -101,6 +101,9 @@ impl Session {
             } else {
                 ":timeit needs a statement whose results have values (give the variables values with :let)"
             };
+            // The statement ran (its results are numbered): they are shown
+            // before the error, as a failed `:load`'s outputs are.
+            self.partial = items;
             return Err(Error::usage(Span::new(0, src.trim_end().len()), why));
         }
         let samples = self.sample_eval(&ids)?;
