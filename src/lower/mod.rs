@@ -552,7 +552,10 @@ impl<'a> Lower<'a> {
         self.calling.push(name.name.clone());
         self.scopes.push(Scope::Barrier);
         self.scopes.push(Scope::Params(params));
-        let r = self.expr(&f.body);
+        // The body's spans are in the `:def`'s text: an error there is told
+        // at the call, unless this is that `:def` (which tries its body).
+        let defining = f.text == self.src.trim();
+        let r = self.expr(&f.body).map_err(|err| if defining { err } else { relabel(err, &name.name, name.span) });
         self.scopes.pop();
         self.scopes.pop();
         self.calling.pop();

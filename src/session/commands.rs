@@ -411,6 +411,23 @@ impl Session {
             if !known {
                 return Err(Error::name(n.span, format!("`{k}` is not bound")));
             }
+            // Without its callee a function cannot be called at all.
+            if !self.env.funcs.contains_key(k) {
+                continue;
+            }
+            let removed = |f: &str| names.iter().any(|m| m.name == f);
+            let mut callers: Vec<&str> = self
+                .env
+                .funcs
+                .iter()
+                .filter(|(f, u)| !removed(f) && names_in(&u.body).any(|c| c == k))
+                .map(|(f, _)| f.as_str())
+                .collect();
+            callers.sort_unstable();
+            if let Some(first) = callers.first() {
+                return Err(Error::name(n.span, format!("`{k}` is called by `{}`", callers.join("`, `")))
+                    .with_help(format!(":unlet {first} first, or define it again without `{k}`")));
+            }
         }
         for n in names {
             let k = n.name.as_str();
@@ -492,4 +509,15 @@ fn leaving_habit(e: &Expr, bound: impl Fn(&str) -> bool) -> Option<String> {
         _ => return None,
     };
     (!bound(n)).then(|| format!("`{n}` is a symbol here; {what}"))
+}
+
+/// The free names of `e`, the functions it calls among them.
+fn names_in(e: &Expr) -> impl Iterator<Item = String> {
+    let mut calls = Vec::new();
+    crate::lower::names::each_ref(e, &mut |r| {
+        if let RefTo::Name(n) = r {
+            calls.push(n.to_string());
+        }
+    });
+    calls.into_iter()
 }
