@@ -37,6 +37,13 @@ pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
         let line = line.strip_suffix('\n').unwrap_or(line);
         lines.push(Statement { line: k + 1, offset: start, text: line.strip_suffix('\r').unwrap_or(line).into() });
     }
+    // Each `-e` is a line of its own (SPEC §6: the n-th `-e` is line n),
+    // whatever newlines the ones before it hold.
+    if !breaks.is_empty() {
+        for l in &mut lines {
+            l.line = e_line(text, breaks, l.offset).0;
+        }
+    }
     let mut out = Vec::new();
     let mut rest: &[Statement] = &lines;
     while let Some(first) = rest.first() {
@@ -56,6 +63,16 @@ pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
         rest = rest.get(n..).unwrap_or_default();
     }
     out
+}
+
+/// For the byte `offset` of the joined `-e`s (`breaks`: where each
+/// starts): its line, counting the n-th `-e` as line n (and a newline within
+/// one as one line more), and where its `-e` starts.
+fn e_line(text: &str, breaks: &[usize], offset: usize) -> (usize, usize) {
+    let n = breaks.iter().take_while(|&&b| b <= offset).count().max(1);
+    let start = breaks.get(n - 1).copied().unwrap_or(0);
+    let within = text.get(start..offset).map_or(0, |t| t.matches('\n').count());
+    (n + within, start)
 }
 
 /// How many of `lines` (the first not blank) make its statement. The lines
@@ -247,7 +264,7 @@ mod tests {
         // A blank line ends it; a break (the next -e) too.
         let s = statements("sin(x\n\n[1,\n2]", &[]);
         assert_eq!(texts(s), vec![(1, "sin(x".into()), (3, "[1,\n2]".into())]);
-        let s = statements("sin(x\n[1]", &[6]);
+        let s = statements("sin(x\n[1]", &[0, 6]);
         assert_eq!(texts(s), vec![(1, "sin(x".into()), (2, "[1]".into())]);
         // A line wrong before its end does not wait for more.
         let s = statements("sin(x wrt x\ny", &[]);
@@ -315,7 +332,17 @@ pub fn run_text(
     let mut ok = true;
     each_parsed(text, breaks, |stmt, parsed| {
         let result = session.run_parsed(&stmt.text, parsed);
-        let origin = crate::diag::Origin { name, source: text, offset: stmt.offset };
+        // An `-e`'s errors are shown in its own text, at its own line.
+        let e_source;
+        let origin = if breaks.is_empty() {
+            crate::diag::Origin { name, source: text, offset: stmt.offset }
+        } else {
+            let (line, start) = e_line(text, breaks, stmt.offset);
+            let first = line - text.get(start..stmt.offset).map_or(0, |t| t.matches('\n').count());
+            let end = breaks.iter().find(|&&b| b > stmt.offset).map_or(text.len(), |&b| b - 1);
+            e_source = format!("{}{}", "\n".repeat(first - 1), text.get(start..end).unwrap_or(""));
+            crate::diag::Origin { name, source: &e_source, offset: first - 1 + stmt.offset - start }
+        };
         if opts.echo && !opts.json && writeln!(out, "» {}", stmt.text.replace('\n', "\n… ")).is_err() {
             ok = false;
             return ControlFlow::Break(());

@@ -501,3 +501,18 @@ fn the_memory_check_counts_values_held_at_once() {
     let asymmetry: f64 = text.trim_end().rsplit("= ").next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
     assert!(asymmetry.abs() < 1e-9, "{}", text.get(text.len().saturating_sub(300)..).unwrap_or(""));
 }
+
+/// SPEC §6: the n-th `-e` is line n, whatever newlines the ones before it
+/// hold (an `-e` of two lines moved every later error down one).
+#[test]
+fn the_nth_e_is_line_n() {
+    let (_, text) = symgrad(&["--json", "--keep-going", "-e", "a", "-e", "[1,\n2]", "-e", "1/0", "-e", "zz +"]);
+    let lines: Vec<serde_json::Value> = text.lines().filter_map(|l| serde_json::from_str(l).ok()).collect();
+    let line_of = |input: &str| {
+        lines.iter().find(|j| j["input"] == input).map(|j| (j["line"].clone(), j["error"]["line"].clone()))
+    };
+    assert_eq!(line_of("1/0"), Some((3.into(), 3.into())), "{text}");
+    assert_eq!(line_of("zz +"), Some((4.into(), 4.into())), "{text}");
+    let (_, text) = symgrad(&["--keep-going", "-e", "[1,\n2]", "-e", "1/0"]);
+    assert!(text.contains("-e:2:2: error: division by zero") && text.contains(" 2 │1/0"), "{text}");
+}
