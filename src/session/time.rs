@@ -59,6 +59,9 @@ impl Phases {
 /// How long `:timeit` repeats for, at least.
 const TIMEIT_BUDGET: Duration = Duration::from_millis(800);
 
+/// Seconds a batch of quick evaluations takes at least (see `sample_eval`).
+const BATCH_TIME: f64 = 20e-6;
+
 impl Session {
     pub(super) fn time(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
         // A script's statements keep their own objects (and their own
@@ -106,7 +109,7 @@ impl Session {
             self.partial = items;
             return Err(Error::usage(Span::new(0, src.trim_end().len()), why));
         }
-        let samples = self.sample_eval(&ids)?;
+        let (samples, runs) = self.sample_eval(&ids)?;
         let median = samples.get(samples.len() / 2).copied().unwrap_or(0.0);
         let min = samples.first().copied().unwrap_or(0.0);
         // SPEC §6: the phases of the statement, with `eval` the median.
@@ -116,32 +119,46 @@ impl Session {
             }
         }
         seconds.push(("eval_min", min));
-        let text = format!("{} per evaluation (median of {} runs; min {})", human(median), samples.len(), human(min));
+        let text = format!("{} per evaluation (median of {} runs; min {})", human(median), runs, human(min));
         Ok(with_seconds(items, seconds, text))
     }
 
-    /// Sorted wall times of evaluating `ids` together, repeated for about
-    /// `TIMEIT_BUDGET`.
-    fn sample_eval(&self, ids: &[NodeId]) -> Result<Vec<f64>> {
+    /// Wall times of evaluating `ids` together, sorted, each the mean of a
+    /// batch of runs, repeated for about `TIMEIT_BUDGET`; and the number
+    /// of runs. A quick evaluation is timed in batches of at least
+    /// `BATCH_TIME` (as IPython's `%timeit` loops), so that the clock's own
+    /// cost does not count and the budget is spent, not a run cap.
+    fn sample_eval(&self, ids: &[NodeId]) -> Result<(Vec<f64>, usize)> {
         let lookup = |n: &str| self.env.value(n);
         let stop = crate::interrupt::requested;
-        let mut samples = Vec::new();
         // Worked out once, as a jit compiles once: the samples time the
         // evaluation itself.
         let program = Program::new(&self.graph, ids, &|_| false);
-        let begin = Instant::now();
-        while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
-            let t = Instant::now();
+        let run = || {
             program.run(&lookup, &|_| None, &stop).map_err(|e| {
                 if stop() { crate::interrupt::error() } else { Error::math(Span::default(), e.message) }
             })?;
-            samples.push(t.elapsed().as_secs_f64());
             if stop() {
                 return Err(Error::new(crate::error::ErrorKind::Interrupted, Span::default(), "interrupted"));
             }
+            Ok(())
+        };
+        let t = Instant::now();
+        run()?;
+        let once = t.elapsed().as_secs_f64().max(1e-9);
+        let batch = ((BATCH_TIME / once) as usize).clamp(1, 1_000_000);
+        let (mut samples, mut runs) = (Vec::new(), 0);
+        let begin = Instant::now();
+        while samples.len() < 3 || (begin.elapsed() < TIMEIT_BUDGET && samples.len() < 100_000) {
+            let t = Instant::now();
+            for _ in 0..batch {
+                run()?;
+            }
+            samples.push(t.elapsed().as_secs_f64() / batch as f64);
+            runs += batch;
         }
         samples.sort_by(f64::total_cmp);
-        Ok(samples)
+        Ok((samples, runs))
     }
 }
 
