@@ -58,8 +58,10 @@ pub enum ItemKind {
     Result,
     /// A derivative (`$N = ∂f/∂x = EXPR [= VALUE]`).
     Derivative,
-    /// A binding made by `:let` (`x = VALUE` or `f := EXPR`).
+    /// A value bound by `:let` (`x = VALUE`).
     Binding,
+    /// A formula bound by `:let` (`f := EXPR`).
+    Formula,
     /// `ans = VALUE` after a `:let` closed the last result.
     Ans,
     /// Only text (help, listings, exports).
@@ -92,7 +94,7 @@ pub fn render_human(item: &Item, how: Render) -> String {
     // `3.6 = 3.6` says nothing twice; a matrix literal is shown once, as
     // its grid.
     if let (Some(v), Some(e)) = (&value, &item.expr)
-        && !matches!(item.kind, ItemKind::Binding | ItemKind::Ans)
+        && !matches!(item.kind, ItemKind::Binding | ItemKind::Formula | ItemKind::Ans)
     {
         let squeezed = |s: &str| s.split_whitespace().collect::<String>();
         if v == e {
@@ -110,7 +112,7 @@ pub fn render_human(item: &Item, how: Render) -> String {
             }
             return s.trim_start_matches('\n').to_string();
         }
-        ItemKind::Binding if item.expr.is_some() => {
+        ItemKind::Formula => {
             head.push(paint(&format!("{} :=", item.name.clone().unwrap_or_default()), "1", how.color));
             head.extend(expr.cloned());
         }
@@ -127,7 +129,7 @@ pub fn render_human(item: &Item, how: Render) -> String {
             head.extend(expr.cloned());
         }
     }
-    let mut s = if item.kind == ItemKind::Binding && item.expr.is_some() { head.join(" ") } else { head.join(" = ") };
+    let mut s = if item.kind == ItemKind::Formula { head.join(" ") } else { head.join(" = ") };
     if let Some(v) = value {
         let v = paint(&v, "32", how.color);
         if v.contains('\n') {

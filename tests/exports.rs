@@ -251,3 +251,13 @@ fn a_failed_timeit_shows_the_results_it_made() {
     assert_eq!(numbers, [1, 2], "{objs:?}");
     assert!(objs.iter().any(|j| j["ok"] == false), "{objs:?}");
 }
+
+/// SPEC §6: a `:let` object has the fields of what was bound, `expr` too.
+#[test]
+fn let_objects_carry_what_was_bound() {
+    let objs = run(&[":let g = 2*pi, x = 3, f = x^2"]);
+    let exprs: Vec<&str> = objs.iter().filter_map(|j| j["expr"].as_str()).collect();
+    assert_eq!(exprs, ["2*pi", "3", "x^2"], "{objs:?}");
+    assert_eq!(objs[1]["exact"], "3");
+    assert_eq!(objs[2]["exact"], "9");
+}

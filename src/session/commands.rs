@@ -115,6 +115,8 @@ impl Session {
         Ok(Item {
             kind: ItemKind::Binding,
             name: Some(name.name.clone()),
+            // What was bound, as `--json` reports it (SPEC §6).
+            expr: Some(print(&self.graph, id, Style::Plain)),
             shape: Some(value.shape().to_vec()),
             value: Some(value),
             warnings,
@@ -167,7 +169,7 @@ impl Session {
                 return Err(err);
             }
         };
-        item.kind = ItemKind::Binding;
+        item.kind = ItemKind::Formula;
         item.name = Some(name.name.clone());
         Ok(item)
     }
