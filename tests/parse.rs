@@ -368,7 +368,18 @@ fn depth_limit() {
     assert_eq!(limit(&format!("x{}", "'".repeat(10_000))), 1 + MAX_DEPTH);
     // Each index is an operator and a bracket around its items.
     assert_eq!(limit(&format!("x{}", "[0]".repeat(10_000))), 1 + 3 * (MAX_DEPTH - 1));
-    assert_eq!(limit(&format!("1{}", "+1".repeat(10_000))), 1 + 2 * MAX_DEPTH);
+    // A chain of `+ - * /` counts a level per 64 operators: lowered as one
+    // sum, it goes deep only in the syntax tree's small-framed walks.
+    assert_eq!(limit(&format!("1{}", "+1".repeat(200_000))), 1 + 2 * 64 * MAX_DEPTH);
+    // Up to the limit, on a stack the size of symgrad's parsing thread's.
+    let longest = std::thread::Builder::new()
+        .stack_size(64 << 20)
+        .spawn(|| {
+            assert!(parse_statement(&format!("1{}", "+1".repeat(64 * MAX_DEPTH - 1))).is_ok());
+            assert!(parse_statement(&format!("x{}", "+x^2".repeat(64 * (MAX_DEPTH - 1)))).is_ok());
+        })
+        .expect("a thread");
+    assert!(longest.join().is_ok());
     assert!(limit(&format!("{}x", "f(".repeat(10_000))) > 0);
     assert!(limit(&format!(":time {}", nested("(", "x", ")", 10_000))) > 0);
     assert!(parse_expr(&nested("(", "x", ")", 10_000)).is_err());

@@ -342,6 +342,9 @@ fn raw_arg(src: &str, from: usize) -> Result<Option<PathArg>, Error> {
 /// comma-separated item, plus the deepest bracket closed in it, plus the
 /// brackets and operators around it. The error points at the token that
 /// passes the limit (an opening bracket or an operator).
+/// Operators of a `+ - * /` chain that count as one level of nesting.
+const CHAIN_PER_LEVEL: usize = 64;
+
 fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
     #[derive(Default)]
     struct Frame {
@@ -351,6 +354,14 @@ fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
         extra: usize,
         /// Operators in the current item.
         ops: usize,
+        /// `+ - * /` in the current item: a chain of them is lowered as one
+        /// sum or product, iteratively, so only the syntax tree's walks go
+        /// as deep, in small frames (100,000 terms ran in a 1 GiB stack's
+        /// first megabytes): `CHAIN_PER_LEVEL` of them count as a level.
+        chain: usize,
+        /// Deepest term of the chain so far (`ops` and `child` are the
+        /// current term's: `x^1 + x^2` is as deep as its chain and one `^`).
+        term: usize,
         /// Deepest bracket closed in the current item, with its bracket.
         child: usize,
         /// Deepest finished item.
@@ -358,7 +369,7 @@ fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
     }
     impl Frame {
         fn item(&self) -> usize {
-            self.extra + self.ops + self.child
+            self.extra + self.chain.div_ceil(CHAIN_PER_LEVEL) + self.term.max(self.ops + self.child)
         }
     }
     let max = crate::limits::get().depth;
@@ -373,20 +384,27 @@ fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
             Tok::Num(_) | Tok::Name(_) | Tok::Str(_) | Tok::ResultRef(_) | Tok::RParen | Tok::RBracket | Tok::Quote
         );
         match tok {
-            Tok::Plus | Tok::Minus | Tok::Star | Tok::Slash | Tok::At | Tok::Caret | Tok::Quote => {
-                top.ops += 1;
+            // A sign (`--x`) nests for real: no operand before it.
+            Tok::Minus | Tok::Plus if !after_operand => top.ops += 1,
+            Tok::Plus | Tok::Minus | Tok::Star | Tok::Slash => {
+                top.chain += 1;
+                top.term = top.term.max(top.ops + top.child);
+                (top.ops, top.child) = (0, 0);
             }
+            Tok::At | Tok::Caret | Tok::Quote => top.ops += 1,
             Tok::Where => top.extra = 1,
             Tok::Comma => {
                 top.done = top.done.max(top.item());
                 top.ops = 0;
+                top.chain = 0;
+                top.term = 0;
                 top.child = 0;
             }
             Tok::LParen | Tok::LBracket => {
                 if *tok == Tok::LBracket && after_operand {
                     top.ops += 1;
                 }
-                let base = top.base + top.extra + top.ops + 1;
+                let base = top.base + top.extra + top.chain.div_ceil(CHAIN_PER_LEVEL) + top.ops + 1;
                 frames.push(Frame { base, ..Frame::default() });
             }
             // An unmatched closer leaves the outermost frame: the parser
@@ -410,8 +428,8 @@ fn check_depth(tokens: &[(usize, Tok, usize)]) -> Result<(), Error> {
                 format!("expression nested too deeply (more than {max} levels)"),
             )
             .with_help(
-                "brackets and chained operators each add a level; split the expression with `:let`, \
-                 or raise the limit: `--limit depth=N`",
+                "brackets, powers and signs each add a level, and every 64 operators of a `+ - * /` chain; \
+                 split the expression with `:let`, or raise the limit: `--limit depth=N`",
             ));
         }
     }
