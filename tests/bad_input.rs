@@ -516,3 +516,21 @@ fn the_nth_e_is_line_n() {
     let (_, text) = symgrad(&["--keep-going", "-e", "[1,\n2]", "-e", "1/0"]);
     assert!(text.contains("-e:2:2: error: division by zero") && text.contains(" 2 │1/0"), "{text}");
 }
+
+/// Exact numbers past f64's range keep their logarithms and roots finite
+/// (`log(10^400)` was `inf`: the number went to f64 first).
+#[test]
+fn logs_and_roots_of_huge_exact_numbers_are_finite() {
+    let cases = [
+        ("log(10^400)", 400.0 * 10f64.ln()),
+        ("log(2^2000)", 2000.0 * 2f64.ln()),
+        ("log(10^-400)", -400.0 * 10f64.ln()),
+        ("sqrt(10^401)", 10f64.sqrt() * 1e200),
+        ("(10^400)^(1/3)", 10f64.powf(1.0 / 3.0) * 1e133),
+    ];
+    for (e, want) in cases {
+        let (code, text) = symgrad(&["-e", e]);
+        let got: f64 = text.trim_end().rsplit("= ").next().and_then(|v| v.parse().ok()).unwrap_or(f64::NAN);
+        assert!(code == 0 && ((got - want) / want).abs() < 1e-12, "{e}: {got} vs {want}\n{text}");
+    }
+}

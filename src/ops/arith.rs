@@ -422,6 +422,17 @@ pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
         let n = e.to_i32().unwrap_or(i32::MAX);
         return v.map(|x| exact_pow(x, e).map_err(|err| err.message), move |x| x.powi(n));
     }
+    if let Value::Exact(t) = v
+        && t.data.iter().any(|x| super::elementwise::big_ln(x).is_some())
+    {
+        // A root of a number beyond f64 (`sqrt(10^401)` is 3.2e200): from
+        // its logarithm; converted first, it was `inf`.
+        let data = t.data.iter().map(|x| match super::elementwise::big_ln(x) {
+            Some(l) => (ef * l).exp(),
+            None => crate::eval::rat::rat_to_f64(x).powf(ef),
+        });
+        return Ok(Value::from_f64(&t.shape, data.collect()));
+    }
     if e.is_half() {
         return v.map(|x| exact_pow(x, e).map_err(|err| err.message), f64::sqrt);
     }

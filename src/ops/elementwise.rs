@@ -46,7 +46,40 @@ pub fn eval(f: Func, args: &[&Value]) -> Result<Value, String> {
     if f == Func::Float {
         return Ok(x.clone().into_float());
     }
+    if let Value::Exact(t) = x
+        && matches!(f, Func::Log | Func::Sqrt)
+        && t.data.iter().any(|r| big_ln(r).is_some())
+    {
+        // Past f64's range (`log(10^400)`), the exact number's own size
+        // gives the logarithm: converted first, it was `inf`.
+        return Ok(Value::from_f64(&t.shape, t.data.iter().map(|r| big_log_or_sqrt(f, r)).collect()));
+    }
     x.map(|r| Ok(f.apply_exact(r)), |v| f.apply_f64(v))
+}
+
+/// `log(r)` or `sqrt(r)` of an exact `r`, also where `r` is beyond f64.
+fn big_log_or_sqrt(f: Func, r: &Rat) -> f64 {
+    match big_ln(r) {
+        Some(log) if f == Func::Log => log,
+        Some(log) => (log / 2.0).exp(),
+        None => f.apply_f64(crate::eval::rat::rat_to_f64(r)),
+    }
+}
+
+/// `ln(r)` of a positive exact `r` that f64 cannot hold (past its range,
+/// or below its normal numbers), from the sizes of its numerator and
+/// denominator; `None` for any other `r`.
+pub(crate) fn big_ln(r: &Rat) -> Option<f64> {
+    let v = crate::eval::rat::rat_to_f64(r);
+    if !r.is_positive() || (v.is_finite() && v >= f64::MIN_POSITIVE) {
+        return None;
+    }
+    // ln of an integer as its top 64 bits and the power of two below them.
+    let ln = |b: &num_bigint::BigInt| {
+        let shift = b.bits().saturating_sub(64);
+        num_traits::ToPrimitive::to_f64(&(b >> shift)).unwrap_or(f64::NAN).ln() + shift as f64 * std::f64::consts::LN_2
+    };
+    Some(ln(&r.numer()) - ln(&r.denom()))
 }
 
 /// `g · f'(x)` with `y = f(x)` the forward node.
