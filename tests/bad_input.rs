@@ -437,8 +437,8 @@ fn habits_and_typos_get_advice() {
     ]);
     for advice in [
         "there are no comparisons (`==`)",
-        "`wrt` takes the names of variables, not a number: `:grad f wrt x, y`",
-        "`wrt` takes the names of variables: `:grad f wrt x, y`",
+        "`wrt` needs the names of variables, not a number",
+        "`wrt` needs the names of variables, not an expression",
         "`exit` is a symbol here; `:quit` (or Ctrl-D) leaves",
         "to bind a name: `:let x = …`",
         "powers are written `^`: `x^2`",

@@ -71,8 +71,18 @@ fn habit(src: &str, e: Error) -> Error {
     let help = if at.starts_with("==") {
         "there are no comparisons (`==`); `:let x = …` binds a name".to_string()
     } else if after_wrt(before) {
-        let what = if at.starts_with(|c: char| c.is_ascii_digit() || c == '.') { ", not a number" } else { "" };
-        format!("`wrt` takes the names of variables{what}: `:grad f wrt x, y`")
+        // SPEC §4: the error says what was given instead of a variable.
+        let after = src.get(e.span.end..).unwrap_or("").trim_start();
+        let number = at.starts_with(|c: char| c.is_ascii_digit() || c == '.');
+        let what = if number && (after.is_empty() || after.starts_with(',')) {
+            "a number"
+        } else if number || at.starts_with(['(', '[', '-']) {
+            "an expression"
+        } else {
+            return e.with_help("`wrt` takes the names of variables: `:grad f wrt x, y`");
+        };
+        let message = format!("`wrt` needs the names of variables, not {what}");
+        return Error { message, ..e }.with_help("`:grad f wrt x, y`");
     } else if at.starts_with('=') && !src.trim_start().starts_with(':') {
         let name = src.get(..e.span.start).unwrap_or("").trim();
         format!("to bind a name: `:let {name} = …`")
