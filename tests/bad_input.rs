@@ -534,3 +534,10 @@ fn logs_and_roots_of_huge_exact_numbers_are_finite() {
         assert!(code == 0 && ((got - want) / want).abs() < 1e-12, "{e}: {got} vs {want}\n{text}");
     }
 }
+
+/// A derivative of a statement written over lines is named on one line.
+#[test]
+fn a_multi_line_statement_is_named_on_one_line() {
+    let (code, text) = symgrad(&["-e", ":grad (x +\n   y)^2 wrt x"]);
+    assert_eq!((code, text.as_str()), (0, "$1 = ∂((x + y)^2)/∂x = 2*x + 2*y\n"));
+}

@@ -237,7 +237,8 @@ fn operand(e: &Expr, text: &str) -> String {
     match &e.kind {
         ExprKind::Name(n) => n.clone(),
         ExprKind::Result(k) => format!("${k}"),
-        _ => format!("({})", text.trim()),
+        // A statement written over several lines is named on one.
+        _ => format!("({})", text.split_whitespace().collect::<Vec<_>>().join(" ")),
     }
 }
 
