@@ -238,7 +238,6 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     if let [one] = parts {
         return Ok(*one);
     }
-    let ones = |ps: &[NodeId]| ps.iter().map(|&p| (p, rat(1))).collect::<Vec<_>>();
     let nonzero: Vec<NodeId> = parts.iter().copied().filter(|&p| !graph.is_zero(p)).collect();
     let parts = if nonzero.is_empty() { &parts[..1] } else { &nonzero[..] };
     if let [one] = parts {
@@ -264,18 +263,56 @@ fn sum_factored(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
     // would not be).
     common.retain(|(c, _)| graph.as_num(*c).is_none());
     if common.is_empty() {
-        return graph.sum(&ones(parts));
+        return sum_grouped(graph, parts);
     }
     let mut rests = Vec::with_capacity(parts.len());
     for &p in parts {
-        rests.push((without(graph, p, &common)?, rat(1)));
+        rests.push(without(graph, p, &common)?);
     }
-    let rest = graph.sum(&rests)?;
+    let rest = sum_grouped(graph, &rests)?;
     let mut fs = common;
     fs.push((rest, rat(1)));
     let shape = graph.shape(parts[0]).to_vec();
     let total = graph.product(rat(1), &fs)?;
     Ok(graph.broadcast_to(total, shape))
+}
+
+/// The sum of `parts` (three or more, no factor common to all), those that
+/// share a factor summed apart with it taken out: `a·(y - x)·3x² - a·(y -
+/// x)·y - a·(x³ - xy)` is `a·(y - x)·(3x² - y) - a·(x³ - xy)`, as the
+/// product rule writes it (the sum of the first factor's derivative kept
+/// together), not multiplied out term by term.
+fn sum_grouped(graph: &mut Graph, parts: &[NodeId]) -> Result<NodeId> {
+    let ones = |ps: &[NodeId]| ps.iter().map(|&p| (p, rat(1))).collect::<Vec<_>>();
+    if parts.len() < 3 {
+        return graph.sum(&ones(parts));
+    }
+    // The factor (not a number) most parts have, in at least two of them
+    // (counted in one pass: a node may have thousands of consumers).
+    let factors_of = |graph: &Graph, p: NodeId| -> Vec<NodeId> {
+        match graph.op(p) {
+            Op::Mul { .. } => graph.inputs(p).to_vec(),
+            _ => vec![p],
+        }
+    };
+    let mut count: crate::graph::IdMap<usize> = Default::default();
+    for &p in parts {
+        for c in factors_of(graph, p).into_iter().filter(|&c| graph.as_num(c).is_none()) {
+            *count.entry(c).or_default() += 1;
+        }
+    }
+    // Ties go to the earliest node, so the grouping is the same every run.
+    let best = count.into_iter().filter(|&(_, n)| n >= 2).max_by_key(|&(c, n)| (n, std::cmp::Reverse(c)));
+    let Some((c, n)) = best else { return graph.sum(&ones(parts)) };
+    if n == parts.len() {
+        return graph.sum(&ones(parts));
+    }
+    let has =
+        |graph: &Graph, q: NodeId| q == c || (matches!(graph.op(q), Op::Mul { .. }) && graph.inputs(q).contains(&c));
+    let (with, others): (Vec<NodeId>, Vec<NodeId>) = parts.iter().partition(|&&q| has(graph, q));
+    let mut terms = ones(&others);
+    terms.push((sum_factored(graph, &with)?, rat(1)));
+    graph.sum(&terms)
 }
 
 /// `p` with the factors `common` (each a factor of `p` with its exponent)

@@ -686,3 +686,21 @@ fn a_power_of_zero_has_slope_zero() {
         assert!(close(got, diff, 1e-6) && close(got, want, 1e-12), "{f}: {got} vs {diff}");
     }
 }
+
+/// Contributions that share a factor are summed with it taken out, as the
+/// product rule writes them (`(3x² - y)·(y - x)`), not multiplied out term
+/// by term; the value is the same (central differences).
+#[test]
+fn contributions_sharing_a_factor_are_grouped() {
+    let f = "(x^3 - x*y)*(exp(y)*(y - x))";
+    let mut s = Session::new();
+    s.run(":let y = 0.3").expect("bound");
+    let items = s.run(&format!(":grad {f} wrt x")).expect("derivative");
+    let expr = items[0].expr.clone().unwrap_or_default();
+    assert_eq!(expr, "((3*x^2 - y)*(y - x) + x*y - x^3)*exp(y)");
+    let dx = 1e-6;
+    let at = format!("(({f}) where x = {}) - (({f}) where x = {})", 1.2 + dx, 1.2 - dx);
+    let want = value_of(&mut s, &at) / (2.0 * dx);
+    let got = value_of(&mut s, &format!("({expr}) where x = 1.2"));
+    assert!(close(got, want, 1e-6), "{got} vs {want}");
+}
