@@ -41,7 +41,8 @@ pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
     // whatever newlines the ones before it hold.
     if !breaks.is_empty() {
         for l in &mut lines {
-            l.line = e_line(text, breaks, l.offset).0;
+            let (n, start) = which_e(breaks, l.offset);
+            l.line = n + text.get(start..l.offset).map_or(0, |t| t.matches('\n').count());
         }
     }
     let mut out = Vec::new();
@@ -65,14 +66,24 @@ pub fn statements(text: &str, breaks: &[usize]) -> Vec<Statement> {
     out
 }
 
-/// For the byte `offset` of the joined `-e`s (`breaks`: where each
-/// starts): its line, counting the n-th `-e` as line n (and a newline within
-/// one as one line more), and where its `-e` starts.
-fn e_line(text: &str, breaks: &[usize], offset: usize) -> (usize, usize) {
+/// Which `-e` the byte `offset` of the joined `-e`s is in (`breaks`: where
+/// each starts), counted from 1, and where that `-e` starts.
+fn which_e(breaks: &[usize], offset: usize) -> (usize, usize) {
     let n = breaks.iter().take_while(|&&b| b <= offset).count().max(1);
-    let start = breaks.get(n - 1).copied().unwrap_or(0);
-    let within = text.get(start..offset).map_or(0, |t| t.matches('\n').count());
-    (n + within, start)
+    (n, breaks.get(n - 1).copied().unwrap_or(0))
+}
+
+/// The text an error of `stmt` is shown in, and the statement's offset in
+/// it: the script, or for an `-e` its own text as line n of the command
+/// line (SPEC §6), whatever newlines the `-e`s before it hold.
+fn error_source<'t>(text: &'t str, breaks: &[usize], stmt: &Statement) -> (std::borrow::Cow<'t, str>, usize) {
+    if breaks.is_empty() {
+        return (std::borrow::Cow::Borrowed(text), stmt.offset);
+    }
+    let (n, start) = which_e(breaks, stmt.offset);
+    let end = breaks.iter().find(|&&b| b > stmt.offset).map_or(text.len(), |&b| b - 1);
+    let own = format!("{}{}", "\n".repeat(n - 1), text.get(start..end).unwrap_or(""));
+    (std::borrow::Cow::Owned(own), n - 1 + stmt.offset - start)
 }
 
 /// How many of `lines` (the first not blank) make its statement. The lines
@@ -332,17 +343,6 @@ pub fn run_text(
     let mut ok = true;
     each_parsed(text, breaks, |stmt, parsed| {
         let result = session.run_parsed(&stmt.text, parsed);
-        // An `-e`'s errors are shown in its own text, at its own line.
-        let e_source;
-        let origin = if breaks.is_empty() {
-            crate::diag::Origin { name, source: text, offset: stmt.offset }
-        } else {
-            let (line, start) = e_line(text, breaks, stmt.offset);
-            let first = line - text.get(start..stmt.offset).map_or(0, |t| t.matches('\n').count());
-            let end = breaks.iter().find(|&&b| b > stmt.offset).map_or(text.len(), |&b| b - 1);
-            e_source = format!("{}{}", "\n".repeat(first - 1), text.get(start..end).unwrap_or(""));
-            crate::diag::Origin { name, source: &e_source, offset: first - 1 + stmt.offset - start }
-        };
         if opts.echo && !opts.json && writeln!(out, "» {}", stmt.text.replace('\n', "\n… ")).is_err() {
             ok = false;
             return ControlFlow::Break(());
@@ -354,6 +354,8 @@ pub fn run_text(
                 // get an empty success object before the error.
                 let partial = session.take_partial();
                 let shown = if partial.is_empty() { Ok(()) } else { write_items(&partial, stmt, opts, out) };
+                let (source, offset) = error_source(text, breaks, stmt);
+                let origin = crate::diag::Origin { name, source: &source, offset };
                 shown.and_then(|()| write_error(e, stmt, &origin, opts, out, err))
             }
         };

@@ -619,9 +619,6 @@ fn merge(a: &Mono, b: &Mono) -> Mono {
     out
 }
 
-/// The polynomial as a graph, its terms made in the order of their
-/// monomials (so the nodes made, and their numbers, do not depend on the
-/// order the terms were collected in).
 /// The polynomial as nodes: `(1 - s)^m*(1 - t^2)^n*…*Q` with the factors
 /// at which a `sigmoid` atom `s` or a `tanh` atom `t` saturates taken out
 /// (see [`saturation`]), `Q` a sum of products.
@@ -635,21 +632,19 @@ fn rebuild(graph: &mut Graph, p: &Poly, monos: &mut Monos) -> Result<NodeId> {
         let Some(how) = saturation::Saturates::of(graph, a) else { continue };
         // The atom's common power first, so that the division walks only
         // the powers between the lowest and the highest (`sigmoid(x)^600`).
-        let (power, mut lowered) = match saturation::common_power(&rest, a, monos) {
-            Some((k, q)) => (k, std::borrow::Cow::Owned(q)),
-            None => (0, rest.clone()),
-        };
+        let (power, lowest) = saturation::common_power(&rest, a, monos).unzip();
+        let mut quotient = None;
         let mut times = 0;
-        while let Some(q) = saturation::divided(&lowered, a, how, monos) {
-            lowered = std::borrow::Cow::Owned(q);
+        while let Some(q) = saturation::divided(quotient.as_ref().or(lowest.as_ref()).unwrap_or(&rest), a, how, monos) {
+            quotient = Some(q);
             times += 1;
         }
-        if times > 0 {
+        if let Some(q) = quotient {
             factors.push((saturation::factor(graph, a, how)?, rat(times)));
-            if power > 0 {
-                factors.push((a, rat(power as i64)));
+            if let Some(k) = power {
+                factors.push((a, rat(k as i64)));
             }
-            rest = lowered;
+            rest = std::borrow::Cow::Owned(q);
         }
     }
     let sum = rebuild_sum(graph, &rest, monos)?;
@@ -660,7 +655,9 @@ fn rebuild(graph: &mut Graph, p: &Poly, monos: &mut Monos) -> Result<NodeId> {
     graph.product(rat(1), &factors)
 }
 
-/// The polynomial as a sum of products.
+/// The polynomial as a sum of products, its terms made in the order of
+/// their monomials (so the nodes made, and their numbers, do not depend on
+/// the order the terms were collected in).
 fn rebuild_sum(graph: &mut Graph, p: &Poly, monos: &Monos) -> Result<NodeId> {
     let mut sorted: Vec<(&Mono, &Rat)> = p.iter().map(|(m, c)| (monos.get(*m), c)).collect();
     sorted.sort_unstable_by(|a, b| a.0.cmp(b.0));

@@ -62,6 +62,14 @@ pub enum Sel {
 }
 
 impl Sel {
+    /// The same positions with the axis kept: `At(p)` as the range `p:p+1`.
+    pub fn kept(&self) -> Sel {
+        match *self {
+            Sel::At(p) => Sel::Range { start: p, step: 1, len: 1 },
+            ref r => r.clone(),
+        }
+    }
+
     /// Positions selected along an axis, in order.
     pub fn positions(&self) -> Vec<usize> {
         match *self {

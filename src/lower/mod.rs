@@ -236,17 +236,18 @@ impl<'a> Lower<'a> {
             ExprKind::Call(f, args) => builtins::call(self, f, args, span),
             ExprKind::Tensor(items) => {
                 let ids = items.iter().map(|i| self.expr(i)).collect::<Result<Vec<_>>>()?;
-                // A ragged literal is shown at its first element of another shape.
-                let odd = ids
-                    .iter()
-                    .position(|&i| self.graph.shape(i) != ids.first().map_or(&[][..], |&f| self.graph.shape(f)));
-                let at = odd.and_then(|k| items.get(k)).map_or(span, |i| i.span);
-                self.graph.stack(&ids).map_err(|err| err.at(at))
+                self.graph.stack(&ids).map_err(|err| {
+                    // A ragged literal is shown at its first element of
+                    // another shape.
+                    let g = &*self.graph;
+                    let odd = ids.iter().position(|&i| ids.first().is_some_and(|&f| g.shape(i) != g.shape(f)));
+                    err.at(odd.and_then(|k| items.get(k)).map_or(span, |i| i.span))
+                })
             }
             ExprKind::Index(a, items) => index::lower(self, a, items, span),
             ExprKind::Where(body, defs) => {
-                let again = |k: usize, i: &Ident| defs.iter().take(k).any(|(j, _)| j.name == i.name);
-                if let Some((_, (i, _))) = defs.iter().enumerate().find(|(k, (i, _))| again(*k, i)) {
+                let mut seen = HashSet::default();
+                if let Some((i, _)) = defs.iter().find(|(i, _)| !seen.insert(i.name.as_str())) {
                     return Err(Error::name(i.span, format!("`{}` is defined twice in this `where`", i.name)));
                 }
                 let defs = defs.iter().map(|(i, e)| (i.name.clone(), e.clone())).collect();

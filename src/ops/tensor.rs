@@ -236,10 +236,7 @@ impl Graph {
         for (axis, sel) in sels.iter().enumerate() {
             let n = shape[axis];
             let eye = self.eye(n);
-            let range = match *sel {
-                Sel::At(p) => Sel::Range { start: p, step: 1, len: 1 },
-                ref r => r.clone(),
-            };
+            let range = sel.kept();
             let full = Sel::Range { start: 0, step: 1, len: n };
             h = if axis == 0 {
                 let e = self.index(eye, vec![full, range])?;
@@ -274,10 +271,7 @@ impl Graph {
     fn scatter_axes(&mut self, mut h: NodeId, sels: &[Sel], shape: &[usize]) -> Result<NodeId> {
         for (axis, sel) in sels.iter().enumerate() {
             let n = shape.get(axis).copied().unwrap_or(1);
-            let range = match *sel {
-                Sel::At(p) => Sel::Range { start: p, step: 1, len: 1 },
-                ref r => r.clone(),
-            };
+            let range = sel.kept();
             if range == (Sel::Range { start: 0, step: 1, len: n }) {
                 continue;
             }

@@ -67,8 +67,12 @@ pub fn shallow(graph: &Graph, id: NodeId, name: impl Fn(NodeId) -> String) -> St
 /// variable `z`; then `z'` (or `z''`, …), so that `∂z/∂z` never reads as
 /// the derivative of a variable.
 pub fn output_name(graph: &Graph, root: NodeId) -> String {
-    let taken: std::collections::HashSet<&str> = graph
-        .ancestors(&[root])
+    // The graph keeps each node's variables when they are few.
+    let vars = match graph.free_vars(root) {
+        Some(vars) => vars.to_vec(),
+        None => graph.ancestors(&[root]),
+    };
+    let taken: std::collections::HashSet<&str> = vars
         .into_iter()
         .filter_map(|id| match graph.op(id) {
             Op::Var(n) => Some(&**n),

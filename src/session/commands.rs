@@ -422,7 +422,7 @@ impl Session {
                 .env
                 .funcs
                 .iter()
-                .filter(|(f, u)| !removed(f) && names_in(&u.body).any(|c| c == k))
+                .filter(|(f, u)| !removed(f) && refs(&u.body).iter().any(|r| matches!(r, Ref::Name(c) if c == k)))
                 .map(|(f, _)| f.as_str())
                 .collect();
             callers.sort_unstable();
@@ -511,15 +511,4 @@ fn leaving_habit(e: &Expr, bound: impl Fn(&str) -> bool) -> Option<String> {
         _ => return None,
     };
     (!bound(n)).then(|| format!("`{n}` is a symbol here; {what}"))
-}
-
-/// The free names of `e`, the functions it calls among them.
-fn names_in(e: &Expr) -> impl Iterator<Item = String> {
-    let mut calls = Vec::new();
-    crate::lower::names::each_ref(e, &mut |r| {
-        if let RefTo::Name(n) = r {
-            calls.push(n.to_string());
-        }
-    });
-    calls.into_iter()
 }
