@@ -460,6 +460,75 @@ fn jacobians_have_shape_f_then_v_and_match_differences() {
     }
 }
 
+/// Second differences of a scalar statement in each pair of elements of
+/// the variable `v`, using symgrad's evaluator only.
+fn hessian_by_differences(setup: &[&str], f: &str, v: &str) -> Vec<f64> {
+    let mut s = Session::new();
+    for st in setup {
+        s.run(st).expect("setup");
+    }
+    let Value::Float(t) = s.env.value(v).expect("bound").clone().into_float() else { unreachable!() };
+    let n = t.data.len();
+    let h = 1e-4;
+    let mut out = Vec::new();
+    for i in 0..n {
+        for j in 0..n {
+            let mut at = |di: f64, dj: f64| {
+                let mut d = t.data.clone();
+                d[i] += di;
+                d[j] += dj;
+                s.env.set_value(v.to_string(), Value::from_f64(&t.shape, d));
+                value_of(&mut s, f)
+            };
+            out.push((at(h, h) - at(h, -h) - at(-h, h) + at(-h, -h)) / (4.0 * h * h));
+        }
+    }
+    out
+}
+
+/// Jacobians and Hessians are built a row at a time; rows that are one
+/// expression of their index are stacked as that expression of whole
+/// tensors (`A + A'`, not `[A[0] + A[:, 0], …]`). The values match
+/// differences, and the printed form reads back.
+#[test]
+fn jacobian_and_hessian_rows_lift_to_one_expression() {
+    let setup = [":seed 11", ":let W = randn(3, 4), x = randn(4), A = randn(4, 4), y = randn(3)"];
+    let jacobians = [
+        ("softmax(x)", "x", "(eye(4) - reshape(softmax(x), 4, 1))*softmax(x)"),
+        ("x/sum(x)", "x", "eye(4)/sum(x) - reshape(x/sum(x)^2, 4, 1)"),
+        ("tanh(W @ x)", "x", "(1 - tanh(W @ x)^2)*eye(3) @ W"),
+        ("softmax(W @ x)", "x", "(eye(3) - reshape(softmax(W @ x), 3, 1))*softmax(W @ x) @ W"),
+    ];
+    let hessians = [
+        ("x @ A @ x", "x", "A + A'"),
+        ("logsumexp(x)", "x", "exp(x - logsumexp(x))*(eye(4) - reshape(exp(x - logsumexp(x)), 4, 1))"),
+        ("norm(x)", "x", "eye(4)/norm(x) - x*reshape(x, 4, 1)/norm(x)^3"),
+        ("sum(tanh(W @ x))", "x", "-2*W'*(1 - tanh(W @ x)^2)*tanh(W @ x) @ W"),
+        ("x @ A @ x + sum(exp(A @ x))", "x", "(A'*exp(A @ x) + eye(4)) @ A + A'"),
+    ];
+    let mut s = Session::new();
+    for st in &setup {
+        s.run(st).expect("setup");
+    }
+    let check = |s: &mut Session, stmt: String, printed: &str, want: Vec<f64>, tol: f64| {
+        let items = s.run(&stmt).unwrap_or_else(|e| panic!("{stmt}: {e}"));
+        let expr = items[0].expr.as_deref().expect("expr");
+        assert_eq!(expr, printed, "{stmt}");
+        let got = flat(items[0].value.as_ref().expect("a value"));
+        assert_values(&got, &want, tol, &stmt);
+        let again = s.run(expr).expect("re-parse");
+        assert_values(&flat(again[0].value.as_ref().expect("value")), &got, 1e-12, expr);
+    };
+    for (f, v, printed) in jacobians {
+        let rows = s.run(f).expect("f")[0].shape.clone().unwrap_or_default()[0];
+        let want: Vec<f64> = (0..rows).flat_map(|i| finite_differences(&setup, &format!("({f})[{i}]"), v)).collect();
+        check(&mut s, format!(":jacobian {f} wrt {v}"), printed, want, 1e-5);
+    }
+    for (f, v, printed) in hessians {
+        check(&mut s, format!(":hessian {f} wrt {v}"), printed, hessian_by_differences(&setup, f, v), 1e-4);
+    }
+}
+
 /// W1's chain `f_i = sin(f_{i-1}) + cos(f_{i-1})`, long enough that
 /// `:grad` evaluates it on a thread of its own while printing it, against
 /// dual numbers carried down the chain; typed as an expression, the same

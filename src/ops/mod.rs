@@ -6,6 +6,7 @@
 pub mod arith;
 pub mod elementwise;
 pub mod func;
+mod lift;
 pub mod linalg;
 pub mod reduce;
 pub mod tensor;

@@ -41,6 +41,19 @@ impl Graph {
                 let s = self.scale(inner, rat(count as i64))?;
                 Ok(self.broadcast_to(s, kept))
             }
+            // sum(eye(n)[k]*v) is v[k]: a Jacobian row's seed picks one
+            // element of what it multiplies.
+            Op::Mul { exps, .. } if shape.len() == 1 => {
+                let hot = self
+                    .inputs(a)
+                    .iter()
+                    .zip(exps.iter())
+                    .find_map(|(&i, e)| e.is_one().then(|| self.one_hot(i)).flatten());
+                match hot {
+                    Some(k) if self.picks_from_one_hot(a, &[Sel::At(k)]) => self.index(a, vec![Sel::At(k)]),
+                    _ => Ok(self.intern(Op::Sum(axes.into()), [a], kept)),
+                }
+            }
             _ => Ok(self.intern(Op::Sum(axes.into()), [a], kept)),
         }
     }

@@ -49,6 +49,14 @@ impl Graph {
                     return if i == j { self.index(v, vec![Sel::At(*i)]) } else { Ok(self.int(0)) };
                 }
             }
+            Op::Mul { coeff, exps } if self.picks_from_one_hot(a, &sels) => {
+                let mut factors = Vec::with_capacity(exps.len());
+                for (&f, e) in self.inputs(a).to_vec().iter().zip(exps.iter()) {
+                    let f = if self.shape(f).is_empty() { f } else { self.index(f, sels.clone())? };
+                    factors.push((f, e.clone()));
+                }
+                return self.product(coeff, &factors);
+            }
             Op::Stack => {
                 if let Some(Sel::At(i)) = sels.first() {
                     let item = self.inputs(a)[*i];
@@ -58,6 +66,21 @@ impl Graph {
             _ => {}
         }
         Ok(self.intern(Op::Index(sels.into()), [a], out))
+    }
+
+    /// Whether `a[sels]` is an element of a product with a one-hot factor
+    /// (`(eye(3)[0]*v)[1]`, as Jacobian rows seeded with `eye(n)[k]` make
+    /// them): taken factor by factor it is 0 or the others' element.
+    /// Factors of another shape than `a`'s, other than scalars, would need
+    /// their broadcast undone first, and are left.
+    pub(super) fn picks_from_one_hot(&self, a: NodeId, sels: &[Sel]) -> bool {
+        let Op::Mul { exps, .. } = self.op(a) else { return false };
+        let shape = self.shape(a);
+        let inputs = self.inputs(a);
+        sels.len() == shape.len()
+            && sels.iter().all(|s| matches!(s, Sel::At(_)))
+            && inputs.iter().zip(exps.iter()).any(|(&i, e)| e.is_one() && self.one_hot(i).is_some())
+            && inputs.iter().all(|&i| self.shape(i).is_empty() || self.shape(i) == shape)
     }
 
     /// An element or a block of a unit tensor (`eye(n)`, `eye(n)[k]` or
@@ -131,11 +154,14 @@ impl Graph {
         if let Some(whole) = self.all_rows_of(items) {
             return Ok(whole);
         }
+        if let Some(lifted) = self.lift_stack(items) {
+            return Ok(lifted);
+        }
         Ok(self.intern(Op::Stack, items, shape))
     }
 
     /// `A` when the items are `A[0], A[1], …` (every row, in order).
-    fn all_rows_of(&self, items: &[NodeId]) -> Option<NodeId> {
+    pub(super) fn all_rows_of(&self, items: &[NodeId]) -> Option<NodeId> {
         let first = items.first()?;
         let whole = *self.inputs(*first).first()?;
         if self.shape(whole).first() != Some(&items.len()) {
