@@ -390,7 +390,7 @@ fn a_row_of_the_identity_is_made_without_the_identity() {
     ]);
     assert_eq!(code, 0, "{}", &text[text.len().saturating_sub(600)..]);
     assert!(
-        text.contains("$2 = sum(2*T[1, 2, 3]*reshape(eye(8000)[443], 20, 20, 20)) - 2*T[1, 2, 3] = 0.0"),
+        text.contains("$2 = 2*sum(T[1, 2, 3]*reshape(eye(8000)[443], 20, 20, 20)) - 2*T[1, 2, 3] = 0.0"),
         "{}",
         &text[text.len().saturating_sub(600)..]
     );

@@ -492,7 +492,7 @@ fn hessian_by_differences(setup: &[&str], f: &str, v: &str) -> Vec<f64> {
 /// differences, and the printed form reads back.
 #[test]
 fn jacobian_and_hessian_rows_lift_to_one_expression() {
-    let setup = [":seed 11", ":let W = randn(3, 4), x = randn(4), A = randn(4, 4), y = randn(3)"];
+    let setup = [":seed 11", ":let W = randn(3, 4), x = randn(4), A = randn(4, 4), y = rand(3)"];
     let jacobians = [
         ("softmax(x)", "x", "(eye(4) - reshape(softmax(x), 4, 1))*softmax(x)"),
         ("x/sum(x)", "x", "eye(4)/sum(x) - reshape(x/sum(x)^2, 4, 1)"),
@@ -524,6 +524,11 @@ fn jacobian_and_hessian_rows_lift_to_one_expression() {
         let want: Vec<f64> = (0..rows).flat_map(|i| finite_differences(&setup, &format!("({f})[{i}]"), v)).collect();
         check(&mut s, format!(":jacobian {f} wrt {v}"), printed, want, 1e-5);
     }
+    // Softmax's rule sums over the last axis: for a vector, a scalar that
+    // broadcasts as it is; a number comes out of a sum.
+    let f = "-sum(y*log(softmax(W @ x)))";
+    let printed = "outer(softmax(W @ x)*(sum(y) - y/softmax(W @ x)), x)";
+    check(&mut s, format!(":grad {f} wrt W"), printed, finite_differences(&setup, f, "W"), 1e-5);
     for (f, v, printed) in hessians {
         check(&mut s, format!(":hessian {f} wrt {v}"), printed, hessian_by_differences(&setup, f, v), 1e-4);
     }

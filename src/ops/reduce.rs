@@ -41,6 +41,14 @@ impl Graph {
                 let s = self.scale(inner, rat(count as i64))?;
                 Ok(self.broadcast_to(s, kept))
             }
+            // A number comes out of the sum: sum(-y) is -sum(y).
+            Op::Mul { coeff, exps } if !coeff.is_one() => {
+                let factors: Vec<(NodeId, Rat)> = self.inputs(a).iter().copied().zip(exps.iter().cloned()).collect();
+                let rest = self.product(rat(1), &factors)?;
+                let rest = self.broadcast_to(rest, shape);
+                let s = self.sum_axes(rest, &axes)?;
+                self.scale(s, coeff)
+            }
             // sum(eye(n)[k]*v) is v[k]: a Jacobian row's seed picks one
             // element of what it multiplies.
             Op::Mul { exps, .. } if shape.len() == 1 => {
@@ -201,7 +209,8 @@ pub fn bprop(graph: &mut Graph, op: &Op, y: NodeId, g: NodeId) -> Result<NodeId>
             if let Some(d) = keep.last_mut() {
                 *d = 1;
             }
-            let s = graph.reshape(s, keep)?;
+            // Of a vector, the sum is a scalar, which broadcasts as it is.
+            let s = if xshape.len() > 1 { graph.reshape(s, keep)? } else { s };
             let diff = graph.sub(g, s)?;
             graph.mul(y, diff)
         }
