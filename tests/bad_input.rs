@@ -541,3 +541,36 @@ fn a_multi_line_statement_is_named_on_one_line() {
     let (code, text) = symgrad(&["-e", ":grad (x +\n   y)^2 wrt x"]);
     assert_eq!((code, text.as_str()), (0, "$1 = ∂((x + y)^2)/∂x = 2*x + 2*y\n"));
 }
+
+#[test]
+fn a_result_made_again_draws_the_same_random_numbers() {
+    // `$1`, `$2` and the formula `f` are made again once a binding they
+    // read changes, after other draws: their numbers stay the ones printed.
+    let (code, text) = symgrad(&[
+        "-e",
+        ":seed 5",
+        "-e",
+        "sum(randn(2)*x)",
+        "-e",
+        "randn(3)",
+        "-e",
+        ":let z = 1",
+        "-e",
+        ":let f = randn(2)*z",
+        "-e",
+        ":let x = 1, z = 2",
+        "-e",
+        ":eval $1",
+        "-e",
+        "$2",
+        "-e",
+        "f",
+    ]);
+    assert_eq!(code, 0, "{text}");
+    let line = |start: &str| text.lines().find(|l| l.starts_with(start)).unwrap_or_else(|| panic!("{start}: {text}"));
+    let inside = |l: &str| l[l.find('[').unwrap() + 1..l.find(']').unwrap()].to_string();
+    assert_eq!(inside(line("$3 = ")), inside(line("$1 = ")), "{text}");
+    assert_eq!(inside(line("$4 = ")), inside(line("$2 = ")), "{text}");
+    let f = inside(line("f := "));
+    assert!(line("$5 = ").starts_with(&format!("$5 = z*[{f}]")), "{text}");
+}

@@ -8,6 +8,7 @@ use crate::graph::shape::numel;
 use std::path::Path;
 
 /// The seeded generator behind `randn` and `rand` (`:seed N`).
+#[derive(Clone, Debug)]
 pub struct Rng(fastrand::Rng);
 
 impl Rng {

@@ -72,6 +72,10 @@ pub struct Bindings {
     pub decls: HashMap<String, Shape>,
     pub funcs: HashMap<String, UserFn>,
     pub results: Vec<Recipe>,
+    /// The generator as each result and formula first drew from it: made
+    /// again (after a binding it reads changed), `randn(3)` in it draws the
+    /// same numbers, not the next ones.
+    pub draws: HashMap<names::Ref, Rng>,
 }
 
 impl Bindings {
@@ -394,7 +398,7 @@ impl<'a> Lower<'a> {
         // A formula's names are global: hide the caller's local scopes.
         let saved = std::mem::take(&mut self.scopes);
         let r = self
-            .expr(expr)
+            .drawing_as(&names::Ref::Name(name.to_string()), |lw| lw.expr(expr))
             .map_err(|err| if err.kind == crate::error::ErrorKind::Limit { err } else { relabel(err, name, span) });
         self.scopes = saved;
         self.memo.in_progress.remove(name);
@@ -412,11 +416,21 @@ impl<'a> Lower<'a> {
             Error::name(span, format!("there is no result ${n} (results so far: {})", self.env.results.len()))
         })?;
         let saved = std::mem::take(&mut self.scopes);
-        let r = self.recipe(recipe).map_err(|err| err.at(span));
+        let r = self.drawing_as(&names::Ref::Result(n), |lw| lw.recipe(recipe)).map_err(|err| err.at(span));
         self.scopes = saved;
         let id = r?;
         self.memo.results.insert(n, id);
         Ok(id)
+    }
+
+    /// Runs `f` with the generator as `who` first drew from it, when it
+    /// did; the session's generator is left where it was.
+    fn drawing_as<T>(&mut self, who: &names::Ref, f: impl FnOnce(&mut Self) -> T) -> T {
+        let Some(draws) = self.env.draws.get(who).cloned() else { return f(self) };
+        let outer = std::mem::replace(&mut *self.rng, draws);
+        let r = f(self);
+        *self.rng = outer;
+        r
     }
 
     pub fn recipe(&mut self, recipe: &Recipe) -> Result<NodeId> {

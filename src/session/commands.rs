@@ -139,6 +139,7 @@ impl Session {
         self.invalidate(&name.name);
         // The formula is shown as written (its expansion can be as long as
         // the whole chain it stands on), with its value when it has one.
+        let draws = self.rng.clone();
         let described = self.lower_expr(e, src).and_then(|id| {
             self.memo.remember_formula(&name.name, id);
             let mut item = Item {
@@ -169,6 +170,7 @@ impl Session {
                 return Err(err);
             }
         };
+        self.env.draws.insert(Ref::Name(name.name.clone()), draws);
         item.kind = ItemKind::Formula;
         item.name = Some(name.name.clone());
         Ok(item)

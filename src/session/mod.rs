@@ -73,6 +73,9 @@ pub struct Session {
     pub env: Bindings,
     memo: Memo,
     rng: Rng,
+    /// The generator as the running statement found it: its results draw
+    /// from here when they are made again.
+    draws_from: Rng,
     /// Statements that succeeded, for `:save`.
     history: Vec<String>,
     /// See `take_partial`.
@@ -108,6 +111,7 @@ impl Session {
             env: Bindings::default(),
             memo: Memo::default(),
             rng: Rng::new(DEFAULT_SEED),
+            draws_from: Rng::new(DEFAULT_SEED),
             history: Vec::new(),
             partial: Vec::new(),
             quit: false,
@@ -172,6 +176,7 @@ impl Session {
     /// expressions as the formulas' own, without copying them.
     fn exec(&mut self, stmt: Stmt, src: &str) -> Result<Vec<Item>> {
         use Stmt::*;
+        self.draws_from = self.rng.clone();
         match stmt {
             Empty => Ok(vec![]),
             Expr(e) => self.expression(&e, src).map(|i| vec![i]),
@@ -281,6 +286,7 @@ impl Session {
         }
         self.deps.add(&who, &refs);
         self.env.results.push(recipe);
+        self.env.draws.insert(who, self.draws_from.clone());
         n
     }
 
