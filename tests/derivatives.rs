@@ -501,7 +501,7 @@ fn jacobian_and_hessian_rows_lift_to_one_expression() {
     ];
     let hessians = [
         ("x @ A @ x", "x", "A + A'"),
-        ("logsumexp(x)", "x", "exp(x - logsumexp(x))*(eye(4) - reshape(exp(x - logsumexp(x)), 4, 1))"),
+        ("logsumexp(x)", "x", "(eye(4) - reshape(softmax(x), 4, 1))*softmax(x)"),
         ("norm(x)", "x", "eye(4)/norm(x) - x*reshape(x, 4, 1)/norm(x)^3"),
         ("sum(tanh(W @ x))", "x", "-2*W'*(1 - tanh(W @ x)^2)*tanh(W @ x) @ W"),
         ("x @ A @ x + sum(exp(A @ x))", "x", "(A'*exp(A @ x) + eye(4)) @ A + A'"),
@@ -777,4 +777,18 @@ fn contributions_sharing_a_factor_are_grouped() {
     let want = value_of(&mut s, &at) / (2.0 * dx);
     let got = value_of(&mut s, &format!("({expr}) where x = 1.2"));
     assert!(close(got, want, 1e-6), "{got} vs {want}");
+}
+
+/// logsumexp's gradient is softmax, computed as softmax is: written as
+/// exp(w - logsumexp(w)), elements near 10^15 kept few digits (the three
+/// entries summed to 0.952).
+#[test]
+fn logsumexp_gradients_of_large_elements_keep_their_precision() {
+    let mut s = Session::new();
+    s.run(":let w = [10^15 + 0.3, 10^15, 0]").expect("bind");
+    let items = s.run(":grad logsumexp(w) wrt w").expect("grad");
+    let g = flat(items[0].value.as_ref().expect("value"));
+    // In f64, 10^15 + 0.3 is 10^15 + 0.25.
+    let want = 1.0 / (1.0 + (-0.25f64).exp());
+    assert_values(&g, &[want, 1.0 - want, 0.0], 1e-12, "softmax of large elements");
 }

@@ -195,10 +195,12 @@ pub fn bprop(graph: &mut Graph, op: &Op, y: NodeId, g: NodeId) -> Result<NodeId>
         }
         Op::Norm => graph.product(rat(1), &[(g, rat(1)), (x, rat(1)), (y, rat(-1))]),
         Op::LogSumExp => {
-            // softmax over all elements, as exp(x - logsumexp(x)).
-            let d = graph.sub(x, y)?;
-            let e = graph.func(crate::ops::Func::Exp, d)?;
-            graph.mul(g, e)
+            // softmax over all elements. Not exp(x - logsumexp(x)): for
+            // elements near 10^15 the difference keeps few digits.
+            let flat = graph.reshape(x, vec![numel(&xshape)])?;
+            let s = graph.reduce(Op::Softmax, flat)?;
+            let s = graph.reshape(s, xshape)?;
+            graph.mul(g, s)
         }
         Op::Softmax => {
             // y ⊙ (g - Σ_last g⊙y), the sum kept as a size-1 last axis.
