@@ -133,9 +133,15 @@ pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId>
     let mut size = vec![1usize; nodes.len()];
     let mut order = Vec::new();
     for (k, &id) in nodes.iter().enumerate() {
-        let s = graph.inputs(id).iter().map(|&i| at.of(i).map_or(1, |j| size[j])).fold(1, usize::saturating_add);
+        // A constant tensor prints all its elements: `randn(20)` in a
+        // Hessian is used hundreds of times, and was written out each time.
+        let own = match graph.op(id) {
+            Op::Data(_) => crate::graph::shape::numel(graph.shape(id)).max(1),
+            _ => 1,
+        };
+        let s = graph.inputs(id).iter().map(|&i| at.of(i).map_or(1, |j| size[j])).fold(own, usize::saturating_add);
         let named = id != root && uses[k] >= 2 && s >= SHARE_SIZE;
-        if named && !graph.op(id).is_leaf() {
+        if named && (!graph.op(id).is_leaf() || own > 1) {
             order.push(id);
         } else {
             size[k] = s;
