@@ -292,6 +292,10 @@ fn a_failed_statement_changes_no_binding() {
     // :def does not take over a variable's name.
     let (_, text) = symgrad(&["--keep-going", "-e", ":let x = 2", "-e", ":def x(t) = t^2", "-e", "x + 1"]);
     assert!(text.contains("`x` is a variable; `:unlet x` first") && text.contains("$1 = 1 + x = 3"), "{text}");
+    // :timeit refuses a statement without results before running it.
+    let (_, text) =
+        symgrad(&["--keep-going", "-e", ":let q = 2", "-e", ":timeit :unlet q", "-e", ":timeit :let q = 3", "-e", "q"]);
+    assert!(text.contains("-e:2:1: error: :timeit needs an expression") && text.contains("$1 = q = 2"), "{text}");
 }
 
 #[test]

@@ -62,6 +62,9 @@ const TIMEIT_BUDGET: Duration = Duration::from_millis(800);
 /// Seconds a batch of quick evaluations takes at least (see `sample_eval`).
 const BATCH_TIME: f64 = 20e-6;
 
+/// Why `:timeit` refuses a statement that makes no result.
+const NO_RESULT: &str = ":timeit needs an expression or a derivative: this statement gives no result to evaluate";
+
 impl Session {
     pub(super) fn time(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
         // A script's statements keep their own objects (and their own
@@ -92,6 +95,19 @@ impl Session {
     }
 
     pub(super) fn timeit(&mut self, inner: Stmt, src: &str) -> Result<Vec<Item>> {
+        // Refused before it runs: `:timeit :unlet q` removed `q`, then failed.
+        let gives_results = matches!(
+            inner,
+            Stmt::Expr(_)
+                | Stmt::Grad { .. }
+                | Stmt::Jacobian { .. }
+                | Stmt::Hessian { .. }
+                | Stmt::Eval(_)
+                | Stmt::Simplify(_)
+        );
+        if !gives_results {
+            return Err(Error::usage(Span::new(0, src.trim_end().len()), NO_RESULT));
+        }
         let before = self.env.results.len();
         let (items, mut seconds) = self.timed(inner, src)?;
         let first = before + 1;
@@ -100,7 +116,7 @@ impl Session {
             (first..=last).map(|n| self.with_lower(src, |lw| lw.result(n, Span::default()))).collect::<Result<_>>()?;
         if ids.is_empty() || !ids.iter().all(|&id| self.closed(id)) {
             let why = if ids.is_empty() {
-                ":timeit needs an expression or a derivative: this statement gives no result to evaluate"
+                NO_RESULT
             } else {
                 ":timeit needs a statement whose results have values (give the variables values with :let)"
             };
