@@ -173,6 +173,14 @@ fn where_clauses() {
         }
         s => panic!("{s:?}"),
     }
+    // The last binding of a :let may have one; it takes the rest.
+    match stmt(":let a = 1, f = t*2 where t = x, u = 2") {
+        Stmt::Let(binds) => {
+            let shown: Vec<String> = binds.iter().map(|(n, e)| format!("{}={}", n.name, sx(e))).collect();
+            assert_eq!(shown, ["a=1", "f=(where (* t 2) t=x u=2)"]);
+        }
+        s => panic!("{s:?}"),
+    }
 }
 
 #[test]
