@@ -295,12 +295,21 @@ fn unknown(lw: &Lower, f: &Ident) -> Error {
 }
 
 /// The known name closest to `name` by edit distance, if close enough.
+/// Case is ignored (`EXP` is `exp`); among equally close names, one that
+/// starts the other (`sinn` → `sin`, not `sign`), then the nearest length.
 pub fn nearest(name: &str, known: &[String]) -> Option<String> {
+    let lower = name.to_lowercase();
     known
         .iter()
-        .map(|k| (edit_distance(name, k), k))
-        .filter(|(d, k)| *d <= (k.chars().count().max(name.chars().count()) / 2).max(1))
-        .min_by_key(|(d, _)| *d)
+        .filter(|k| k.as_str() != name)
+        .map(|k| {
+            let k_lower = k.to_lowercase();
+            let related = lower.starts_with(&k_lower) || k_lower.starts_with(&lower);
+            let length = k.chars().count().abs_diff(name.chars().count());
+            ((edit_distance(&lower, &k_lower), !related, length), k)
+        })
+        .filter(|((d, ..), k)| *d <= (k.chars().count().max(name.chars().count()) / 2).max(1))
+        .min_by_key(|(key, _)| *key)
         .map(|(_, k)| k.clone())
 }
 
@@ -333,6 +342,17 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggestions_ignore_case_and_prefer_a_name_that_starts_the_other() {
+        let known: Vec<String> = names().into_iter().map(String::from).collect();
+        let near = |n: &str| nearest(n, &known);
+        assert_eq!(near("sinn").as_deref(), Some("sin"));
+        assert_eq!(near("EXP").as_deref(), Some("exp"));
+        assert_eq!(near("sni").as_deref(), Some("sin"));
+        assert_eq!(near("tanhh").as_deref(), Some("tanh"));
+        assert_eq!(near("qqqqqq"), None);
+    }
 
     #[test]
     fn the_hashed_names_answer_as_the_scan_did() {

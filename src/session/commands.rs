@@ -492,7 +492,8 @@ impl Session {
         std::fs::write(&path.path, text).map_err(|e| {
             Error::io(path.span, format!("cannot write `{}`: {}", path.path, crate::script::io_reason(&e)))
         })?;
-        Ok(vec![Item::text(format!("saved {} statements to {}", self.history.len(), path.path))])
+        let n = self.history.len();
+        Ok(vec![Item::text(format!("saved {n} statement{} to {}", if n == 1 { "" } else { "s" }, path.path))])
     }
 }
 
