@@ -254,6 +254,12 @@ impl<'a> Lower<'a> {
                 if let Some((i, _)) = defs.iter().find(|(i, _)| !seen.insert(i.name.as_str())) {
                     return Err(Error::name(i.span, format!("`{}` is defined twice in this `where`", i.name)));
                 }
+                // SPEC §2: names of built-in functions cannot be bound.
+                let function = |n: &str| builtins::is_builtin(n) || self.env.funcs.contains_key(n);
+                if let Some((i, _)) = defs.iter().find(|(i, _)| function(&i.name) || i.name == "pi") {
+                    let what = if i.name == "pi" { "built in" } else { "a function" };
+                    return Err(Error::name(i.span, format!("`{}` is {what} and cannot be bound", i.name)));
+                }
                 let defs = defs.iter().map(|(i, e)| (i.name.clone(), e.clone())).collect();
                 self.scopes.push(Scope::Where { defs, done: HashMap::default(), busy: HashSet::default() });
                 let r = self.expr(body);
