@@ -157,6 +157,8 @@ fn short_label(err: &Error) -> String {
     match err.kind {
         Syntax => "here",
         Name => "this name",
+        // An index out of range is a shape error too, but not of two shapes.
+        Shape if !err.message.contains("shape") => "here",
         Shape => "shapes do not fit here",
         Math => "here",
         Limit => "limit reached here",

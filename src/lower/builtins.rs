@@ -121,7 +121,11 @@ fn binary(lw: &mut Lower, f: &Ident, args: &[Expr]) -> Result<NodeId> {
         "max" => g.max(a, b),
         "min" => g.min(a, b),
         "pow" => g.pow(a, b),
-        "dot" => g.matmul(a, b),
+        // As NumPy's `dot`: of a scalar, the product.
+        "dot" if g.shape(a).is_empty() || g.shape(b).is_empty() => g.mul(a, b),
+        "dot" => g
+            .matmul(a, b)
+            .map_err(|e| Error { message: e.message.replace("for @", "for dot").replace("@ needs", "dot needs"), ..e }),
         _ => g.outer(a, b),
     }
 }

@@ -202,7 +202,13 @@ impl Session {
                 Ok(vec![Item::text("session reset")])
             }
             Seed(e) => self.seed(&e, src),
-            Help(topic) => help::help(topic.as_deref()).map(|t| vec![Item::text(t)]),
+            Help(topic) => help::help(topic.as_deref()).map(|t| vec![Item::text(t)]).map_err(|e| {
+                // Told at the topic, as it was typed.
+                match topic.as_deref().and_then(|t| src.rfind(t).map(|at| (at, t.len()))) {
+                    Some((at, len)) => e.at(Span::new(at, at + len)),
+                    None => e,
+                }
+            }),
             Quit => {
                 self.quit = true;
                 Ok(vec![])
