@@ -235,6 +235,8 @@ fn file_errors_in_statements_exit_1_with_position() {
     assert_eq!(code, 1, "{text}");
     assert!(text.contains(":load nested deeper than 16 (does the script load itself?)"), "{text}");
     assert!(text.contains("me.sd:2:7: error:"), "{text}");
+    // Its place is named once, not once per level.
+    assert_eq!(text.matches("me.sd:").count(), 2, "{text}");
     let (code, text) = symgrad(&["-e", ":let a = 1", "-e", ":save /proc/nope/x.sd", "-e", "a"]);
     assert_eq!(code, 1, "{text}");
     assert!(text.contains("-e:2:7: error: cannot write `/proc/nope/x.sd`: no such file or directory"), "{text}");

@@ -469,7 +469,14 @@ impl Session {
                 Ok(mut more) => items.append(&mut more),
                 Err(err) => {
                     let (line, col) = crate::script::line_col(&stmt.text, err.span.start);
-                    let message = format!("{}:{}:{}: {}", path.path, stmt.line + line - 1, col, err.message);
+                    // A nested `:load`'s error names its own place already
+                    // (a script loading itself named this one 16 times).
+                    let nested = stmt.text.trim_start().starts_with(":load");
+                    let message = if nested {
+                        err.message.clone()
+                    } else {
+                        format!("{}:{}:{}: {}", path.path, stmt.line + line - 1, col, err.message)
+                    };
                     result = Err(Error { message, span: path.span, ..err });
                     return std::ops::ControlFlow::Break(());
                 }
