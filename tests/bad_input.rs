@@ -473,6 +473,10 @@ fn exact_constant_tensors_fold() {
         "eye(3)[0]",
         "-e",
         ":grad sum([1, 2]*[3, 4]*x) wrt x",
+        "-e",
+        "[1, 2]^[2, 3] + prod([1/2, 2/3]) + norm([3, 4]) + [[1, 2], [3, 4]] @ [1, 1]",
+        "-e",
+        "norm([1, 1])",
     ]);
     assert_eq!(code, 0, "{text}");
     for line in [
@@ -482,6 +486,8 @@ fn exact_constant_tensors_fold() {
         "$4 = sin([0, 1]) = [0.0, 0.8414709848078965]",
         "$5 = eye(3)[0] = [1, 0, 0]",
         "$6 = ∂(sum([1, 2]*[3, 4]*x))/∂x = 11",
+        "$7 = [28/3, 61/3]",
+        "$8 = norm(ones(2)) = 1.4142135623730951",
     ] {
         assert!(text.contains(line), "{line}: {text}");
     }

@@ -154,7 +154,11 @@ fn folds(op: &Op) -> bool {
         | Op::Index(_)
         | Op::Stack
         | Op::Reshape
-        | Op::Broadcast => true,
+        | Op::Broadcast
+        | Op::Prod
+        | Op::Norm
+        | Op::MatMul
+        | Op::Pow => true,
         _ => false,
     }
 }
