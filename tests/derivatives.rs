@@ -792,3 +792,31 @@ fn logsumexp_gradients_of_large_elements_keep_their_precision() {
     let want = 1.0 / (1.0 + (-0.25f64).exp());
     assert_values(&g, &[want, 1.0 - want, 0.0], 1e-12, "softmax of large elements");
 }
+
+/// `grad` of a user function's parameter: the body is differentiated in a
+/// variable standing for the parameter, and the argument put back, so it
+/// is the partial derivative at the argument (`h(y, y)` is not
+/// `d/dy (y^2*y + sin(y))`).
+#[test]
+fn a_function_may_differentiate_its_own_parameters() {
+    let mut s = Session::new();
+    s.run(":def q(a) = grad(a^3, a)").expect("def");
+    s.run(":def h(a, b) = grad(a^2*b + sin(a), a)").expect("def");
+    s.run(":def n2(v) = grad(sum(v^2), v)").expect("def");
+    for (x, y) in [(0.3f64, -1.2f64), (2.0, 0.5), (-1.7, 3.0)] {
+        s.run(&format!(":let x = {x}, y = {y}")).expect("bind");
+        let close_to = |s: &mut Session, stmt: &str, want: f64| {
+            let got = value_of(s, stmt);
+            assert!(close(got, want, 1e-12), "{stmt} at {x}, {y}: got {got}, want {want}");
+        };
+        close_to(&mut s, "q(x^2)", 3.0 * x.powi(4));
+        close_to(&mut s, "h(x, y)", 2.0 * x * y + x.cos());
+        close_to(&mut s, "h(y, y)", 2.0 * y * y + y.cos());
+        close_to(&mut s, "sum(n2([x, y]))", 2.0 * (x + y));
+        // Differentiated again from outside: d/dx 3x^4.
+        let items = s.run(":grad q(x^2) wrt x").expect("grad");
+        let got = scalar(items[0].value.as_ref().expect("value"));
+        assert!(close(got, 12.0 * x.powi(3), 1e-12), "got {got}");
+    }
+    assert_eq!(s.run("q(z)").expect("q")[0].expr.as_deref(), Some("3*z^2"));
+}

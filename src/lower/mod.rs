@@ -182,6 +182,9 @@ pub struct Lower<'a> {
     pub(crate) grad_depth: usize,
     /// The expansion limit, read once.
     max_depth: usize,
+    /// Parameters being differentiated (`grad(a^3, a)` in a `:def` body),
+    /// each with the variable that stands for it meanwhile.
+    through: Vec<(String, NodeId)>,
 }
 
 impl<'a> Lower<'a> {
@@ -202,6 +205,7 @@ impl<'a> Lower<'a> {
             depth: 0,
             calling: Vec::new(),
             grad_depth: 0,
+            through: Vec::new(),
             max_depth: crate::limits::get().expansion,
         }
     }
@@ -498,6 +502,11 @@ impl<'a> Lower<'a> {
 
     /// The variable node named by `v`, or an error saying what it is instead.
     pub fn variable(&mut self, v: &Ident) -> Result<NodeId> {
+        if let Some(&(_, fresh)) = self.through.iter().rev().find(|(n, _)| *n == v.name)
+            && self.local(&v.name, v.span)? == Some(fresh)
+        {
+            return Ok(fresh);
+        }
         let what = if self.local(&v.name, v.span)?.is_some() {
             Some("a local binding")
         } else if self.env.formulas.contains_key(&v.name) {
@@ -518,6 +527,27 @@ impl<'a> Lower<'a> {
             ));
         }
         self.name(&v.name, v.span)
+    }
+
+    /// The argument bound to the parameter `name` of the function being
+    /// expanded, when that is what the name means here.
+    pub(crate) fn param(&self, name: &str) -> Option<NodeId> {
+        for scope in self.scopes.iter().rev() {
+            match scope {
+                Scope::Barrier => return None,
+                Scope::Params(p) => {
+                    if let Some(&id) = p.get(name) {
+                        return Some(id);
+                    }
+                }
+                Scope::Where { defs, .. } => {
+                    if defs.iter().any(|(n, _)| n == name) {
+                        return None;
+                    }
+                }
+            }
+        }
+        None
     }
 
     /// A name bound in an enclosing `where` or parameter scope.

@@ -9,6 +9,7 @@ pub mod func;
 mod lift;
 pub mod linalg;
 pub mod reduce;
+mod remake;
 pub mod tensor;
 
 use crate::error::Result;

@@ -134,7 +134,8 @@ any other name without a value is a real scalar.",
         text: "
 :def NAME(PARAMS) = EXPR
   define a function, usable like a built-in and differentiable
-The body may use bound names besides the parameters.",
+The body may use bound names besides the parameters, and differentiate
+in a parameter: `:def d3(t) = grad(t^3, t)` makes d3(x^2) 3*x^4.",
         example: &[":def sq(t) = t^2", ":grad sq(sin(x)) wrt x"],
     },
     Topic {
