@@ -163,3 +163,23 @@ fn a_constant_tensor_used_many_times_is_printed_once() {
     let again = s.run(&text).expect("re-parse")[0].value.as_ref().expect("value").to_f64().data[0];
     assert!((again - value).abs() <= 1e-9 * value.abs(), "{again} against {value}");
 }
+
+/// A small node written many times is named too: `tanh(x*[1, 2, 3])` sits
+/// under three elements that are each used again, seven times in all.
+#[test]
+fn a_small_node_printed_many_times_gets_a_name() {
+    let mut s = Session::new();
+    s.run(":let x = 0.4").expect("bind");
+    let items = s.run(":grad prod(tanh(x*[1, 2, 3])) wrt x").expect("grad");
+    let text = items[0].expr.clone().expect("expr");
+    assert_eq!(text.matches("tanh(").count(), 1, "{text}");
+    assert!(text.ends_with(" where t1 = tanh(x*[1, 2, 3])"), "{text}");
+    let value = items[0].value.as_ref().expect("value").to_f64().data[0];
+    let again = s.run(&text).expect("re-parse")[0].value.as_ref().expect("value").to_f64().data[0];
+    assert!((again - value).abs() <= 1e-12 * value.abs(), "{again} against {value}");
+    // By hand: d/dx of tanh(x)·tanh(2x)·tanh(3x).
+    let t = |k: f64| (k * 0.4f64).tanh();
+    let dt = |k: f64| k * (1.0 - t(k).powi(2));
+    let want = dt(1.0) * t(2.0) * t(3.0) + t(1.0) * dt(2.0) * t(3.0) + t(1.0) * t(2.0) * dt(3.0);
+    assert!((value - want).abs() <= 1e-12, "{value} against {want}");
+}

@@ -147,7 +147,46 @@ pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId>
             size[k] = s;
         }
     }
+    name_often_printed(graph, root, at, &size, &mut order);
     order
+}
+
+/// Adds to `order` the small nodes that, inlined, would be printed many
+/// times: `tanh(x*[1, 2, 3])` under three elements that are each used
+/// again (each occurrence counts, not just each consumer). `size` is each
+/// unnamed node's size, counted by `shared`.
+fn name_often_printed(graph: &Graph, root: NodeId, at: &Positions, size: &[usize], order: &mut Vec<NodeId>) {
+    const SMALLEST: usize = 3;
+    const MOST_INLINED: u64 = 32;
+    let nodes = at.nodes();
+    let mut named = vec![false; nodes.len()];
+    for &id in order.iter() {
+        if let Some(k) = at.of(id) {
+            named[k] = true;
+        }
+    }
+    // How many times each node is written, from the root down.
+    let mut occurs = vec![0u64; nodes.len()];
+    if let Some(r) = at.of(root) {
+        occurs[r] = 1;
+    }
+    let mut added = false;
+    for (k, &id) in nodes.iter().enumerate().rev() {
+        let small = !named[k] && id != root && !graph.op(id).is_leaf() && size[k] >= SMALLEST;
+        if small && occurs[k] >= 2 && occurs[k].saturating_mul(size[k] as u64) >= MOST_INLINED {
+            named[k] = true;
+            added = true;
+        }
+        let writes = if named[k] { 1 } else { occurs[k] };
+        for &i in graph.inputs(id) {
+            if let Some(j) = at.of(i) {
+                occurs[j] = occurs[j].saturating_add(writes);
+            }
+        }
+    }
+    if added {
+        *order = nodes.iter().zip(&named).filter(|&(_, &n)| n).map(|(&id, _)| id).collect();
+    }
 }
 
 struct Printer<'g> {
