@@ -59,7 +59,7 @@ impl Session {
             let shape = self.graph.shape(f).to_vec();
             if !shape.is_empty() {
                 note = Some(format!(
-                    "the output has shape {}: back-propagation is seeded with ones, so it differentiates sum(z)",
+                    "z has shape {}: seeded with ones, this differentiates sum(z)",
                     show(&shape)
                 ));
             }

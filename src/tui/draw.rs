@@ -108,20 +108,22 @@ impl App<'_> {
     fn render_header(&self, area: Rect, buf: &mut Buffer) {
         let p = self.pane;
         let (fw, dv) = self.counts;
-        let mut spans = vec![
+        let spans = vec![
             Span::styled(format!(" :show {} ", p.title), THEME.title),
             Span::styled(format!(" {fw} forward"), THEME.forward),
             Span::raw(" ·"),
             Span::styled(format!(" ∂ {dv} derivative"), THEME.derivative),
         ];
-        if let Some(n) = &p.note {
-            spans.push(Span::styled(format!("  {n}"), THEME.dim));
-        }
         Line::from(spans).render(area, buf);
     }
 
     fn render_graph(&self, area: Rect, buf: &mut Buffer) {
-        let block = self.block("graph", Part::Graph);
+        let mut block = self.block("graph", Part::Graph);
+        // Under the graph, where it has the width (after the statement in
+        // the header, it was cut off at 120 columns).
+        if let Some(n) = &self.pane.note {
+            block = block.title_bottom(Span::styled(format!(" {n} "), THEME.dim));
+        }
         let inner = block.inner(area);
         block.render(area, buf);
         let pad = self.pad.min(inner.width);
