@@ -820,3 +820,17 @@ fn a_function_may_differentiate_its_own_parameters() {
     }
     assert_eq!(s.run("q(z)").expect("q")[0].expr.as_deref(), Some("3*z^2"));
 }
+
+/// The gradient of an element is placed as a scatter would place it: an
+/// infinite derivative of `x[0]` stays in element 0 (it was `[inf, nan]`:
+/// `eye(2)[0]*inf` is NaN where the unit vector is 0), as JAX gives.
+#[test]
+fn an_infinite_element_gradient_stays_in_its_element() {
+    let mut s = Session::new();
+    s.run(":let x = float([0, 2]), y = [-1, 2]").expect("bind");
+    let g = |s: &mut Session, stmt: &str| flat(s.run(stmt).expect("grad")[0].value.as_ref().expect("value"));
+    let got = g(&mut s, ":grad sqrt(x[0]) + x[1]^2 wrt x");
+    assert!(got[0] == f64::INFINITY && got[1] == 4.0, "{got:?}");
+    let got = g(&mut s, ":grad sqrt(y[0]) + y[1]^2 wrt y");
+    assert!(got[0].is_nan() && got[1] == 4.0, "{got:?}");
+}

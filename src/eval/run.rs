@@ -42,12 +42,45 @@ struct Plan {
     /// For `Index`: a row or element of `eye(n)`, made without `eye(n)`
     /// (a Jacobian's seeds, unit tensors: n values, not n²).
     unit: bool,
+    /// For `Mul`: which operand is a unit tensor of the product's shape
+    /// that places the rest, as a scatter would (see `placed`).
+    places: Option<usize>,
 }
 
 impl Plan {
     /// Operands read as they are.
     fn plain() -> Plan {
-        Plan { transposed: [false; 2], outers: vec![], unit: false }
+        Plan { transposed: [false; 2], outers: vec![], unit: false, places: None }
+    }
+}
+
+/// The operand of the product `id` that is a unit tensor of its shape
+/// (`eye(n)[k]*s`: the gradient of an index puts `s` at `k`).
+fn placing_unit(graph: &Graph, id: NodeId) -> Option<usize> {
+    let Op::Mul { exps, .. } = graph.op(id) else { return None };
+    let shape = graph.shape(id);
+    graph
+        .inputs(id)
+        .iter()
+        .zip(exps.iter())
+        .position(|(&i, e)| num_traits::One::is_one(e) && is_unit(graph, i) && graph.shape(i) == shape)
+}
+
+/// `v`, the product of a unit tensor and the rest, with 0 wherever the
+/// unit is 0: there the rest is not placed, so an infinite or NaN rest
+/// (`eye(2)[0]/sqrt(x[0])` at `x[0] = 0`) does not make `0·inf` NaN in
+/// the other elements, as a scatter would not.
+fn placed(v: Value, unit: &Value) -> Value {
+    match (v, unit) {
+        (Value::Float(mut t), Value::Exact(u)) if t.data.len() == u.data.len() => {
+            for (x, z) in t.data.iter_mut().zip(&u.data) {
+                if num_traits::Zero::is_zero(z) {
+                    *x = 0.0;
+                }
+            }
+            Value::Float(t)
+        }
+        (v, _) => v,
     }
 }
 
@@ -99,6 +132,7 @@ fn plan(graph: &Graph, id: NodeId, known: &dyn Fn(NodeId) -> bool, deps: &mut Ve
         return p;
     }
     deps.extend_from_slice(ins);
+    p.places = placing_unit(graph, id);
     if matches!(graph.op(id), Op::MatMul) {
         for (k, &i) in ins.iter().enumerate().take(2) {
             if matches!(graph.op(i), Op::Transpose) && graph.shape(i).len() == 2 && !known(i) {
@@ -283,6 +317,10 @@ impl<'g> Program<'g> {
                             })
                         }
                         _ => ops::eval(graph, id, &args),
+                    };
+                    let v = match (v, p.places.and_then(|u| args.get(u))) {
+                        (Ok(v), Some(unit)) => Ok(placed(v, unit)),
+                        (v, _) => v,
                     };
                     spare = recycle(args);
                     Cow::Owned(v.map_err(fail)?)

@@ -58,10 +58,7 @@ impl Session {
         } else {
             let shape = self.graph.shape(f).to_vec();
             if !shape.is_empty() {
-                note = Some(format!(
-                    "z has shape {}: seeded with ones, this differentiates sum(z)",
-                    show(&shape)
-                ));
+                note = Some(format!("z has shape {}: seeded with ones, this differentiates sum(z)", show(&shape)));
             }
             let seed = self.graph.filled(crate::simplify::rat(1), shape);
             let bp = backprop(&mut self.graph, f, &vars, seed)?;
