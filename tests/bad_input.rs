@@ -586,3 +586,13 @@ fn a_result_made_again_draws_the_same_random_numbers() {
     let f = inside(line("f := "));
     assert!(line("$5 = ").starts_with(&format!("$5 = z*[{f}]")), "{text}");
 }
+
+#[test]
+fn a_failed_statement_draws_no_random_numbers() {
+    // It is not saved, so the saved session replays with the same draws.
+    let (_, text) =
+        symgrad(&["--keep-going", "-e", ":seed 1", "-e", ":let a = randn(3) + [1, 2]", "-e", ":let b = randn(2)"]);
+    let (_, again) = symgrad(&["-e", ":seed 1", "-e", ":let b = randn(2)"]);
+    let b = |t: &str| t.lines().find(|l| l.starts_with("b = ")).map(str::to_string);
+    assert!(b(&text).is_some() && b(&text) == b(&again), "{text}\n{again}");
+}

@@ -154,9 +154,15 @@ impl Session {
         if self.load_depth == 0 {
             self.graph.set_budget(Some(limits.graph_size));
         }
+        let draws = self.rng.clone();
         let r = self.exec(stmt, text);
         if self.load_depth == 0 {
             self.graph.set_budget(None);
+        }
+        // A failed statement is not saved (`:save`), so it draws nothing:
+        // the session replays with the same random numbers.
+        if r.is_err() && kept {
+            self.rng = draws;
         }
         let items = r?;
         if kept {
