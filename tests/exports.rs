@@ -52,6 +52,14 @@ fn check_finds_a_kink() {
 }
 
 #[test]
+fn check_does_not_pass_where_f_is_undefined() {
+    // NaN on both sides agrees, and checks nothing.
+    let j = last(&[":let x = -1", ":check sqrt(x) wrt x"]);
+    assert_eq!(j["passed"], J::Bool(false));
+    assert!(text(&j).contains("not checked: ∂f/∂x is NaN at x on both sides"), "{}", text(&j));
+}
+
+#[test]
 fn check_errors() {
     assert!(error(&last(&[":check x^2 wrt x"])).contains("no value for `x`"));
     assert!(error(&last(&[":let x = 1", ":check x^2 wrt pi"])).contains("it is a constant"));
