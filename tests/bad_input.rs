@@ -294,6 +294,12 @@ fn a_failed_statement_changes_no_binding() {
     // :def does not take over a variable's name.
     let (_, text) = symgrad(&["--keep-going", "-e", ":let x = 2", "-e", ":def x(t) = t^2", "-e", "x + 1"]);
     assert!(text.contains("`x` is a variable; `:unlet x` first") && text.contains("$1 = 1 + x = 3"), "{text}");
+    // A :var with a bad dimension declares none of its names; one that
+    // drops a value says so.
+    let (_, text) =
+        symgrad(&["--keep-going", "-e", ":var q[2], r[0]", "-e", ":let x = [1, 2]", "-e", ":var x[3]", "-e", ":vars"]);
+    assert!(!text.contains("q : [2]") && text.contains("x : [3]"), "{text}");
+    assert!(text.contains("warning: `x` had a value; it is now a variable of shape [3]"), "{text}");
     // :timeit refuses a statement without results before running it.
     let (_, text) =
         symgrad(&["--keep-going", "-e", ":let q = 2", "-e", ":timeit :unlet q", "-e", ":timeit :let q = 3", "-e", "q"]);

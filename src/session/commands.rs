@@ -247,7 +247,8 @@ impl Session {
     }
 
     pub(super) fn declare(&mut self, decls: &[VarDecl], src: &str) -> Result<Vec<Item>> {
-        let mut items = Vec::new();
+        // Every shape first: a bad one declares nothing.
+        let mut shapes = Vec::with_capacity(decls.len());
         for d in decls {
             self.check_bindable(&d.name)?;
             let mut shape = Vec::new();
@@ -259,15 +260,30 @@ impl Session {
                 }
                 shape.push(n as usize);
             }
-            self.env.remove_value(&d.name.name);
-            self.env.formulas.remove(&d.name.name);
-            self.env.decls.insert(d.name.name.clone(), shape.clone());
-            self.invalidate(&d.name.name);
+            shapes.push(shape);
+        }
+        let mut items = Vec::new();
+        for (d, shape) in decls.iter().zip(shapes) {
+            let name = &d.name.name;
+            // Declaring drops a value or a formula: said, not done unseen.
+            let dropped = if self.env.remove_value(name).is_some() {
+                Some("value")
+            } else if self.env.formulas.remove(name).is_some() {
+                Some("formula")
+            } else {
+                None
+            };
+            self.env.decls.insert(name.clone(), shape.clone());
+            self.invalidate(name);
             items.push(Item {
                 kind: ItemKind::Silent,
-                name: Some(d.name.name.clone()),
+                name: Some(name.clone()),
                 shape: Some(shape.clone()),
-                text: Some(format!("{} : {}", d.name.name, show(&shape))),
+                text: Some(format!("{name} : {}", show(&shape))),
+                warnings: dropped
+                    .map(|what| format!("`{name}` had a {what}; it is now a variable of shape {}", show(&shape)))
+                    .into_iter()
+                    .collect(),
                 ..Item::default()
             });
         }

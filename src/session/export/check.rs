@@ -59,10 +59,9 @@ pub(super) fn compare(s: &Session, f: NodeId, var: NodeId, v: &str, sym: &Value,
     let name = |k: usize| element_name(v, &fshape, s.graph.shape(var), k);
     let mut lines = table(&a, &fd, &errors, &name);
     lines.push(match undefined {
-        Some(k) if max_err <= TOLERANCE => format!(
-            "not checked: ∂f/∂{v} is NaN at {} on both sides (f is not defined at these values)",
-            name(k)
-        ),
+        Some(k) if max_err <= TOLERANCE => {
+            format!("not checked: ∂f/∂{v} is NaN at {} on both sides (f is not defined at these values)", name(k))
+        }
         _ => format!(
             "{}: ∂f/∂{v}, worst relative error {max_err:.1e} at {} (tolerance {TOLERANCE:.0e})",
             if passed { "ok" } else { "MISMATCH" },
