@@ -230,8 +230,10 @@ impl Session {
         if was || !now {
             return Ok(None);
         }
-        let Ok((mut values, warnings)) = self.evaluate(&[id], Span::default()) else {
-            return Ok(None);
+        let (mut values, warnings) = match self.evaluate(&[id], Span::default()) {
+            Ok(v) => v,
+            // Said, not left out: the value it now should have fails.
+            Err(e) => (vec![], vec![format!("ans has no value: {}", e.message)]),
         };
         Ok(Some(Item {
             kind: ItemKind::Ans,
