@@ -819,6 +819,17 @@ fn a_function_may_differentiate_its_own_parameters() {
         assert!(close(got, 12.0 * x.powi(3), 1e-12), "got {got}");
     }
     assert_eq!(s.run("q(z)").expect("q")[0].expr.as_deref(), Some("3*z^2"));
+    // A derivative in a global variable holds the parameters fixed: the
+    // argument is put in after (h2(y) is y, not d/dy y^2 = 2y), as a
+    // closure in JAX or a SymPy Lambda gives.
+    s.run(":def h2(a) = grad(a*y, y)").expect("def");
+    s.run(":def h3(a) = grad(u*u, y) where u = a*y").expect("def");
+    let (x, y) = (0.7f64, -1.3f64);
+    s.run(&format!(":let x = {x}, y = {y}")).expect("bind");
+    for (stmt, want) in [("h2(y)", y), ("h2(x + y)", x + y), ("h3(y)", 2.0 * y.powi(3)), ("h3(x)", 2.0 * x * x * y)] {
+        let got = value_of(&mut s, stmt);
+        assert!(close(got, want, 1e-12), "{stmt}: got {got}, want {want}");
+    }
 }
 
 /// The gradient of an element is placed as a scatter would place it: an

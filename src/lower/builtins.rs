@@ -1,6 +1,6 @@
 //! Calls: built-in functions by name and arity, and user functions.
 
-use super::{Lower, Scope, constant_int};
+use super::{Lower, constant_int};
 use crate::error::{Error, Result, Span};
 use crate::graph::NodeId;
 use crate::graph::shape::Shape;
@@ -254,31 +254,19 @@ pub(super) fn grad_nest(lw: &mut Lower, f: &Ident, args: &[Expr], again: bool) -
             _ => break body,
         }
     };
-    // A parameter of the function being expanded (`:def q(a) = grad(a^3,
-    // a)`) is differentiated as a fresh variable, and its argument put in
-    // its place after.
-    let mut through = Vec::new();
-    for v in &vars {
-        if let Some(arg) = lw.param(&v.name)
-            && !through.iter().any(|(n, ..): &(String, NodeId, NodeId)| *n == v.name)
-        {
-            let shape = lw.graph.shape(arg).to_vec();
-            let fresh = lw.graph.var(&format!("{}#{}", v.name, lw.graph.len()), shape);
-            through.push((v.name.clone(), fresh, arg));
-        }
-    }
-    let scope = through.iter().map(|(n, fresh, _)| (n.clone(), *fresh)).collect();
-    lw.scopes.push(Scope::Params(scope));
-    lw.through.extend(through.iter().map(|(n, fresh, _)| (n.clone(), *fresh)));
+    // Inside a function body the parameters are fresh variables while `f`
+    // is differentiated, and the arguments are put in their place after:
+    // `:def h(a) = grad(a*t, t)` is `a` whatever the argument (`h(t)` is
+    // `t`, not `2*t`), and `grad(a^3, a)` differentiates in the parameter.
+    let swapped = lw.params_as_variables();
     lw.grad_depth += vars.len();
     let body = lw.expr(body);
     lw.grad_depth -= vars.len();
     vars.reverse();
     let d = body.and_then(|body| lw.grad_chain(body, &vars, again));
-    lw.through.truncate(lw.through.len() - through.len());
-    lw.scopes.pop();
+    lw.restore_params(swapped.clone());
     let mut d = d?;
-    for (_, fresh, arg) in through {
+    for (_, fresh, arg) in swapped.params {
         d = lw.graph.substitute(d, fresh, arg).map_err(|e| e.at(f.span))?;
     }
     Ok(d)

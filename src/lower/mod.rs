@@ -157,6 +157,15 @@ impl Memo {
 /// calls within calls), well past any real use.
 pub const MAX_EXPANSION: usize = 100_000;
 
+/// What `params_as_variables` changed: each parameter with its fresh
+/// variable and its argument, and the `where` bindings it set aside (by
+/// scope position).
+#[derive(Clone, Default)]
+pub(crate) struct Swapped {
+    pub params: Vec<(String, NodeId, NodeId)>,
+    lowered: Vec<(usize, HashMap<String, NodeId>)>,
+}
+
 enum Scope {
     /// `where` bindings: their expressions and those already lowered.
     Where { defs: Vec<(String, Expr)>, done: HashMap<String, NodeId>, busy: HashSet<String> },
@@ -529,25 +538,54 @@ impl<'a> Lower<'a> {
         self.name(&v.name, v.span)
     }
 
-    /// The argument bound to the parameter `name` of the function being
-    /// expanded, when that is what the name means here.
-    pub(crate) fn param(&self, name: &str) -> Option<NodeId> {
-        for scope in self.scopes.iter().rev() {
+    /// Binds the parameters of the function being expanded to fresh
+    /// variables (in name order, so node ids do not depend on a map's
+    /// order), and forgets what the `where` bindings inside its body were
+    /// lowered to with the arguments.
+    pub(crate) fn params_as_variables(&mut self) -> Swapped {
+        let mut swapped = Swapped::default();
+        let Lower { scopes, graph, .. } = self;
+        for (k, scope) in scopes.iter_mut().enumerate().rev() {
             match scope {
-                Scope::Barrier => return None,
+                Scope::Barrier => break,
+                Scope::Where { done, .. } => swapped.lowered.push((k, std::mem::take(done))),
                 Scope::Params(p) => {
-                    if let Some(&id) = p.get(name) {
-                        return Some(id);
+                    let mut names: Vec<String> = p.keys().cloned().collect();
+                    names.sort();
+                    for name in names {
+                        let Some(id) = p.get_mut(&name) else { continue };
+                        let fresh = graph.var(&format!("{name}#{}", graph.len()), graph.shape(*id).to_vec());
+                        swapped.params.push((name, fresh, *id));
+                        *id = fresh;
                     }
-                }
-                Scope::Where { defs, .. } => {
-                    if defs.iter().any(|(n, _)| n == name) {
-                        return None;
-                    }
+                    break;
                 }
             }
         }
-        None
+        self.through.extend(swapped.params.iter().map(|(n, fresh, _)| (n.clone(), *fresh)));
+        swapped
+    }
+
+    /// Undoes `params_as_variables`.
+    pub(crate) fn restore_params(&mut self, swapped: Swapped) {
+        self.through.truncate(self.through.len().saturating_sub(swapped.params.len()));
+        for (k, lowered) in swapped.lowered {
+            if let Some(Scope::Where { done, .. }) = self.scopes.get_mut(k) {
+                *done = lowered;
+            }
+        }
+        for scope in self.scopes.iter_mut().rev() {
+            match scope {
+                Scope::Barrier => break,
+                Scope::Where { .. } => {}
+                Scope::Params(p) => {
+                    for (name, _, arg) in &swapped.params {
+                        p.insert(name.clone(), *arg);
+                    }
+                    break;
+                }
+            }
+        }
     }
 
     /// A name bound in an enclosing `where` or parameter scope.
