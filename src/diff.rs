@@ -408,6 +408,12 @@ fn jacobian_rows(graph: &mut Graph, f: NodeId, v: NodeId) -> Result<NodeId> {
             format!("a Jacobian with {n} rows is over the limit of {max}; differentiate sum(f) or a single element"),
         ));
     }
+    if n == 0 {
+        // No rows: the Jacobian of an empty slice is empty, of its shape.
+        let mut shape = fshape;
+        shape.extend(graph.shape(v).to_vec());
+        return Ok(graph.zeros(shape));
+    }
     let eye = graph.eye(n);
     let plan = Plan::new(graph, f, &[v]);
     let mut rows = Vec::with_capacity(n);

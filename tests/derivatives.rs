@@ -845,3 +845,19 @@ fn an_infinite_element_gradient_stays_in_its_element() {
     let got = g(&mut s, ":grad sqrt(y[0]) + y[1]^2 wrt y");
     assert!(got[0].is_nan() && got[1] == 4.0, "{got:?}");
 }
+
+/// An empty slice has an empty Jacobian (`shape(f) ++ shape(v)`), and a
+/// derivative through one prints a form that reads back (`ones(0)`).
+#[test]
+fn empty_slices_have_empty_jacobians_that_read_back() {
+    let mut s = Session::new();
+    s.run(":let x = [2, 0, 3]").expect("bind");
+    let items = s.run(":jacobian x[2:2] wrt x").expect("jacobian");
+    assert_eq!(items[0].shape.as_deref(), Some(&[0, 3][..]));
+    for stmt in [":grad sum(x[2:2]) wrt x", ":jacobian sum(x[2:2]) + x wrt x"] {
+        let items = s.run(stmt).expect("derivative");
+        let value = flat(items[0].value.as_ref().expect("value"));
+        let again = s.run(items[0].expr.as_deref().expect("expr")).expect("reads back");
+        assert_eq!(flat(again[0].value.as_ref().expect("value")), value, "{stmt}");
+    }
+}

@@ -170,7 +170,7 @@ fn sum(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
     lw.graph.sum_axes(a, &ks).map_err(|e| e.at(span))
 }
 
-/// Dimensions given as constant positive integers.
+/// Dimensions given as constant integers, 0 or more.
 fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
     if args.is_empty() {
         return Err(Error::usage(f.span, format!("`{}` needs at least one dimension", f.name)));
@@ -179,8 +179,10 @@ fn dims(lw: &mut Lower, args: &[Expr], f: &Ident) -> Result<Shape> {
     for e in args {
         let id = lw.expr(e)?;
         let d = constant_int(lw.graph, id, e.span, "a dimension")?;
-        if d < 1 {
-            return Err(Error::usage(e.span, format!("a dimension must be positive, got {d}")));
+        // 0 is a dimension, as in NumPy (a derivative through an empty
+        // slice prints `ones(0)`).
+        if d < 0 {
+            return Err(Error::usage(e.span, format!("a dimension must not be negative, got {d}")));
         }
         shape.push(d as usize);
     }
