@@ -602,3 +602,10 @@ fn a_failed_statement_draws_no_random_numbers() {
     let b = |t: &str| t.lines().find(|l| l.starts_with("b = ")).map(str::to_string);
     assert!(b(&text).is_some() && b(&text) == b(&again), "{text}\n{again}");
 }
+
+#[test]
+fn ans_that_cannot_be_evaluated_says_why() {
+    let (code, text) = symgrad(&["-e", ":grad log(x) wrt x", "-e", ":let x = 0"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("warning: ans has no value: division by zero in `1/x`"), "{text}");
+}

@@ -157,7 +157,7 @@ pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId>
 /// unnamed node's size, counted by `shared`.
 fn name_often_printed(graph: &Graph, root: NodeId, at: &Positions, size: &[usize], order: &mut Vec<NodeId>) {
     const SMALLEST: usize = 3;
-    const MOST_INLINED: u64 = 32;
+    const MOST_INLINED: u64 = 20;
     let nodes = at.nodes();
     let mut named = vec![false; nodes.len()];
     for &id in order.iter() {
