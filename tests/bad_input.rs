@@ -609,3 +609,19 @@ fn ans_that_cannot_be_evaluated_says_why() {
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("warning: ans has no value: division by zero in `1/x`"), "{text}");
 }
+
+#[test]
+fn habits_from_python_get_advice() {
+    let cases = [
+        ("y = 2", "to bind a name: `:let y = …`"),
+        ("f(x) = x^2", "to define a function: `:def f(…) = …`"),
+        ("sum(x, axis=0)", "arguments are positional, without names"),
+        ("A.T", "there are no methods or modules"),
+        ("x**2", "powers are written `^`"),
+    ];
+    for (input, help) in cases {
+        let (code, text) = symgrad(&["-e", input]);
+        assert_eq!(code, 1, "{text}");
+        assert!(text.contains(help), "{input}: {text}");
+    }
+}

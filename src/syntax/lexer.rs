@@ -354,6 +354,7 @@ impl<'a> Lexer<'a> {
                         match c {
                             '×' | '·' => err.with_help("use `*` for products"),
                             '−' | '–' => err.with_help("use `-` for minus"),
+                            '.' => err.with_help("there are no methods or modules: `transpose(A)` or `A'`, `sum(x)`"),
                             _ => err,
                         }
                     }

@@ -84,8 +84,19 @@ fn habit(src: &str, e: Error) -> Error {
         let message = format!("`wrt` needs the names of variables, not {what}");
         return Error { message, ..e }.with_help("`:grad f wrt x, y`");
     } else if at.starts_with('=') && !src.trim_start().starts_with(':') {
-        let name = src.get(..e.span.start).unwrap_or("").trim();
-        format!("to bind a name: `:let {name} = …`")
+        let name = before.trim();
+        let word = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_alphanumeric() || c == '_');
+        let keyword = name.rsplit(['(', ',']).next().map(str::trim);
+        let call = name.strip_suffix(')').and_then(|n| n.split_once('('));
+        if word(name) {
+            format!("to bind a name: `:let {name} = …`")
+        } else if let Some((f, _)) = call.filter(|(f, args)| word(f) && !args.contains('(')) {
+            format!("to define a function: `:def {f}(…) = …`")
+        } else if name.contains('(') && keyword.is_some_and(word) {
+            "arguments are positional, without names: `sum(x, 0)` sums over axis 0".to_string()
+        } else {
+            return e;
+        }
     } else if at.starts_with('*') && src.get(..e.span.start).is_some_and(|b| b.ends_with('*')) {
         "powers are written `^`: `x^2`".to_string()
     } else {
