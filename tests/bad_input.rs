@@ -553,6 +553,14 @@ fn logs_and_roots_of_huge_exact_numbers_are_finite() {
     }
 }
 
+/// A formula written over lines is shown on one line.
+#[test]
+fn a_multi_line_formula_is_shown_on_one_line() {
+    let (code, text) = symgrad(&["-e", ":let f = (sin(x) +\n   cos(x))", "-e", ":vars"]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(text.matches("f := sin(x) + cos(x)\n").count(), 2, "{text}");
+}
+
 /// A derivative of a statement written over lines is named on one line.
 #[test]
 fn a_multi_line_statement_is_named_on_one_line() {
@@ -624,4 +632,15 @@ fn habits_from_python_get_advice() {
         assert_eq!(code, 1, "{text}");
         assert!(text.contains(help), "{input}: {text}");
     }
+}
+
+#[test]
+fn save_leaves_out_the_pane() {
+    // A saved :show would open the pane on :load.
+    let path = std::env::temp_dir().join(format!("symgrad-save-show-{}.sd", std::process::id()));
+    let save = format!(":save {}", path.display());
+    let (code, text) = symgrad(&["-e", "x^2", "-e", ":show x^2 wrt x", "-e", &save]);
+    assert_eq!(code, 0, "{text}");
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "x^2\n");
+    std::fs::remove_file(&path).ok();
 }

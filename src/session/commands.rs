@@ -133,6 +133,14 @@ impl Session {
             ));
         }
         let text = src.get(e.span.start..e.span.end).unwrap_or("");
+        // A formula written over several lines is shown on one.
+        let joined;
+        let text = if text.contains('\n') {
+            joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
+            joined.as_str()
+        } else {
+            text
+        };
         self.deps.add(&Ref::Name(name.name.clone()), refs);
         let old = self.env.formulas.insert(name.name.clone(), (Rc::clone(e), text.to_string()));
         let old_value = self.env.remove_value(&name.name);

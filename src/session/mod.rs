@@ -337,7 +337,10 @@ impl Item {
 /// a saved session replays without the file it loaded, and not twice).
 fn recorded(stmt: &Stmt) -> bool {
     match stmt {
-        Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars | Stmt::Load(_) => false,
+        // `:show` opens the pane: a saved session would open it on `:load`.
+        Stmt::Empty | Stmt::Save(_) | Stmt::Help(_) | Stmt::Quit | Stmt::Vars | Stmt::Load(_) | Stmt::Show { .. } => {
+            false
+        }
         Stmt::Time(inner) | Stmt::Timeit(inner) => recorded(inner),
         _ => true,
     }
