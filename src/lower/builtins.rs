@@ -266,9 +266,10 @@ pub(super) fn grad_nest(lw: &mut Lower, f: &Ident, args: &[Expr], again: bool) -
     lw.grad_depth -= vars.len();
     vars.reverse();
     let d = body.and_then(|body| lw.grad_chain(body, &vars, again));
-    lw.restore_params(swapped.clone());
+    let params = swapped.params.clone();
+    lw.restore_params(swapped);
     let mut d = d?;
-    for (_, fresh, arg) in swapped.params {
+    for (_, fresh, arg) in params {
         d = lw.graph.substitute(d, fresh, arg).map_err(|e| e.at(f.span))?;
     }
     Ok(d)
