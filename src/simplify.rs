@@ -251,7 +251,19 @@ impl Graph {
         if coeff.is_zero() {
             return Ok(self.filled(coeff, shape));
         }
-        let factors = map.into_sorted();
+        let mut factors = map.into_sorted();
+        // A unit vector's entries are 0 and 1: a positive power of it is
+        // itself, and two different ones multiply to zeros.
+        let mut unit = None;
+        for (f, e) in factors.iter_mut() {
+            if let Some(k) = self.one_hot(*f).filter(|_| e.is_positive()) {
+                if unit.is_some_and(|j| j != k) {
+                    return Ok(self.zeros(shape));
+                }
+                unit = Some(k);
+                *e = rat(1);
+            }
+        }
         // `(x^-1)^1.5` kept `x^-1` whole; squared, its exponent is now an
         // integer and it must flatten like any other, or `(1/x)^3` and
         // `1/x^3` would be two nodes.

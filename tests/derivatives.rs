@@ -735,6 +735,12 @@ fn elements_of_unit_tensors_and_of_diag_fold() {
         ("reshape(eye(6)[4], 2, 3)[1, 1]", "1"),
         ("diag(x)[0, 1]", "0"),
         ("diag(x)[2, 2]", "x[2]"),
+        // Unit vectors: entries 0 and 1.
+        ("sum(eye(5)[1])", "1"),
+        ("eye(3)[0]^3", "eye(3)[0]"),
+        ("eye(3)[0]*eye(3)[1]*x", "zeros(3)"),
+        ("sum(eye(3))", "3"),
+        ("sum(eye(3), 1)", "ones(3)"),
     ] {
         let items = s.run(src).unwrap_or_else(|e| panic!("`{src}` failed: {e}"));
         assert_eq!(items[0].expr.as_deref(), Some(want), "{src}");

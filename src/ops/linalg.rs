@@ -121,7 +121,7 @@ impl Graph {
     }
 
     /// `k` when `id` is `eye(n)[k]`, the k-th unit vector.
-    pub(super) fn one_hot(&self, id: NodeId) -> Option<usize> {
+    pub(crate) fn one_hot(&self, id: NodeId) -> Option<usize> {
         match self.op(id) {
             Op::Index(sels) if *self.op(self.inputs(id)[0]) == Op::Eye => match sels.as_ref() {
                 [Sel::At(k)] => Some(*k),

@@ -41,6 +41,9 @@ impl Graph {
                 let s = self.scale(inner, rat(count as i64))?;
                 Ok(self.broadcast_to(s, kept))
             }
+            // A unit vector sums to 1; eye(n) to n, or ones(n) along an axis.
+            _ if self.one_hot(a).is_some() && kept.is_empty() => Ok(self.int(1)),
+            Op::Eye => Ok(if kept.is_empty() { self.int(shape[0] as i64) } else { self.filled(rat(1), kept) }),
             // A number comes out of the sum: sum(-y) is -sum(y).
             Op::Mul { coeff, exps } if !coeff.is_one() => {
                 let factors: Vec<(NodeId, Rat)> = self.inputs(a).iter().copied().zip(exps.iter().cloned()).collect();
