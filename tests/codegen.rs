@@ -29,6 +29,8 @@ fn flat(v: &J, out: &mut Vec<f64>) {
     match v {
         J::Array(items) => items.iter().for_each(|i| flat(i, out)),
         J::Number(n) => out.push(n.as_f64().expect("a number")),
+        // JSON has no infinities: SPEC §6 writes them as strings.
+        J::String(s) if s.parse::<f64>().is_ok() => out.push(s.parse().unwrap_or(f64::NAN)),
         other => panic!("not a number: {other}"),
     }
 }
@@ -162,7 +164,14 @@ fn run_python(dir: &Path, setup: &str, f: &str, wrt: &str) -> (String, Vec<f64>)
 fn compare(lang: &str, got: &str, expected: &[f64]) {
     let got: Vec<f64> = got.split_whitespace().map(|s| s.parse().expect("a number")).collect();
     assert_eq!(got.len(), expected.len(), "{lang}: number of outputs");
-    let worst = got.iter().zip(expected).map(|(a, b)| (a - b).abs() / 1f64.max(b.abs())).fold(0.0, f64::max);
+    // Equal infinities agree; a NaN against anything does not (`max`
+    // would pass over a NaN difference).
+    let diff = |a: f64, b: f64| match (a == b, a.is_nan() || b.is_nan()) {
+        (true, _) => 0.0,
+        (false, true) => f64::INFINITY,
+        (false, false) => (a - b).abs() / 1f64.max(b.abs()),
+    };
+    let worst = got.iter().zip(expected).map(|(&a, &b)| diff(a, b)).fold(0.0, f64::max);
     println!("{lang}: {} numbers, worst relative difference {worst:e}", got.len());
     assert!(worst <= TOLERANCE, "{lang}: worst relative difference {worst:e}");
 }
@@ -248,5 +257,18 @@ fn every_op_family_agrees() {
             let (got, expected) = runner(&dir, OPS_SETUP, f, wrt);
             compare(&format!("{lang}, {f}"), &got, &expected);
         }
+    }
+}
+
+/// A gradient through an element is placed where the unit vector is 1: an
+/// infinite derivative of `x[0]` stays there (`0 * inf` made the other
+/// element NaN in every language).
+#[test]
+fn an_infinite_element_gradient_stays_in_its_element() {
+    for (lang, runner) in languages() {
+        let dir = scratch(&format!("codegen_placed_{lang}"));
+        let (got, expected) = runner(&dir, ":let x = float([0, 2])", "sqrt(x[0]) + x[1]^2", "x");
+        assert!(expected.iter().any(|v| v.is_infinite()) && expected.iter().all(|v| !v.is_nan()), "{expected:?}");
+        compare(lang, &got, &expected);
     }
 }

@@ -81,8 +81,20 @@ impl Emitter<'_> {
         let v = if out.is_empty() { "0" } else { "_i" };
         let e = match &op {
             Op::Add { .. } | Op::Mul { .. } | Op::Pow | Op::Fn(_) | Op::Max | Op::Min => {
-                let terms: Vec<String> = ins.iter().map(|&i| self.at_bcast(i, &out, v)).collect();
-                self.elementwise(&op, &terms)
+                let mut terms: Vec<String> = ins.iter().map(|&i| self.at_bcast(i, &out, v)).collect();
+                match (&op, crate::eval::run::placing_unit(g, id)) {
+                    // Placed where the unit vector is 1, as evaluation does:
+                    // `0 * inf` would be NaN in the other elements.
+                    (Op::Mul { coeff, exps }, Some(u)) => {
+                        let unit = terms.remove(u);
+                        let mut exps = exps.to_vec();
+                        exps.remove(u);
+                        let rest = Op::Mul { coeff: coeff.clone(), exps: exps.into() };
+                        let placed = if terms.is_empty() { "1.0".to_string() } else { self.elementwise(&rest, &terms) };
+                        self.d.cond(&format!("{unit} != 0.0"), &placed, "0.0")
+                    }
+                    _ => self.elementwise(&op, &terms),
+                }
             }
             Op::Broadcast => self.at_bcast(ins[0], &out, v),
             Op::Transpose => {

@@ -94,15 +94,24 @@ fn expr(plan: &Plan, id: NodeId) -> String {
             stretch(plan, id, s)
         }
         Op::Mul { coeff, exps } => {
+            // Placed where a unit vector factor is 1, as evaluation does:
+            // `0 * inf` would be NaN in the other elements.
+            let unit = crate::eval::run::placing_unit(g, id);
             let mut parts = Vec::new();
             if !coeff.is_one() {
                 parts.push(rat_lit(coeff));
             }
-            for (k, e) in exps.iter().enumerate() {
+            for (k, e) in exps.iter().enumerate().filter(|&(k, _)| Some(k) != unit) {
                 let e = if e.is_integer() { e.to_string() } else { rat_lit(e) };
                 parts.push(if e == "1" { a(k) } else { format!("{} ** {e}", a(k)) });
             }
-            stretch(plan, id, parts.join(" * "))
+            match unit {
+                Some(u) => {
+                    let rest = if parts.is_empty() { "1.0".to_string() } else { parts.join(" * ") };
+                    format!("np.where({} != 0, {rest}, 0.0)", a(u))
+                }
+                None => stretch(plan, id, parts.join(" * ")),
+            }
         }
         Op::Pow => format!("np.power({}, {})", a(0), a(1)),
         Op::Fn(Func::Float) => a(0),

@@ -56,7 +56,7 @@ impl Plan {
 
 /// The operand of the product `id` that is a unit tensor of its shape
 /// (`eye(n)[k]*s`: the gradient of an index puts `s` at `k`).
-fn placing_unit(graph: &Graph, id: NodeId) -> Option<usize> {
+pub(crate) fn placing_unit(graph: &Graph, id: NodeId) -> Option<usize> {
     let Op::Mul { exps, .. } = graph.op(id) else { return None };
     let shape = graph.shape(id);
     graph
