@@ -254,13 +254,15 @@ impl Graph {
         let mut factors = map.into_sorted();
         // A unit vector's entries are 0 and 1: a positive power of it is
         // itself, and two different ones multiply to zeros.
-        let mut unit = None;
+        let mut unit: Option<(usize, &[usize])> = None;
         for (f, e) in factors.iter_mut() {
             if let Some(k) = self.one_hot(*f).filter(|_| e.is_positive()) {
-                if unit.is_some_and(|j| j != k) {
+                // `eye(1)[0]` stretches: only units of one length exclude.
+                let length = self.shape(*f);
+                if unit.is_some_and(|(j, n)| j != k && n == length) {
                     return Ok(self.zeros(shape));
                 }
-                unit = Some(k);
+                unit = Some((k, length));
                 *e = rat(1);
             }
         }

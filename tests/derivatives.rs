@@ -739,6 +739,8 @@ fn elements_of_unit_tensors_and_of_diag_fold() {
         ("sum(eye(5)[1])", "1"),
         ("eye(3)[0]^3", "eye(3)[0]"),
         ("eye(3)[0]*eye(3)[1]*x", "zeros(3)"),
+        // eye(1)[0] stretches: it does not exclude eye(3)[2].
+        ("eye(1)[0]*eye(3)[2]", "eye(1)[0]*eye(3)[2]"),
         ("sum(eye(3))", "3"),
         ("sum(eye(3), 1)", "ones(3)"),
     ] {
