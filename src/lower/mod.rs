@@ -544,10 +544,11 @@ impl<'a> Lower<'a> {
     /// lowered to with the arguments.
     pub(crate) fn params_as_variables(&mut self) -> Swapped {
         let mut swapped = Swapped::default();
+        // Outside a function body there is nothing to do.
+        let Some(at) = self.function_params() else { return swapped };
         let Lower { scopes, graph, .. } = self;
-        for (k, scope) in scopes.iter_mut().enumerate().rev() {
+        for (k, scope) in scopes.iter_mut().enumerate().skip(at) {
             match scope {
-                Scope::Barrier => break,
                 Scope::Where { done, .. } => swapped.lowered.push((k, std::mem::take(done))),
                 Scope::Params(p) => {
                     let mut names: Vec<String> = p.keys().cloned().collect();
@@ -558,8 +559,8 @@ impl<'a> Lower<'a> {
                         swapped.params.push((name, fresh, *id));
                         *id = fresh;
                     }
-                    break;
                 }
+                Scope::Barrier => {}
             }
         }
         self.through.extend(swapped.params.iter().map(|(n, fresh, _)| (n.clone(), *fresh)));
@@ -574,18 +575,24 @@ impl<'a> Lower<'a> {
                 *done = lowered;
             }
         }
-        for scope in self.scopes.iter_mut().rev() {
-            match scope {
-                Scope::Barrier => break,
-                Scope::Where { .. } => {}
-                Scope::Params(p) => {
-                    for (name, _, arg) in &swapped.params {
-                        p.insert(name.clone(), *arg);
-                    }
-                    break;
-                }
+        if let Some(Scope::Params(p)) = self.function_params().and_then(|at| self.scopes.get_mut(at)) {
+            for (name, _, arg) in &swapped.params {
+                p.insert(name.clone(), *arg);
             }
         }
+    }
+
+    /// Where the parameters of the function being expanded are in the
+    /// scopes (the innermost parameters before a barrier).
+    fn function_params(&self) -> Option<usize> {
+        for (k, scope) in self.scopes.iter().enumerate().rev() {
+            match scope {
+                Scope::Barrier => return None,
+                Scope::Params(_) => return Some(k),
+                Scope::Where { .. } => {}
+            }
+        }
+        None
     }
 
     /// A name bound in an enclosing `where` or parameter scope.

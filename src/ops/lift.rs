@@ -15,7 +15,6 @@ use crate::error::{Error, Result, Span};
 use crate::eval::value::Rat;
 use crate::graph::shape::Sel;
 use crate::graph::{Graph, NodeId};
-use crate::simplify::rat;
 
 /// How deep a lift looks into the items, and how many nodes it reads in
 /// all, before it gives up and leaves the stack as it is.
@@ -179,22 +178,6 @@ impl Graph {
         let mut shape = vec![n];
         shape.extend(self.shape(like));
         let out = match op {
-            Op::Add { coeffs, constant } => {
-                let mut terms: Vec<(NodeId, Rat)> = xs.iter().copied().zip(coeffs.iter().cloned()).collect();
-                terms.push((self.num(constant), rat(1)));
-                self.sum(&terms)?
-            }
-            Op::Mul { coeff, exps } => {
-                let factors: Vec<(NodeId, Rat)> = xs.iter().copied().zip(exps.iter().cloned()).collect();
-                self.product(coeff, &factors)?
-            }
-            Op::Fn(f) => self.func(f, xs[0])?,
-            Op::Max => self.max(xs[0], xs[1])?,
-            Op::Min => self.min(xs[0], xs[1])?,
-            Op::Pow => self.pow(xs[0], xs[1])?,
-            Op::Broadcast => xs[0],
-            Op::Reshape => self.reshape(xs[0], shape.clone())?,
-            Op::Softmax => self.reduce(Op::Softmax, xs[0])?,
             Op::Sum(axes) => {
                 let shifted: Vec<usize> = axes.iter().map(|a| a + 1).collect();
                 self.sum_axes(xs[0], &shifted)?
@@ -221,7 +204,9 @@ impl Graph {
                 }
                 None => return Err(Error::shape(Span::default(), "no stacked form of this product")),
             },
-            _ => return Err(Error::shape(Span::default(), "no stacked form of this op")),
+            // Elementwise ops, reshape and softmax: the op itself, at the
+            // stacked shape.
+            _ => return self.remake_as(like, &xs, shape),
         };
         Ok(self.broadcast_to(out, shape))
     }

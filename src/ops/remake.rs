@@ -4,6 +4,7 @@
 use super::Op;
 use crate::error::Result;
 use crate::eval::value::Rat;
+use crate::graph::shape::Shape;
 use crate::graph::{Graph, NodeId, Positions};
 use crate::simplify::rat;
 
@@ -25,29 +26,30 @@ impl Graph {
             let inputs = self.inputs(id).to_vec();
             let new: Vec<NodeId> = inputs.iter().map(|&i| nodes.of(i).and_then(|j| made[j]).unwrap_or(i)).collect();
             if new != inputs {
-                made[k] = Some(self.remake(id, &new)?);
+                let shape = self.shape(id).to_vec();
+                made[k] = Some(self.remake_as(id, &new, shape)?);
             }
         }
         Ok(nodes.of(root).and_then(|k| made[k]).unwrap_or(root))
     }
 
-    /// The node `like` with `inputs` in place of its own.
-    fn remake(&mut self, like: NodeId, inputs: &[NodeId]) -> Result<NodeId> {
-        let (op, shape) = (self.op(like).clone(), self.shape(like).to_vec());
+    /// The op of `like` applied to `inputs` (in place of its own), with
+    /// the result stretched to `shape`: `like`'s own shape when
+    /// substituting, the stacked shape when lifting a stack (`lift`).
+    pub(super) fn remake_as(&mut self, like: NodeId, inputs: &[NodeId], shape: Shape) -> Result<NodeId> {
+        let op = self.op(like).clone();
         let a = inputs.first().copied().unwrap_or(like);
         let b = inputs.get(1).copied().unwrap_or(like);
-        Ok(match op {
+        let out = match op {
             Op::Num(_) | Op::Data(_) | Op::Eye | Op::Pi | Op::Var(_) => like,
             Op::Add { coeffs, constant } => {
                 let mut terms: Vec<(NodeId, Rat)> = inputs.iter().copied().zip(coeffs.iter().cloned()).collect();
                 terms.push((self.num(constant), rat(1)));
-                let s = self.sum(&terms)?;
-                self.broadcast_to(s, shape)
+                self.sum(&terms)?
             }
             Op::Mul { coeff, exps } => {
                 let factors: Vec<(NodeId, Rat)> = inputs.iter().copied().zip(exps.iter().cloned()).collect();
-                let p = self.product(coeff, &factors)?;
-                self.broadcast_to(p, shape)
+                self.product(coeff, &factors)?
             }
             Op::Pow => self.pow(a, b)?,
             Op::Max => self.max(a, b)?,
@@ -62,8 +64,9 @@ impl Graph {
             op @ (Op::Prod | Op::Norm | Op::LogSumExp | Op::Softmax) => self.reduce(op, a)?,
             Op::Index(sels) => self.index(a, sels.to_vec())?,
             Op::Stack => self.stack(inputs)?,
-            Op::Broadcast => self.broadcast_to(a, shape),
-            Op::Reshape => self.reshape(a, shape)?,
-        })
+            Op::Broadcast => a,
+            Op::Reshape => self.reshape(a, shape.clone())?,
+        };
+        Ok(self.broadcast_to(out, shape))
     }
 }

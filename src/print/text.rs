@@ -131,7 +131,7 @@ pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId>
         }
     }
     let mut size = vec![1usize; nodes.len()];
-    let mut order = Vec::new();
+    let mut named = vec![false; nodes.len()];
     for (k, &id) in nodes.iter().enumerate() {
         // A constant tensor prints all its elements: `randn(20)` in a
         // Hessian is used hundreds of times, and was written out each time.
@@ -140,42 +140,32 @@ pub(super) fn shared(graph: &Graph, root: NodeId, at: &Positions) -> Vec<NodeId>
             _ => 1,
         };
         let s = graph.inputs(id).iter().map(|&i| at.of(i).map_or(1, |j| size[j])).fold(own, usize::saturating_add);
-        let named = id != root && uses[k] >= 2 && s >= SHARE_SIZE;
-        if named && (!graph.op(id).is_leaf() || own > 1) {
-            order.push(id);
-        } else {
+        named[k] = id != root && uses[k] >= 2 && s >= SHARE_SIZE && (!graph.op(id).is_leaf() || own > 1);
+        if !named[k] {
             size[k] = s;
         }
     }
-    name_often_printed(graph, root, at, &size, &mut order);
-    order
+    name_often_printed(graph, root, at, &size, &mut named);
+    nodes.iter().zip(&named).filter(|&(_, &n)| n).map(|(&id, _)| id).collect()
 }
 
-/// Adds to `order` the small nodes that, inlined, would be printed many
-/// times: `tanh(x*[1, 2, 3])` under three elements that are each used
-/// again (each occurrence counts, not just each consumer). `size` is each
-/// unnamed node's size, counted by `shared`.
-fn name_often_printed(graph: &Graph, root: NodeId, at: &Positions, size: &[usize], order: &mut Vec<NodeId>) {
+/// Also names (in `named`, by position) the small nodes that, inlined,
+/// would be printed many times: `tanh(x*[1, 2, 3])` under three elements
+/// that are each used again (each occurrence counts, not just each
+/// consumer). `size` is each unnamed node's size, counted by `shared`.
+fn name_often_printed(graph: &Graph, root: NodeId, at: &Positions, size: &[usize], named: &mut [bool]) {
     const SMALLEST: usize = 3;
     const MOST_INLINED: u64 = 20;
     let nodes = at.nodes();
-    let mut named = vec![false; nodes.len()];
-    for &id in order.iter() {
-        if let Some(k) = at.of(id) {
-            named[k] = true;
-        }
-    }
     // How many times each node is written, from the root down.
     let mut occurs = vec![0u64; nodes.len()];
     if let Some(r) = at.of(root) {
         occurs[r] = 1;
     }
-    let mut added = false;
     for (k, &id) in nodes.iter().enumerate().rev() {
         let small = !named[k] && id != root && !graph.op(id).is_leaf() && size[k] >= SMALLEST;
         if small && occurs[k] >= 2 && occurs[k].saturating_mul(size[k] as u64) >= MOST_INLINED {
             named[k] = true;
-            added = true;
         }
         let writes = if named[k] { 1 } else { occurs[k] };
         for &i in graph.inputs(id) {
@@ -183,9 +173,6 @@ fn name_often_printed(graph: &Graph, root: NodeId, at: &Positions, size: &[usize
                 occurs[j] = occurs[j].saturating_add(writes);
             }
         }
-    }
-    if added {
-        *order = nodes.iter().zip(&named).filter(|&(_, &n)| n).map(|(&id, _)| id).collect();
     }
 }
 

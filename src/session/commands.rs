@@ -134,15 +134,9 @@ impl Session {
         }
         let text = src.get(e.span.start..e.span.end).unwrap_or("");
         // A formula written over several lines is shown on one.
-        let joined;
-        let text = if text.contains('\n') {
-            joined = text.split_whitespace().collect::<Vec<_>>().join(" ");
-            joined.as_str()
-        } else {
-            text
-        };
+        let text = if text.contains('\n') { super::one_line(text) } else { text.to_string() };
         self.deps.add(&Ref::Name(name.name.clone()), refs);
-        let old = self.env.formulas.insert(name.name.clone(), (Rc::clone(e), text.to_string()));
+        let old = self.env.formulas.insert(name.name.clone(), (Rc::clone(e), text.clone()));
         let old_value = self.env.remove_value(&name.name);
         self.invalidate(&name.name);
         // The formula is shown as written (its expansion can be as long as

@@ -238,7 +238,7 @@ fn operand(e: &Expr, text: &str) -> String {
         ExprKind::Name(n) => n.clone(),
         ExprKind::Result(k) => format!("${k}"),
         // A statement written over several lines is named on one.
-        _ => format!("({})", text.split_whitespace().collect::<Vec<_>>().join(" ")),
+        _ => format!("({})", super::one_line(text)),
     }
 }
 

@@ -335,6 +335,12 @@ impl Item {
 /// Whether `:save` writes the statement: not the ones that change nothing,
 /// nor a `:load`, whose statements are written one by one as they run (so
 /// a saved session replays without the file it loaded, and not twice).
+/// `text` on one line, each run of blanks and newlines one space (a
+/// statement written over several lines, named or echoed).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 fn recorded(stmt: &Stmt) -> bool {
     match stmt {
         // `:show` opens the pane: a saved session would open it on `:load`.
