@@ -277,6 +277,9 @@ impl Graph {
             again = self.broadcast_to(again, shape);
             return Ok(again);
         }
+        if let Some(d) = self.cancelling(&coeff, &factors)? {
+            return Ok(self.broadcast_to(d, shape));
+        }
         match factors.as_slice() {
             [] => Ok(self.filled(coeff, shape)),
             [(f, e)] if e.is_one() && coeff.is_one() => Ok(self.broadcast_to(*f, shape)),
@@ -302,6 +305,43 @@ impl Graph {
                 Ok(self.intern_mul(coeff, inputs, exps, shape))
             }
         }
+    }
+
+    /// A sum times factors that every one of its terms divides by, the
+    /// factors multiplied into the terms so that they cancel, and expanded
+    /// when that is shorter: the gradient of a cross-entropy,
+    /// `(-(t - 1)/(1 - s) - t/s)*(1 - s)*s`, is `s - t`. `None` when the
+    /// product is not of that form (or too large to be worth it).
+    fn cancelling(&mut self, coeff: &Rat, factors: &[(NodeId, Rat)]) -> Result<Option<NodeId>> {
+        const MAX_NODES: usize = 200;
+        let is_sum = |g: &Graph, f: NodeId| matches!(g.op(f), Op::Add { coeffs, constant } if constant.is_zero() && coeffs.len() <= FLAT);
+        let mut sums = factors.iter().enumerate().filter(|(_, (f, e))| e.is_one() && is_sum(self, *f));
+        let (Some((k, &(s, _))), None) = (sums.next(), sums.next()) else { return Ok(None) };
+        let rest: Vec<(NodeId, Rat)> =
+            factors.iter().enumerate().filter(|&(j, _)| j != k).map(|(_, f)| f.clone()).collect();
+        let divides = |g: &Graph, t: NodeId| match g.op(t) {
+            Op::Mul { exps, .. } => g
+                .inputs(t)
+                .iter()
+                .zip(exps.iter())
+                .any(|(b, e)| e.is_negative() && rest.iter().any(|(r, x)| r == b && x.is_positive())),
+            _ => false,
+        };
+        if rest.is_empty() || !self.inputs(s).iter().all(|&t| divides(self, t)) {
+            return Ok(None);
+        }
+        if rest.iter().any(|(f, _)| self.count_exceeds(*f, MAX_NODES)) || self.count_exceeds(s, MAX_NODES) {
+            return Ok(None);
+        }
+        let Op::Add { coeffs, .. } = self.op(s).clone() else { return Ok(None) };
+        let mut terms = Vec::with_capacity(coeffs.len());
+        for (&t, c) in self.inputs(s).to_vec().iter().zip(coeffs.iter()) {
+            let mut fs = rest.clone();
+            fs.push((t, rat(1)));
+            terms.push((self.product(coeff * c, &fs)?, rat(1)));
+        }
+        let distributed = self.sum(&terms)?;
+        crate::expand::shorter(self, distributed).map(Some)
     }
 
     /// A product node as given (already canonical); a single factor with

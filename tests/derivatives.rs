@@ -787,6 +787,31 @@ fn contributions_sharing_a_factor_are_grouped() {
     assert!(close(got, want, 1e-6), "{got} vs {want}");
 }
 
+/// A sum multiplied by the factors each of its terms divides by is
+/// multiplied out so that they cancel: the gradient of a binary
+/// cross-entropy is `sigmoid(z) - t` for vectors and matrices as for
+/// scalars (it was `(-((t - 1)/(1 - s)) - t/s)*(1 - s)*s`), and its values
+/// match differences.
+#[test]
+fn cross_entropy_gradients_cancel_to_prediction_minus_target() {
+    let setup = [":seed 5", ":let W = randn(2, 3), x = randn(3), z = randn(3), t = [0, 1, 1], y = [1, 0]"];
+    let cases = [
+        ("-sum(t*log(sigmoid(z)) + (1 - t)*log(1 - sigmoid(z)))", "z", "sigmoid(z) - t"),
+        ("-sum(y*log(sigmoid(W @ x)) + (1 - y)*log(1 - sigmoid(W @ x)))", "W", "outer(sigmoid(W @ x) - y, x)"),
+        ("-sum(y*log(sigmoid(W @ x)) + (1 - y)*log(1 - sigmoid(W @ x)))", "x", "W' @ (sigmoid(W @ x) - y)"),
+    ];
+    for (f, v, printed) in cases {
+        let want = finite_differences(&setup, f, v);
+        let mut s = Session::new();
+        for st in &setup {
+            s.run(st).expect("setup");
+        }
+        let items = s.run(&format!(":grad {f} wrt {v}")).expect("grad");
+        assert_eq!(items[0].expr.as_deref(), Some(printed), "{f} wrt {v}");
+        assert_values(&flat(items[0].value.as_ref().expect("value")), &want, 1e-6, f);
+    }
+}
+
 /// logsumexp's gradient is softmax, computed as softmax is: written as
 /// exp(w - logsumexp(w)), elements near 10^15 kept few digits (the three
 /// entries summed to 0.952).

@@ -179,6 +179,29 @@ const MAX_NODES: usize = 1000;
 /// when `f` has one (cheaper than expanding `d`, which repeats the
 /// factors the chain rule put in every term), `d`'s own otherwise.
 pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> Result<NodeId> {
+    let scalar = graph.shape(f).is_empty() && graph.shape(v).is_empty();
+    let from_f = |graph: &mut Graph, memo: &mut Memo| {
+        if !scalar || graph.count_exceeds(f, MAX_NODES) {
+            return None;
+        }
+        poly(graph, f, memo).and_then(|p| derivative(graph, &p, v, &mut IdMap::default(), memo))
+    };
+    smaller_of(graph, d, from_f)
+}
+
+/// `d` expanded when that prints clearly shorter, `d` otherwise: a sum or
+/// product that simplifying made (`-(t - 1)*s - t*(1 - s)` is `s - t`).
+pub fn shorter(graph: &mut Graph, d: NodeId) -> Result<NodeId> {
+    smaller_of(graph, d, |_, _| None)
+}
+
+/// `d`, or its expansion (`first`'s when it gives one, `d`'s own
+/// otherwise) when that prints clearly shorter.
+fn smaller_of(
+    graph: &mut Graph,
+    d: NodeId,
+    first: impl FnOnce(&mut Graph, &mut Memo) -> Option<Poly>,
+) -> Result<NodeId> {
     if !matches!(graph.op(d), Op::Add { .. } | Op::Mul { .. }) {
         return Ok(d);
     }
@@ -192,13 +215,7 @@ pub fn expand_if_smaller(graph: &mut Graph, d: NodeId, f: NodeId, v: NodeId) -> 
     if terms_bound(graph, d, cap, &mut IdMap::default()) > cap {
         return Ok(d);
     }
-    let scalar = graph.shape(f).is_empty() && graph.shape(v).is_empty();
-    let from_f = if scalar && !graph.count_exceeds(f, MAX_NODES) {
-        poly(graph, f, &mut memo).and_then(|p| derivative(graph, &p, v, &mut IdMap::default(), &mut memo))
-    } else {
-        None
-    };
-    let expanded = match from_f {
+    let expanded = match first(graph, &mut memo) {
         Some(p) => p,
         None => match poly(graph, d, &mut memo) {
             Some(p) => p.as_ref().clone(),
