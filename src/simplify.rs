@@ -277,7 +277,7 @@ impl Graph {
             again = self.broadcast_to(again, shape);
             return Ok(again);
         }
-        if let Some(d) = self.cancelling(&coeff, &factors)? {
+        if let Some(d) = self.cancelling(&coeff, &factors, &shape)? {
             return Ok(self.broadcast_to(d, shape));
         }
         match factors.as_slice() {
@@ -307,12 +307,13 @@ impl Graph {
         }
     }
 
-    /// A sum times factors that every one of its terms divides by, the
-    /// factors multiplied into the terms so that they cancel, and expanded
-    /// when that is shorter: the gradient of a cross-entropy,
-    /// `(-(t - 1)/(1 - s) - t/s)*(1 - s)*s`, is `s - t`. `None` when the
-    /// product is not of that form (or too large to be worth it).
-    fn cancelling(&mut self, coeff: &Rat, factors: &[(NodeId, Rat)]) -> Result<Option<NodeId>> {
+    /// A sum times factors that its terms divide by, the factors
+    /// multiplied into the terms so that they cancel, and expanded when that
+    /// is shorter: the gradient of a cross-entropy, `(-(t - 1)/(1 - s) -
+    /// t/s)*(1 - s)*s`, is `s - t`. When only some terms cancel, kept only
+    /// if it prints no longer (`s*(sum(y) - y/s)` is `s*sum(y) - y`). `None`
+    /// when the product is not of that form (or too large to be worth it).
+    fn cancelling(&mut self, coeff: &Rat, factors: &[(NodeId, Rat)], shape: &[usize]) -> Result<Option<NodeId>> {
         const MAX_NODES: usize = 200;
         let is_sum = |g: &Graph, f: NodeId| matches!(g.op(f), Op::Add { coeffs, constant } if constant.is_zero() && coeffs.len() <= FLAT);
         let mut sums = factors.iter().enumerate().filter(|(_, (f, e))| e.is_one() && is_sum(self, *f));
@@ -327,7 +328,8 @@ impl Graph {
                 .any(|(b, e)| e.is_negative() && rest.iter().any(|(r, x)| r == b && x.is_positive())),
             _ => false,
         };
-        if rest.is_empty() || !self.inputs(s).iter().all(|&t| divides(self, t)) {
+        let cancels = self.inputs(s).iter().filter(|&&t| divides(self, t)).count();
+        if rest.is_empty() || cancels == 0 {
             return Ok(None);
         }
         if rest.iter().any(|(f, _)| self.count_exceeds(*f, MAX_NODES)) || self.count_exceeds(s, MAX_NODES) {
@@ -341,7 +343,17 @@ impl Graph {
             terms.push((self.product(coeff * c, &fs)?, rat(1)));
         }
         let distributed = self.sum(&terms)?;
-        crate::expand::shorter(self, distributed).map(Some)
+        let distributed = crate::expand::shorter(self, distributed)?;
+        if cancels < coeffs.len() {
+            let inputs = factors.iter().map(|f| f.0).collect();
+            let exps = factors.iter().map(|f| f.1.clone()).collect();
+            let whole = self.intern_mul(coeff.clone(), inputs, exps, shape.to_vec());
+            let size = crate::print::approx_len;
+            if size(self, distributed) > size(self, whole) {
+                return Ok(None);
+            }
+        }
+        Ok(Some(distributed))
     }
 
     /// A product node as given (already canonical); a single factor with
