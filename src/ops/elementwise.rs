@@ -26,6 +26,11 @@ impl Graph {
                 let x = self.intern(Op::Fn(f), [one], Vec::new());
                 return Ok(self.broadcast_to(x, shape));
             }
+            (Func::Sin | Func::Cos | Func::Tan, _) if self.shape(a).is_empty() => {
+                if let Some(v) = self.at_multiple_of_pi(f, a)? {
+                    return Ok(v);
+                }
+            }
             (Func::Sqrt, _) => return self.powr(a, Rat::ratio_of(1, 2)),
             (Func::Log, Op::Fn(Func::Exp)) => return Ok(self.inputs(a)[0]),
             // Where log(x) is defined (x > 0), exp(log(x)) is x.
@@ -39,6 +44,63 @@ impl Graph {
         let shape = self.shape(a).to_vec();
         Ok(self.intern(Op::Fn(f), [a], shape))
     }
+}
+
+impl Graph {
+    /// `sin`, `cos` or `tan` of a multiple of `pi/4` or `pi/6`, exactly
+    /// (`sin(pi)` is 0, `cos(pi/6)` is `sqrt(3)/2`), as SymPy and Maxima
+    /// give them; `None` at other points and where `tan` has a pole.
+    fn at_multiple_of_pi(&mut self, f: Func, a: NodeId) -> Result<Option<NodeId>> {
+        let k = match self.op(a) {
+            Op::Pi => rat(1),
+            Op::Mul { coeff, exps } if exps.len() == 1 && exps[0].is_one() && *self.op(self.inputs(a)[0]) == Op::Pi => {
+                coeff.clone()
+            }
+            _ => return Ok(None),
+        };
+        // The angle in twelfths of pi, reduced to one turn.
+        let twelfths = &k * &rat(12);
+        let Some(m) = twelfths.is_integer().then(|| twelfths.small()).flatten().map(|(n, _)| n.rem_euclid(24)) else {
+            return Ok(None);
+        };
+        let sin = |m: i64| sin_in_twelfths(m);
+        let (s, c) = (sin(m), sin(m + 6));
+        let value = match f {
+            Func::Sin => s,
+            Func::Cos => c,
+            _ => match (s, c) {
+                (Some((a, r)), Some((b, q))) if !b.is_zero() && r == q => Some((a / b, 1)),
+                (Some((a, _)), Some(_)) if a.is_zero() => Some((rat(0), 1)),
+                (Some((a, 1)), Some((b, 3))) => Some((a / (b * rat(3)), 3)),
+                (Some((a, 3)), Some((b, 1))) => Some((a / b, 3)),
+                _ => None,
+            },
+        };
+        let Some((q, root)) = value else { return Ok(None) };
+        if root == 1 {
+            return Ok(Some(self.num(q)));
+        }
+        let radicand = self.int(root);
+        self.product(q, &[(radicand, Rat::ratio_of(1, 2))]).map(Some)
+    }
+}
+
+/// `sin(m·pi/12)` as `a·sqrt(r)` (`r` of 1, 2 or 3) at the multiples of
+/// 30° and 45°, `None` between them.
+fn sin_in_twelfths(m: i64) -> Option<(Rat, i64)> {
+    let m = m.rem_euclid(24);
+    if m >= 12 {
+        return sin_in_twelfths(m - 12).map(|(a, r)| (-a, r));
+    }
+    let half = Rat::ratio_of(1, 2);
+    Some(match m.min(12 - m) {
+        0 => (rat(0), 1),
+        2 => (half, 1),
+        3 => (half, 2),
+        4 => (half, 3),
+        6 => (rat(1), 1),
+        _ => return None,
+    })
 }
 
 pub fn eval(f: Func, args: &[&Value]) -> Result<Value, String> {
@@ -152,4 +214,36 @@ fn derivative(graph: &mut Graph, f: Func, x: NodeId, y: NodeId) -> Result<(NodeI
         Func::Softplus => unit(graph.func(Func::Sigmoid, x)?),
         Func::Float => unit(graph.filled(Rat::one(), graph.shape(x).to_vec())),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::session::Session;
+
+    /// The exact values at multiples of pi/12 against f64's sin, cos, tan.
+    #[test]
+    fn trigonometric_functions_of_multiples_of_pi_are_exact_where_they_are_known() {
+        let mut s = Session::new();
+        for m in -30i32..=30 {
+            for f in ["sin", "cos", "tan"] {
+                let x = f64::from(m) * std::f64::consts::PI / 12.0;
+                let want = match f {
+                    "sin" => x.sin(),
+                    "cos" => x.cos(),
+                    _ => x.tan(),
+                };
+                let stmt = format!("{f}({m}*pi/12)");
+                let items = s.run(&stmt).expect(&stmt);
+                let expr = items[0].expr.clone().unwrap_or_default();
+                let exact = !expr.contains(f);
+                let known = m % 2 == 0 || m % 3 == 0;
+                let pole = f == "tan" && m.rem_euclid(12) == 6;
+                assert_eq!(exact, known && !pole, "{stmt} is {expr}");
+                let got = items[0].value.as_ref().expect("a value").to_f64().data[0];
+                if !pole {
+                    assert!((got - want).abs() < 1e-12, "{stmt}: {got} vs {want}");
+                }
+            }
+        }
+    }
 }

@@ -116,7 +116,9 @@ pub enum Tok {
     #[regex(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?", numeral)]
     #[regex(r"\.[0-9]+([eE][+-]?[0-9]+)?", numeral)]
     Num(Box<BigRational>),
-    #[regex(r"[\p{XID_Start}_]\p{XID_Continue}*", |lex| lex.slice().to_string())]
+    /// `·` is a product, not part of a name, and `π` is `pi`: what
+    /// `--unicode` shows reads back as it was meant.
+    #[regex(r"[\p{XID_Start}_][\p{XID_Continue}&&[^·]]*", name)]
     Name(String),
     #[regex(r"\$[0-9]+", result_ref)]
     ResultRef(usize),
@@ -128,6 +130,7 @@ pub enum Tok {
     #[token("-")]
     Minus,
     #[token("*")]
+    #[token("·")]
     Star,
     #[token("/")]
     Slash,
@@ -205,6 +208,13 @@ fn unterminated(_: &mut logos::Lexer<'_, Tok>) -> Result<String, LexError> {
 /// rather than a silent wrap.
 fn result_ref(lex: &mut logos::Lexer<'_, Tok>) -> Result<usize, LexError> {
     lex.slice().get(1..).and_then(|d| d.parse().ok()).ok_or(LexError::ResultTooLarge)
+}
+
+fn name(lex: &mut logos::Lexer<Tok>) -> String {
+    match lex.slice() {
+        "π" => "pi".to_string(),
+        other => other.to_string(),
+    }
 }
 
 fn numeral(lex: &mut logos::Lexer<'_, Tok>) -> Result<Box<BigRational>, LexError> {
@@ -352,7 +362,7 @@ impl<'a> Lexer<'a> {
                         let at = Span::new(at.start, at.start + c.len_utf8());
                         let err = Error::syntax(at, format!("unexpected character {}", show_char(c)));
                         match c {
-                            '×' | '·' => err.with_help("use `*` for products"),
+                            '×' => err.with_help("use `*` for products"),
                             '−' | '–' => err.with_help("use `-` for minus"),
                             '.' => err.with_help("there are no methods or modules: `transpose(A)` or `A'`, `sum(x)`"),
                             _ => err,
@@ -499,6 +509,17 @@ mod tests {
         );
         assert_eq!(toks("wrtx _a"), vec![Tok::Name("wrtx".into()), Tok::Name("_a".into())]);
         assert_eq!(toks("2e"), vec![Tok::Num(Box::new(rat(2, 1))), Tok::Name("e".into())]);
+    }
+
+    /// What `--unicode` shows reads back: `·` multiplies, `π` is `pi`.
+    #[test]
+    fn unicode_product_and_pi_read_as_shown() {
+        assert_eq!(toks("x·y"), vec![Tok::Name("x".into()), Tok::Star, Tok::Name("y".into())]);
+        assert_eq!(toks("π"), vec![Tok::Name("pi".into())]);
+        assert_eq!(
+            toks("πr λ·2"),
+            vec![Tok::Name("πr".into()), Tok::Name("λ".into()), Tok::Star, Tok::Num(Box::new(rat(2, 1)))]
+        );
     }
 
     #[test]
