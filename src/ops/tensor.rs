@@ -243,6 +243,9 @@ impl Graph {
             let e = self.index(eye, vec![Sel::At(*p)])?;
             return self.mul(g, e);
         }
+        if let Some(placed) = self.scatter_in_matrix(g, sels, shape)? {
+            return Ok(placed);
+        }
         // Reinsert the dropped axes as size 1, then embed axis by axis.
         let keep: Vec<usize> = (0..shape.len())
             .map(|k| match sels.get(k) {
@@ -273,6 +276,38 @@ impl Graph {
             };
         }
         Ok(h)
+    }
+
+    /// An element, a row or a column of a matrix put back as an outer
+    /// product with unit vectors: `∂A[0, 1]/∂A` is `outer(eye(2)[0],
+    /// eye(3)[1])`, the gradient through a row `outer(eye(2)[0], g)` (was
+    /// `eye(2)[:, 0:1] @ ones(1, 1) @ eye(3)[1:2]`). `None` for slices.
+    fn scatter_in_matrix(&mut self, g: NodeId, sels: &[Sel], shape: &[usize]) -> Result<Option<NodeId>> {
+        let &[n, m] = shape else { return Ok(None) };
+        let whole = |sel: Option<&Sel>, len: usize| match sel {
+            None => true,
+            Some(s) => *s == (Sel::Range { start: 0, step: 1, len }),
+        };
+        let unit = |graph: &mut Graph, len: usize, k: usize| {
+            let eye = graph.eye(len);
+            graph.index(eye, vec![Sel::At(k)])
+        };
+        Ok(Some(match (sels.first(), sels.get(1)) {
+            (Some(&Sel::At(i)), Some(&Sel::At(j))) => {
+                let (row, column) = (unit(self, n, i)?, unit(self, m, j)?);
+                let place = self.outer(row, column)?;
+                self.mul(g, place)?
+            }
+            (Some(&Sel::At(i)), rest) if whole(rest, m) => {
+                let row = unit(self, n, i)?;
+                self.outer(row, g)?
+            }
+            (first, Some(&Sel::At(j))) if whole(first, n) => {
+                let column = unit(self, m, j)?;
+                self.outer(g, column)?
+            }
+            _ => return Ok(None),
+        }))
     }
 
     /// One element of a tensor of rank 3 or more (`prod`'s gradient is
