@@ -163,11 +163,18 @@ fn run_inputs(cli: &Cli, session: &mut Session, opts: Options, out: &mut dyn Wri
         return Some(u8::from(!ok));
     }
     if !std::io::stdin().is_terminal() {
-        let mut text = String::new();
-        if let Err(e) = std::io::stdin().read_to_string(&mut text) {
+        let mut bytes = Vec::new();
+        if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
             let _ = writeln!(err, "symgrad: cannot read standard input: {e}");
             return Some(2);
         }
+        let text = match symgrad::script::utf8(bytes) {
+            Ok(text) => text,
+            Err(at) => {
+                let _ = writeln!(err, "symgrad: standard input is not UTF-8 text ({at})");
+                return Some(2);
+            }
+        };
         return Some(u8::from(!run_text(session, "<stdin>", (&text, &[]), opts, out, err)));
     }
     None

@@ -162,10 +162,15 @@ pub fn render_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
     if let Some(s) = &item.shape {
         m.insert("shape".into(), json!(s));
     }
+    let mut warnings = item.warnings.clone();
     if let Some(v) = &item.value {
         m.insert("value".into(), crate::eval::format::value_json(v));
         if let Some(x) = crate::eval::format::exact_json(v) {
             m.insert("exact".into(), x);
+            // An exact number beyond f64 is finite, but `value` says inf.
+            if v.to_f64().data.iter().any(|x| x.is_infinite()) {
+                warnings.push("an exact value is beyond f64's range: `value` shows it as inf, `exact` holds it".into());
+            }
         }
     }
     match item.wrt.as_slice() {
@@ -190,8 +195,8 @@ pub fn render_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
     if let Some(t) = &item.text {
         m.insert("text".into(), json!(t));
     }
-    if !item.warnings.is_empty() {
-        m.insert("warnings".into(), json!(item.warnings));
+    if !warnings.is_empty() {
+        m.insert("warnings".into(), json!(warnings));
     }
     if let Some(v) = &item.numeric {
         m.insert("numeric".into(), crate::eval::format::value_json(v));

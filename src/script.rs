@@ -224,7 +224,20 @@ pub fn read_script(path: &str) -> Result<String, String> {
     if bytes.contains(&0) {
         return Err(format!("`{path}` is not a text file"));
     }
-    String::from_utf8(bytes).map_err(|_| format!("`{path}` is not UTF-8 text"))
+    utf8(bytes).map_err(|at| format!("`{path}` is not UTF-8 text ({at})"))
+}
+
+/// `bytes` as text, or where (line and column) the first byte that is not
+/// UTF-8 is.
+pub fn utf8(bytes: Vec<u8>) -> Result<String, String> {
+    String::from_utf8(bytes).map_err(|e| {
+        let good = e.utf8_error().valid_up_to();
+        let before = e.as_bytes().get(..good).unwrap_or_default();
+        let line = 1 + before.iter().filter(|&&b| b == b'\n').count();
+        let start = before.iter().rposition(|&b| b == b'\n').map_or(0, |k| k + 1);
+        let column = 1 + String::from_utf8_lossy(before.get(start..).unwrap_or_default()).chars().count();
+        format!("line {line}, column {column}")
+    })
 }
 
 /// An I/O error in lower case without the OS error number.

@@ -644,3 +644,28 @@ fn save_leaves_out_the_pane() {
     assert_eq!(std::fs::read_to_string(&path).unwrap(), "x^2\n");
     std::fs::remove_file(&path).ok();
 }
+
+/// JSON's `value` is f64: an exact number beyond its range shows as inf
+/// there, and a warning says so (`exact` holds the number).
+#[test]
+fn an_exact_value_beyond_f64_is_flagged_in_json() {
+    let (code, text) = symgrad(&["--json", "-e", "[6/5, 3764/1000]^1000", "-e", "(6/5)^10"]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].contains(r#""inf""#) && lines[0].contains("beyond f64's range"), "{text}");
+    assert!(!lines[1].contains("warnings"), "{text}");
+}
+
+/// Bytes that are not UTF-8 are reported with their line and column, for
+/// a script file as for standard input.
+#[test]
+fn text_that_is_not_utf8_says_where() {
+    let dir = std::env::temp_dir().join(format!("symgrad-utf8-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let file = dir.join("bad.sg");
+    std::fs::write(&file, b"1+1\n2+2\nx\xff + 1\n").expect("write");
+    let (code, text) = symgrad(&[file.to_str().expect("path")]);
+    assert_eq!(code, 2, "{text}");
+    assert!(text.contains("is not UTF-8 text (line 3, column 2)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -165,6 +165,9 @@ fn sum(lw: &mut Lower, f: &Ident, args: &[Expr], span: Span) -> Result<NodeId> {
         if !(0..rank).contains(&k) {
             return Err(Error::shape(e.span, format!("axis {k} is out of range for a value of rank {rank}")));
         }
+        if ks.contains(&(k as usize)) {
+            return Err(Error::shape(e.span, format!("axis {k} is given twice")));
+        }
         ks.push(k as usize);
     }
     lw.graph.sum_axes(a, &ks).map_err(|e| e.at(span))
@@ -326,7 +329,11 @@ pub fn nearest(name: &str, known: &[String]) -> Option<String> {
             let length = k.chars().count().abs_diff(name.chars().count());
             ((edit_distance(&lower, &k_lower), !related, length), k)
         })
-        .filter(|((d, ..), k)| *d <= (k.chars().count().max(name.chars().count()) / 2).max(1))
+        // Not a name replaced whole (`g` is one edit from `f`, and no typo).
+        .filter(|((d, ..), k)| {
+            let longer = k.chars().count().max(name.chars().count());
+            *d <= (longer / 2).max(1) && *d < longer
+        })
         .min_by_key(|(key, _)| *key)
         .map(|(_, k)| k.clone())
 }

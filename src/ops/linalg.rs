@@ -21,8 +21,9 @@ impl Graph {
             ([n], [k, m]) if n == k => vec![*m],
             ([m, n], [k, p]) if n == k => vec![*m, *p],
             _ if sa.is_empty() || sb.is_empty() || sa.len() > 2 || sb.len() > 2 => {
+                let hint = if sa.is_empty() || sb.is_empty() { " (use * for scalars)" } else { "" };
                 return Err(shape_err(format!(
-                    "@ needs vectors or matrices, got shapes {} and {} (use * for scalars)",
+                    "@ needs vectors or matrices, got shapes {} and {}{hint}",
                     show(&sa),
                     show(&sb)
                 )));
