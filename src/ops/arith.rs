@@ -425,11 +425,16 @@ pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
     if let Value::Exact(t) = v
         && t.data.iter().any(|x| super::elementwise::big_ln(x).is_some())
     {
-        // A root of a number beyond f64 (`sqrt(10^401)` is 3.2e200): from
-        // its logarithm; converted first, it was `inf`.
-        let data = t.data.iter().map(|x| match super::elementwise::big_ln(x) {
-            Some(l) => (ef * l).exp(),
-            None => crate::eval::rat::rat_to_f64(x).powf(ef),
+        // A number beyond f64: its root exact when it is one (`sqrt(10^400)`
+        // is 10^200), else from the number scaled into f64's range
+        // (`sqrt(10^401)` is 3.2e200); converted first, it was `inf`.
+        let roots = t.data.iter().map(|x| exact_pow(x, e).map_err(|err| err.message)).collect::<Result<Vec<_>, _>>()?;
+        if let Some(exact) = roots.iter().cloned().collect::<Option<Vec<Rat>>>() {
+            return Ok(Value::Exact(crate::eval::value::Tensor::new(t.shape.clone(), exact)));
+        }
+        let data = t.data.iter().zip(roots).map(|(x, root)| match root {
+            Some(r) => crate::eval::rat::rat_to_f64(&r),
+            None => power_beyond_f64(x, e),
         });
         return Ok(Value::from_f64(&t.shape, data.collect()));
     }
@@ -437,6 +442,34 @@ pub fn power(v: &Value, e: &Rat) -> Result<Value, String> {
         return v.map(|x| exact_pow(x, e).map_err(|err| err.message), f64::sqrt);
     }
     v.map(|x| exact_pow(x, e).map_err(|err| err.message), move |x| x.powf(ef))
+}
+
+/// `x ^ e` in f64 for an exact `x` that may be beyond f64's range: `x` is
+/// `m·2^k` with `k` a multiple of `e`'s denominator `q`, so that `m` fits
+/// in f64 and `2^(k·e)` is an exact power of two: a few ulp, where going
+/// through `ln(x)` lost about `|e·ln x|` ulp (3.5e-14 at `10^400`).
+fn power_beyond_f64(x: &Rat, e: &Rat) -> f64 {
+    let (p, q) = (e.numer().to_i64(), e.denom().to_i64());
+    let (Some(p), Some(q)) = (p, q) else { return crate::eval::rat::rat_to_f64(x).powf(f64_of(e)) };
+    if !x.is_positive() || q <= 0 {
+        return crate::eval::rat::rat_to_f64(x).powf(f64_of(e));
+    }
+    if q > 512 {
+        // `m` up to 2^q would not fit: through the logarithm.
+        return super::elementwise::big_ln(x).map_or(f64::NAN, |l| (f64_of(e) * l).exp());
+    }
+    let (n, d) = (x.numer(), x.denom());
+    let log2 = n.bits() as i64 - d.bits() as i64;
+    let k = log2.div_euclid(q) * q;
+    let shift = |b: &num_bigint::BigInt, by: i64| -> num_bigint::BigInt { b << usize::try_from(by).unwrap_or(0) };
+    let m = if k >= 0 { Rat::new(n, shift(&d, k)) } else { Rat::new(shift(&n, -k), d) };
+    let scaled = crate::eval::rat::rat_to_f64(&m).powf(f64_of(e));
+    // `2^(k·p/q)` in two halves, so that neither overflows before the
+    // product is known.
+    let two_to = (k / q).saturating_mul(p);
+    let half = i32::try_from(two_to / 2).unwrap_or(if two_to < 0 { i32::MIN / 2 } else { i32::MAX / 2 });
+    let rest = i32::try_from(two_to - i64::from(half)).unwrap_or(half);
+    scaled * 2f64.powi(half) * 2f64.powi(rest)
 }
 
 pub fn bprop(graph: &mut Graph, op: &Op, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
