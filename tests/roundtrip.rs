@@ -183,3 +183,18 @@ fn a_small_node_printed_many_times_gets_a_name() {
     let want = dt(1.0) * t(2.0) * t(3.0) + t(1.0) * dt(2.0) * t(3.0) + t(1.0) * t(2.0) * dt(3.0);
     assert!((value - want).abs() <= 1e-12, "{value} against {want}");
 }
+
+/// The printer's `where` names skip those of user functions: after `:def
+/// t1(a) = …` a binding `t1 = …` could not be read back.
+#[test]
+fn where_names_skip_user_functions() {
+    let mut s = symgrad::session::Session::new();
+    s.run(":def t1(a) = a + 1").expect("def");
+    s.run(":let x = 0.3, y = 0.2").expect("bind");
+    let f = "sin(exp(t1(x)*y) + y)^2*exp(sin(exp(t1(x)*y) + y)) + cos(exp(t1(x)*y) + y)^3";
+    let items = s.run(&format!(":grad {f} wrt x")).expect("grad");
+    let expr = items[0].expr.clone().expect("expr");
+    assert!(expr.contains(" where t2 = "), "{expr}");
+    let back = s.run(&expr).expect("reads back");
+    assert_eq!(back[0].value, items[0].value);
+}

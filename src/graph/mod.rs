@@ -133,6 +133,10 @@ pub struct Graph {
     /// Nodes plus their operands: what the budget counts, since a node's
     /// memory and the work of making it grow with its operands.
     size: usize,
+    /// Names the printer must not give to `where` bindings: those of user
+    /// functions (`:def t1(a) = …`), which a binding could not shadow when
+    /// the text is read back.
+    reserved: std::collections::BTreeSet<String>,
 }
 
 /// Whether constant folding may evaluate `op`: the ops whose exact value
@@ -342,6 +346,15 @@ impl Graph {
         all.sort_unstable();
         all.dedup();
         (all.len() <= MAX_VARS).then(|| all.into())
+    }
+
+    /// Keeps `name` out of the printer's `where` names.
+    pub fn reserve_name(&mut self, name: &str) {
+        self.reserved.insert(name.to_string());
+    }
+
+    pub fn is_reserved(&self, name: &str) -> bool {
+        self.reserved.contains(name)
     }
 
     /// The variable nodes `id` depends on, when there are few of them.

@@ -241,7 +241,7 @@ impl<'g> Printer<'g> {
             let name = loop {
                 let candidate = format!("t{next}");
                 next += 1;
-                if !taken.contains(candidate.as_str()) {
+                if !taken.contains(candidate.as_str()) && !graph.is_reserved(&candidate) {
                     break candidate;
                 }
             };

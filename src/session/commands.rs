@@ -344,6 +344,7 @@ impl Session {
         {
             return Err(err);
         }
+        self.graph.reserve_name(&name.name);
         self.env.funcs.insert(name.name.clone(), f);
         self.env.formulas.remove(&name.name);
         self.env.remove_value(&name.name);
