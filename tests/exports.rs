@@ -59,6 +59,30 @@ fn check_does_not_pass_where_f_is_undefined() {
     assert!(text(&j).contains("not checked: ∂f/∂x is NaN at x on both sides"), "{}", text(&j));
 }
 
+/// A step too wide for the function (an oscillation shorter than it, or
+/// zero within it for `sqrt` and `log`) is narrowed until the difference
+/// settles: these derivatives are right and pass.
+#[test]
+fn check_narrows_a_step_too_wide_for_the_function() {
+    for (x, f) in
+        [("10^8", "sin(x)/x"), ("1e-10", "sqrt(x)"), ("1e-10", "log(x)"), ("-1e-10", "log(-x)"), ("0.3", "sin(3e4*x)")]
+    {
+        let j = last(&[&format!(":let x = {x}"), &format!(":check {f} wrt x")]);
+        assert_eq!(j["passed"], J::Bool(true), "{f} at {x}: {}", text(&j));
+    }
+}
+
+/// Small values are compared relative to their own size, not to 1: a
+/// kink scaled by 1e-9 is found as the kink itself is (its difference,
+/// 5e-10, passed as an absolute error).
+#[test]
+fn check_compares_small_values_relative_to_their_size() {
+    let j = last(&[":let x = 0.5", ":check 1e-9*sin(x) wrt x"]);
+    assert_eq!(j["passed"], J::Bool(true), "{}", text(&j));
+    let j = last(&[":let x = 0.5", ":check 1e-9*relu(x - 0.5) wrt x"]);
+    assert_eq!(j["passed"], J::Bool(false), "a kink at any scale: {}", text(&j));
+}
+
 #[test]
 fn check_errors() {
     assert!(error(&last(&[":check x^2 wrt x"])).contains("no value for `x`"));

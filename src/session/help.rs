@@ -194,7 +194,10 @@ produced it.",
         text: "
 :check EXPR wrt V
   the symbolic derivative against central finite differences
-Evaluated at the current values: both, and their relative error.",
+Evaluated at the current values: both, and their relative error
+|a - b| / max(|a|, |b|, min(1, |f|)); ok within 1e-5. A step too wide for
+f (an oscillation, or zero near x for sqrt and log) is narrowed until the
+difference settles.",
         example: &[":let x = 0.3", ":check tanh(x)^3 wrt x"],
     },
     Topic {
