@@ -54,8 +54,13 @@ fn abbreviated(s: &str) -> String {
     out
 }
 
-/// The error as a caret diagram preceded by a `FILE:LINE:COL` line.
+/// The error as a caret diagram preceded by a `FILE:LINE:COL` line; one
+/// from a `:load`ed file shows its line in that file.
 pub fn render(err: &Error, origin: &Origin, color: bool) -> String {
+    if let Some(inner) = &err.inner {
+        let at = Error { message: inner.message.clone(), span: inner.span, inner: None, ..err.clone() };
+        return render(&at, &Origin { name: &inner.file, source: &inner.text, offset: inner.offset }, color);
+    }
     let source = printable(origin.source);
     let message = abbreviated(&printable(&err.message));
     let origin = &Origin { source: &source, ..*origin };

@@ -49,11 +49,25 @@ pub struct Error {
     pub span: Span,
     /// An optional hint shown under the message ("did you mean `sigmoid`?").
     pub help: Option<String>,
+    /// For an error in a `:load`ed file: where in that file, so that the
+    /// diagram shows its line rather than the `:load`.
+    pub inner: Option<Box<Inner>>,
+}
+
+/// An error's place in a loaded file: the file, its text, and the error's
+/// own message and span in it (`span` counts from `offset`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Inner {
+    pub file: String,
+    pub text: std::sync::Arc<str>,
+    pub offset: usize,
+    pub span: Span,
+    pub message: String,
 }
 
 impl Error {
     pub fn new(kind: ErrorKind, span: Span, message: impl Into<String>) -> Error {
-        Error { kind, message: message.into(), span, help: None }
+        Error { kind, message: message.into(), span, help: None, inner: None }
     }
     pub fn with_help(mut self, help: impl Into<String>) -> Error {
         self.help = Some(help.into());

@@ -147,7 +147,7 @@ fn run_inputs(cli: &Cli, session: &mut Session, opts: Options, out: &mut dyn Wri
                     return Some(2);
                 }
             };
-            ok &= run_text(session, f, (&text, &[]), opts, out, err);
+            ok &= session.in_script(f, |session| run_text(session, f, (&text, &[]), opts, out, err));
             if (!ok && !cli.keep_going) || session.wants_quit() {
                 return Some(u8::from(!ok));
             }

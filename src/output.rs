@@ -49,6 +49,17 @@ pub struct Item {
     /// Shown to a person, left out of `--json` (the `:time` line, whose
     /// figures each result's object carries).
     pub human_only: bool,
+    /// For an item made by a statement of a `:load`ed file: that file, the
+    /// statement's line in it and its text (`--json`'s `file`, `line` and
+    /// `input`, instead of the `:load` statement's).
+    pub source: Option<Source>,
+}
+
+#[derive(Clone, Debug)]
+pub struct Source {
+    pub file: String,
+    pub line: usize,
+    pub input: String,
 }
 
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

@@ -401,8 +401,17 @@ fn write_items(
         }
         for item in items {
             let mut obj = serde_json::Map::new();
-            obj.insert("input".into(), stmt.text.clone().into());
-            obj.insert("line".into(), stmt.line.into());
+            match &item.source {
+                Some(src) => {
+                    obj.insert("input".into(), src.input.clone().into());
+                    obj.insert("line".into(), src.line.into());
+                    obj.insert("file".into(), src.file.clone().into());
+                }
+                None => {
+                    obj.insert("input".into(), stmt.text.clone().into());
+                    obj.insert("line".into(), stmt.line.into());
+                }
+            }
             obj.extend(crate::output::render_json(item));
             writeln!(out, "{}", serde_json::Value::Object(obj))?;
         }

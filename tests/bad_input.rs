@@ -379,7 +379,7 @@ fn a_load_that_fails_shows_what_ran_and_save_writes_each_statement_once() {
     let (code, text) = symgrad(&["--keep-going", "-e", &load_bad, "-e", "$1"]);
     assert_eq!(code, 1, "{text}");
     // $1 ran before the error and is shown, so $2 follows it.
-    assert!(text.contains("$1 = x^2\n$2 = x^2") && text.contains("bad.sd:2:2: division by zero"), "{text}");
+    assert!(text.contains("$1 = x^2\n$2 = x^2") && text.contains("bad.sd:2:2: error: division by zero\n"), "{text}");
     let (load, save) = (format!(":load {}", part.display()), format!(":save {}", saved.display()));
     let (code, text) = symgrad(&["-e", &load, "-e", "$1 + 1", "-e", &save]);
     assert_eq!(code, 0, "{text}");
@@ -667,5 +667,28 @@ fn text_that_is_not_utf8_says_where() {
     let (code, text) = symgrad(&[file.to_str().expect("path")]);
     assert_eq!(code, 2, "{text}");
     assert!(text.contains("is not UTF-8 text (line 3, column 2)"), "{text}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `:load` inside a file looks next to that file first; in `--json`,
+/// each loaded statement is an object with its own file, line and input
+/// (`:seed` included); an error in a loaded file is shown at its line.
+#[test]
+fn loaded_files_keep_their_places() {
+    let dir = std::env::temp_dir().join(format!("symgrad-nested-load-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("sub")).expect("dir");
+    std::fs::write(dir.join("sub/outer.sg"), ":let q = 1\n:seed 3\n:load inner.sg\n").expect("write");
+    std::fs::write(dir.join("sub/inner.sg"), ":let r = 2\n\nq +* r\n").expect("write");
+    let outer = dir.join("sub/outer.sg");
+    let load = format!(":load {}", outer.to_str().expect("path"));
+    let (code, text) = symgrad(&["--json", "-e", &load]);
+    assert_eq!(code, 1, "{text}");
+    let lines: Vec<serde_json::Value> = text.lines().map(|l| serde_json::from_str(l).expect("json")).collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert_eq!((lines[1]["input"].as_str(), lines[1]["line"].as_u64()), (Some(":seed 3"), Some(2)));
+    assert!(lines[2]["file"].as_str().is_some_and(|f| f.ends_with("inner.sg")), "{text}");
+    assert!(lines[3]["error"]["message"].as_str().is_some_and(|m| m.contains("inner.sg:3:4")), "{text}");
+    let (_, text) = symgrad(&["-e", &load]);
+    assert!(text.contains(" 3 │q +* r"), "the diagram shows the loaded file's line:\n{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -481,30 +481,54 @@ impl Session {
                 format!(":load nested deeper than {max} (does the script load itself?)"),
             ));
         }
-        let text = crate::script::read_script(&path.path).map_err(|m| Error::io(path.span, m))?;
+        let file = self.resolve_script(&path.path);
+        let text = crate::script::read_script(&file).map_err(|m| Error::io(path.span, m))?;
         self.load_depth += 1;
         let mut items = Vec::new();
         let mut result = Ok(());
+        let shared: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
+        let dir = std::path::Path::new(&file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        self.load_dirs.push(dir);
         crate::script::each_parsed(&text, &[], |stmt, parsed| {
             match self.run_parsed(&stmt.text, parsed) {
-                Ok(mut more) => items.append(&mut more),
+                Ok(mut more) => {
+                    // Every statement is an object in `--json`, named by
+                    // its own file and line (a nested `:load` named them).
+                    if more.is_empty() {
+                        more.push(Item { kind: crate::output::ItemKind::Silent, ..Item::default() });
+                    }
+                    for item in more.iter_mut().filter(|i| i.source.is_none()) {
+                        let input = stmt.text.trim_end().to_string();
+                        item.source = Some(crate::output::Source { file: path.path.clone(), line: stmt.line, input });
+                    }
+                    items.append(&mut more)
+                }
                 Err(err) => {
                     let (line, col) = crate::script::line_col(&stmt.text, err.span.start);
                     // A nested `:load`'s error names its own place already
                     // (a script loading itself named this one 16 times).
                     let nested = stmt.text.trim_start().starts_with(":load");
-                    let message = if nested {
-                        err.message.clone()
+                    let (message, inner) = if nested {
+                        (err.message.clone(), err.inner.clone())
                     } else {
-                        format!("{}:{}:{}: {}", path.path, stmt.line + line - 1, col, err.message)
+                        let inner = crate::error::Inner {
+                            file: path.path.clone(),
+                            text: shared.clone(),
+                            offset: stmt.offset,
+                            span: err.span,
+                            message: err.message.clone(),
+                        };
+                        let message = format!("{}:{}:{}: {}", path.path, stmt.line + line - 1, col, err.message);
+                        (message, Some(Box::new(inner)))
                     };
-                    result = Err(Error { message, span: path.span, ..err });
+                    result = Err(Error { message, span: path.span, inner, ..err });
                     return std::ops::ControlFlow::Break(());
                 }
             }
             if self.quit { std::ops::ControlFlow::Break(()) } else { std::ops::ControlFlow::Continue(()) }
         });
         self.load_depth -= 1;
+        self.load_dirs.pop();
         if result.is_err() {
             // A nested `:load`'s partial outputs come after this one's.
             items.append(&mut self.partial);

@@ -228,7 +228,8 @@ One statement per shared node; `> FILE` writes a file.",
         text: "
 :load FILE
   run a script (one statement per line, # comments) in this session
-Quote a file name that has blanks or `#`: :load \"my file.sg\".
+Quote a file name that has blanks or `#`: :load \"my file.sg\". Inside a
+script, a relative name is looked for next to that script first.
 For data, use the function load(\"file.npy\") or load(\"file.csv\").",
         example: &[":save /tmp/symgrad-demo.sg", ":load /tmp/symgrad-demo.sg"],
     },

@@ -83,6 +83,9 @@ pub struct Session {
     quit: bool,
     /// Nesting of `:load`, to refuse a script that loads itself forever.
     load_depth: usize,
+    /// The directories of the script files being run, innermost last: a
+    /// relative `:load` inside a file is looked for next to that file.
+    load_dirs: Vec<std::path::PathBuf>,
     /// Whether the last result had a value after the previous statement.
     last_closed: bool,
     /// Who refers to each name or result (a superset: stale entries stay).
@@ -105,6 +108,29 @@ impl Default for Session {
 }
 
 impl Session {
+    /// Runs `f` as the script file `path` (relative `:load`s in it are
+    /// looked for next to it first).
+    pub fn in_script<T>(&mut self, path: &str, f: impl FnOnce(&mut Session) -> T) -> T {
+        let dir = std::path::Path::new(path).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
+        self.load_dirs.push(dir);
+        let out = f(self);
+        self.load_dirs.pop();
+        out
+    }
+
+    /// `path` as a `:load` in the current script reads it: next to that
+    /// script when a file of that name is there, else as given (from the
+    /// working directory), as C's `#include "…"` looks.
+    fn resolve_script(&self, path: &str) -> String {
+        let p = std::path::Path::new(path);
+        match self.load_dirs.last() {
+            Some(dir) if p.is_relative() && !dir.as_os_str().is_empty() && dir.join(p).is_file() => {
+                dir.join(p).to_string_lossy().into_owned()
+            }
+            _ => path.to_string(),
+        }
+    }
+
     pub fn new() -> Session {
         Session {
             graph: Graph::new(),
@@ -116,6 +142,7 @@ impl Session {
             partial: Vec::new(),
             quit: false,
             load_depth: 0,
+            load_dirs: Vec::new(),
             last_closed: false,
             deps: Default::default(),
             unicode: false,
@@ -200,8 +227,9 @@ impl Session {
                 // A script's `:reset` (`:save` writes one) is still inside
                 // its `:load`, under the outer statement's budget.
                 let (unicode, load_depth) = (self.unicode, self.load_depth);
+                let load_dirs = std::mem::take(&mut self.load_dirs);
                 *self = Session::new();
-                (self.unicode, self.load_depth) = (unicode, load_depth);
+                (self.unicode, self.load_depth, self.load_dirs) = (unicode, load_depth, load_dirs);
                 if load_depth > 0 {
                     self.graph.set_budget(Some(crate::limits::get().graph_size));
                 }
