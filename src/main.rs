@@ -130,9 +130,15 @@ fn run_scripts(cli: &Cli, session: &mut Session, opts: Options) -> Option<u8> {
     };
     let mut err = std::io::stderr().lock();
     let code = run_inputs(cli, session, opts, &mut out, &mut err);
-    // A reader that went away (`| head`) is not an error of the script.
-    let _ = out.flush();
-    code
+    // A reader that went away (`| head`) is not an error of the script; a
+    // full disk or a closed file is, and says so.
+    match out.write_all(b"").and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            let _ = writeln!(err, "symgrad: cannot write the output: {}", symgrad::script::io_reason(&e));
+            Some(2)
+        }
+        _ => code,
+    }
 }
 
 fn run_inputs(cli: &Cli, session: &mut Session, opts: Options, out: &mut dyn Write, err: &mut dyn Write) -> Option<u8> {

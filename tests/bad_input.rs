@@ -692,3 +692,17 @@ fn loaded_files_keep_their_places() {
     assert!(text.contains(" 3 │q +* r"), "the diagram shows the loaded file's line:\n{text}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Output that cannot be written (a full disk) is an error with a message
+/// and exit status 2, not a silent success.
+#[test]
+fn output_that_cannot_be_written_is_reported() {
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else { return };
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_symgrad"))
+        .args(["-e", ":help"])
+        .stdout(full)
+        .output()
+        .expect("symgrad runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot write the output"));
+}
