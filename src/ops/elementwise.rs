@@ -18,9 +18,9 @@ impl Graph {
             return Ok(self.filled(r, shape));
         }
         match (f, self.op(a)) {
-            // `float(ones(n, n))`: one float, stretched, instead of n² exact
-            // numbers made and then converted.
-            (Func::Float, Op::Num(r)) if !self.shape(a).is_empty() => {
+            // `float(ones(n, n))`, `exp(ones(n, n))`: one value, stretched,
+            // instead of n² exact numbers made and then each converted.
+            (_, Op::Num(r)) if !self.shape(a).is_empty() => {
                 let (r, shape) = (r.clone(), self.shape(a).to_vec());
                 let one = self.num(r);
                 let x = self.intern(Op::Fn(f), [one], Vec::new());

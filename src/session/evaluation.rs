@@ -8,7 +8,7 @@ use super::cache::{ValueCache, element_bytes};
 use crate::error::{Error, ErrorKind, Result, Span};
 use crate::eval::run::{EvalError, NonFinite, Program};
 use crate::eval::value::Value;
-use crate::graph::{Graph, NodeId, Positions};
+use crate::graph::{Graph, NodeId, Positions, shape};
 use crate::lower::HashMap;
 use crate::ops::{Func, Op};
 use crate::print::{Style, print};
@@ -122,14 +122,21 @@ impl Reads<'_> {
         }
         if peak > limits.eval_bytes {
             let mib = |b: usize| b / (1 << 20);
-            return Err(Error::limit(
+            let err = Error::limit(
                 span,
                 format!(
                     "evaluating this needs about {} MiB, over the limit of {} MiB (eval_bytes)",
                     mib(peak),
                     mib(limits.eval_bytes)
                 ),
-            ));
+            );
+            // Exact numbers are the usual cause: 128 bytes each against 8.
+            let exact = float.iter().zip(nodes).any(|(&f, &id)| !f && shape::numel(graph.shape(id)) > 1 << 16);
+            return Err(if exact {
+                err.with_help("exact numbers take about 128 bytes each: float(...) makes them f64 (8 bytes), or `--limit eval_bytes=N`")
+            } else {
+                err
+            });
         }
         Ok(())
     }
