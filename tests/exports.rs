@@ -203,6 +203,17 @@ fn dot_marks_derivative_nodes() {
     dot_parses(&d);
 }
 
+/// The number a product multiplies by and a sum adds are in the node's
+/// label: no edge carries them (`:dot x*2` showed `mul` alone).
+#[test]
+fn dot_labels_carry_coefficients_and_constants() {
+    let d = dot_of(&[":dot x*2"]);
+    assert!(d.contains("label=\"z = mul ×2\""), "{d}");
+    let d = dot_of(&[":dot 3 - x^2*2"]);
+    assert!(d.contains("label=\"z = add + 3\"") && d.contains("label=\"×-2\""), "{d}");
+    dot_parses(&d);
+}
+
 #[test]
 fn dot_of_the_mlp_gradient_renders() {
     let d = dot_of(&[

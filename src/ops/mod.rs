@@ -107,6 +107,20 @@ impl Op {
     }
 }
 
+impl Op {
+    /// `label` with the number a sum adds or a product multiplies by,
+    /// which no edge carries, for drawings (`:dot x*2` showed only `mul`).
+    pub fn caption(&self) -> String {
+        let show = crate::eval::format::format_rat;
+        match self {
+            Op::Add { constant, .. } if constant.is_negative() => format!("add - {}", show(&-constant.clone())),
+            Op::Add { constant, .. } if !constant.is_zero() => format!("add + {}", show(constant)),
+            Op::Mul { coeff, .. } if !coeff.is_one() => format!("{} ×{}", self.label(), show(coeff)),
+            _ => self.label(),
+        }
+    }
+}
+
 /// The gradient flowing into input `which` of `node`, given the gradient `g`
 /// on the node's output: one edge of back-propagation.
 pub fn bprop(graph: &mut Graph, node: NodeId, which: usize, g: NodeId) -> Result<NodeId> {
