@@ -170,6 +170,24 @@ fn navigation_follows_edges() {
     assert_eq!(press(&mut app, "q"), Action::Quit);
 }
 
+/// The grad_table row of the node selected in the graph is highlighted:
+/// selecting `u2` marks `∂z/∂u2 = …` (only the evaluation part followed).
+#[test]
+fn the_table_follows_the_selected_node() {
+    let p = pane(MISSION);
+    let mut app = App::new(&p);
+    press(&mut app, "k");
+    assert_eq!(p.nodes[app.selected].name, "u2");
+    let buf = screen(&mut app, 100, 30);
+    let areas = symgrad::tui::draw::areas(buf.area);
+    let marked: Vec<String> = (areas.table.y..areas.table.y + areas.table.height)
+        .filter(|&y| buf[(areas.table.x + 1, y)].bg == Color::Yellow)
+        .map(|y| (areas.table.x + 1..areas.table.x + areas.table.width - 1).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    assert_eq!(marked.len(), 1, "{marked:?}");
+    assert!(marked[0].starts_with("∂z/∂u2 = "), "{marked:?}");
+}
+
 #[test]
 fn stepping_walks_the_table() {
     let p = pane(MISSION);

@@ -145,8 +145,12 @@ impl App<'_> {
             return;
         }
         let current = self.step.unwrap_or(usize::MAX);
-        // Keep the current entry in view.
-        let skip = if current == usize::MAX { 0 } else { (current + 1).saturating_sub(usize::from(inner.height)) };
+        // The entry of the node selected in the graph (its own gradient, or
+        // the gradient it holds): the parts follow the selection.
+        let chosen = p.steps.iter().position(|s| s.node == self.selected || s.grad == self.selected);
+        // Keep the current entry in view, else the chosen one.
+        let shown = if current == usize::MAX { chosen } else { Some(current) };
+        let skip = shown.map_or(0, |k| (k + 1).saturating_sub(usize::from(inner.height)));
         let lines: Vec<Line> = p
             .steps
             .iter()
@@ -158,6 +162,8 @@ impl App<'_> {
                 let text = format!("{} = {}", p.partial(s.node), g.expr);
                 let style = if k == current {
                     THEME.filling
+                } else if Some(k) == chosen {
+                    THEME.selected
                 } else if self.step.is_some_and(|c| k > c) {
                     THEME.dim
                 } else {
