@@ -247,11 +247,17 @@ impl Graph {
     }
 
     fn build_product(&mut self, acc: Factors) -> Result<NodeId> {
-        let Factors { map, coeff, shape } = acc;
+        let Factors { map, mut coeff, shape } = acc;
         if coeff.is_zero() {
             return Ok(self.filled(coeff, shape));
         }
         let mut factors = map.into_sorted();
+        // Roots have fractional exponents; most products have none.
+        if factors.iter().any(|(_, e)| !e.is_integer())
+            && let Some(rest) = self.radicals(&mut coeff, &factors)?
+        {
+            factors = rest;
+        }
         // A unit vector's entries are 0 and 1: a positive power of it is
         // itself, and two different ones multiply to zeros.
         let mut unit: Option<(usize, &[usize])> = None;
@@ -305,6 +311,74 @@ impl Graph {
                 Ok(self.intern_mul(coeff, inputs, exps, shape))
             }
         }
+    }
+
+    /// Roots of positive numbers in canonical form, as SymPy writes them:
+    /// those of one index are one root of an integer with its perfect
+    /// powers taken out into the coefficient (`sqrt(8)` is `2*sqrt(2)`,
+    /// `sqrt(8)/sqrt(2)` is 2, `sqrt(2)*sqrt(3)` is `sqrt(6)`,
+    /// `(1/2)^(1/2)` is `sqrt(2)/2`). `None` when nothing changes (a lone
+    /// `2^(5/6)` stays) or the numbers are too large to be worth it.
+    fn radicals(&mut self, coeff: &mut Rat, factors: &[(NodeId, Rat)]) -> Result<Option<Vec<(NodeId, Rat)>>> {
+        const MAX_BITS: u64 = 256;
+        let root_of = |g: &Graph, f: NodeId, e: &Rat| match g.op(f) {
+            Op::Num(a) if g.shape(f).is_empty() && a.is_positive() && !e.is_integer() && a.total_bits() <= MAX_BITS => {
+                e.denom().to_u32().filter(|q| (2..=64).contains(q))
+            }
+            _ => None,
+        };
+        // Most products have no root of a number: one look at the
+        // exponents (mostly integers), no copies.
+        if !factors.iter().any(|(f, e)| !e.is_integer() && root_of(self, *f, e).is_some()) {
+            return Ok(None);
+        }
+        let mut by_index: Vec<(u32, Vec<(Rat, Rat)>)> = Vec::new();
+        let mut rest = Vec::new();
+        for (f, e) in factors {
+            match (root_of(self, *f, e), self.as_num(*f)) {
+                (Some(q), Some(a)) => match by_index.iter_mut().find(|(k, _)| *k == q) {
+                    Some((_, group)) => group.push((a.clone(), e.clone())),
+                    None => by_index.push((q, vec![(a.clone(), e.clone())])),
+                },
+                _ => rest.push((*f, e.clone())),
+            }
+        }
+        let mut changed = false;
+        let mut k = coeff.clone();
+        for (q, group) in &by_index {
+            // A lone power that is not of a root (`2^(5/6)`) stays: as a
+            // root of 32 it would read worse.
+            let lone_power = match group.as_slice() {
+                [(_, e)] => {
+                    let r = num_integer::Integer::mod_floor(&e.numer(), &BigInt::from(*q));
+                    !r.is_one()
+                }
+                _ => false,
+            };
+            if lone_power {
+                let (a, e) = &group[0];
+                let base = self.num(a.clone());
+                rest.push((base, e.clone()));
+                continue;
+            }
+            let Some((whole, radicand)) = canonical_root(group, *q) else { return Ok(None) };
+            changed |= group.len() > 1 || !whole.is_one();
+            k = &k * &whole;
+            if !radicand.is_one() {
+                let base = self.num(radicand);
+                rest.push((base, Rat::ratio_of(1, i64::from(*q))));
+            }
+        }
+        if !changed {
+            return Ok(None);
+        }
+        check_bits(&k)?;
+        *coeff = k;
+        let mut merged = Collect::with_room(rest.len());
+        for (f, e) in rest {
+            merged.add(f, e);
+        }
+        Ok(Some(merged.into_sorted()))
     }
 
     /// A sum times factors that its terms divide by, the factors
@@ -440,6 +514,45 @@ struct Factors {
     shape: Shape,
 }
 
+/// `Π aᵢ^eᵢ` for positive rationals `aᵢ` and exponents of denominator `q`
+/// as `w · N^(1/q)`: `w` rational, `N` a positive integer with the `q`-th
+/// powers of small primes taken out. `None` when a number grows past what
+/// is worth the work.
+fn canonical_root(group: &[(Rat, Rat)], q: u32) -> Option<(Rat, Rat)> {
+    let qi = BigInt::from(q);
+    let (mut whole, mut inside) = (rat(1), rat(1));
+    for (a, e) in group {
+        // a^(p/q) = a^⌊p/q⌋ · a^(r/q) with 0 ≤ r < q.
+        let p = e * &Rat::from_integer(qi.clone());
+        let p = p.numer();
+        let (floor, r) = (num_integer::Integer::div_floor(&p, &qi), num_integer::Integer::mod_floor(&p, &qi));
+        whole = &whole * &exact_pow(a, &Rat::from_integer(floor)).ok()??;
+        inside = &inside * &exact_pow(a, &Rat::from_integer(r)).ok()??;
+        if whole.total_bits() > 1024 || inside.total_bits() > 1024 {
+            return None;
+        }
+    }
+    // n/d = n·d^(q-1) / d^q: the root of an integer over d.
+    let (n, d) = (inside.numer(), inside.denom());
+    let mut big_n = n * num_traits::pow::Pow::pow(&d, q - 1);
+    whole = &whole * &Rat::new(BigInt::from(1), d);
+    let mut out = BigInt::from(1);
+    for prime in SMALL_PRIMES {
+        let pq = num_traits::pow::Pow::pow(&BigInt::from(*prime), q);
+        if pq > big_n {
+            break;
+        }
+        while (&big_n % &pq).is_zero() {
+            big_n /= &pq;
+            out *= BigInt::from(*prime);
+        }
+    }
+    Some((&whole * &Rat::from_integer(out), Rat::from_integer(big_n)))
+}
+
+const SMALL_PRIMES: &[u32] =
+    &[2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37, 41, 43, 47, 53, 59, 61, 67, 71, 73, 79, 83, 89, 97];
+
 /// `r ^ e` when it is an exact rational: integer exponents, and roots of
 /// positive rationals that are perfect powers (`4^(1/2)` is 2). `None`
 /// when it is not exact; an error for `0^-1` and for results too large.
@@ -518,4 +631,33 @@ fn exact_root(r: &Rat, q: u32) -> Option<Rat> {
 /// Whether `r` is an integer (helper kept with the normal forms).
 pub fn is_integer(r: &Rat) -> bool {
     r.is_integer()
+}
+
+#[cfg(test)]
+mod radical_tests {
+    use crate::session::Session;
+
+    /// Numeric roots in SymPy's canonical form, and their values against
+    /// f64 computed apart.
+    #[test]
+    fn roots_of_numbers_take_out_perfect_powers_and_combine() {
+        let mut s = Session::new();
+        let cases = [
+            ("sqrt(8)", "2*sqrt(2)", 8f64.sqrt()),
+            ("sqrt(8)/sqrt(2)", "2", 2.0),
+            ("sqrt(2)*sqrt(3)", "sqrt(6)", 6f64.sqrt()),
+            ("(1/2)^(1/2)", "sqrt(2)/2", 0.5f64.sqrt()),
+            ("8^(3/2)", "16*sqrt(2)", 8f64.powf(1.5)),
+            ("sqrt(3/4)", "sqrt(3)/2", 0.75f64.sqrt()),
+            ("2^(5/6)", "2^(5/6)", 2f64.powf(5.0 / 6.0)),
+            ("2^(1/2)*2^(1/3)", "2^(5/6)", 2f64.powf(5.0 / 6.0)),
+            ("54^(1/3)", "3*2^(1/3)", 54f64.cbrt()),
+        ];
+        for (typed, printed, want) in cases {
+            let items = s.run(typed).expect(typed);
+            assert_eq!(items[0].expr.as_deref(), Some(printed), "{typed}");
+            let got = items[0].value.as_ref().expect("value").to_f64().data[0];
+            assert!((got - want).abs() <= 4.0 * f64::EPSILON * want, "{typed}: {got} vs {want}");
+        }
+    }
 }
