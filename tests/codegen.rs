@@ -86,8 +86,12 @@ fn generate(dir: &Path, lang: &str, setup: &str, f: &str, wrt: &str, file: &str)
     (code, values, expected)
 }
 
+/// The value of the parameter `name`: a variable's own name, or with the
+/// `_` that keeps it apart from the code's names (`NAN_`, `d_x_`).
 fn input<'a>(values: &'a [(String, Vec<f64>)], name: &str) -> &'a [f64] {
-    &values.iter().find(|(n, _)| n == name).unwrap_or_else(|| panic!("no value for {name}")).1
+    let find = |name: &str| values.iter().find(|(n, _)| n == name);
+    let found = find(name).or_else(|| find(name.strip_suffix('_')?));
+    &found.unwrap_or_else(|| panic!("no value for {name}")).1
 }
 
 /// Runs the generated Rust, prints every output number.
@@ -164,9 +168,9 @@ fn run_python(dir: &Path, setup: &str, f: &str, wrt: &str) -> (String, Vec<f64>)
 fn compare(lang: &str, got: &str, expected: &[f64]) {
     let got: Vec<f64> = got.split_whitespace().map(|s| s.parse().expect("a number")).collect();
     assert_eq!(got.len(), expected.len(), "{lang}: number of outputs");
-    // Equal infinities agree; a NaN against anything does not (`max`
-    // would pass over a NaN difference).
-    let diff = |a: f64, b: f64| match (a == b, a.is_nan() || b.is_nan()) {
+    // Equal infinities agree, and NaN against NaN; a NaN against a number
+    // does not (`max` would pass over a NaN difference).
+    let diff = |a: f64, b: f64| match (a == b || (a.is_nan() && b.is_nan()), a.is_nan() || b.is_nan()) {
         (true, _) => 0.0,
         (false, true) => f64::INFINITY,
         (false, false) => (a - b).abs() / 1f64.max(b.abs()),
@@ -270,5 +274,30 @@ fn an_infinite_element_gradient_stays_in_its_element() {
         let (got, expected) = runner(&dir, ":let x = float([0, 2])", "sqrt(x[0]) + x[1]^2", "x");
         assert!(expected.iter().any(|v| v.is_infinite()) && expected.iter().all(|v| !v.is_nan()), "{expected:?}");
         compare(lang, &got, &expected);
+    }
+}
+
+/// Awkward corners, each of which generated code got wrong: two
+/// `logsumexp`s in one C function (`_m` defined twice), a constant beyond
+/// f64 (`INFINITY` undefined in Rust and Python), a negative number to a
+/// fractional power (complex in Python), an infinite element in
+/// `logsumexp` (`inf - inf`), parameters named like the code's own names
+/// (`d_x`, `NAN`, `sg_max`), an exponent beyond i32 (Rust's `powi`).
+#[test]
+fn awkward_corners_agree() {
+    let cases: &[(&str, &str, &str)] = &[
+        (":let x = [0.5, -1], y = [1, 2, 3]", "logsumexp(x) + logsumexp(y)", "x, y"),
+        (":let x = 0.5", "x*10^400 + x^2", "x"),
+        (":let x = 2", "x*(-8)^(1/3) + x", "x"),
+        (":let w = [1000, 1, 2]", "logsumexp(exp(w))", "w"),
+        (":let d_x = 3, x = 2, NAN = 1.5, sg_max = 0.5", "d_x*x*NAN + max(sg_max, x)", "x"),
+        (":let x = 1", "x^3000000000", "x"),
+    ];
+    for (lang, runner) in languages() {
+        for (k, (setup, f, wrt)) in cases.iter().enumerate() {
+            let dir = scratch(&format!("codegen_corner_{lang}_{k}"));
+            let (got, expected) = runner(&dir, setup, f, wrt);
+            compare(&format!("{lang}, {f}"), &got, &expected);
+        }
     }
 }

@@ -23,6 +23,7 @@ const HELPERS: &[(&str, &str)] = &[
     ("sg_softplus", "static double sg_softplus(double x) { return fmax(x, 0.0) + log1p(exp(-fabs(x))); }"),
     ("sg_sign", "static double sg_sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : x * 0.0); }"),
     ("sg_step", "static double sg_step(double x) { return x > 0.0 ? 1.0 : (isnan(x) ? x : 0.0); }"),
+    ("sg_shift", "static double sg_shift(double m) { return isfinite(m) ? m : 0.0; }"),
     ("sg_max", "static double sg_max(double a, double b) { return (isnan(a) || isnan(b)) ? NAN : (a >= b ? a : b); }"),
     ("sg_min", "static double sg_min(double a, double b) { return (isnan(a) || isnan(b)) ? NAN : (a <= b ? a : b); }"),
 ];

@@ -109,16 +109,23 @@ impl Emitter<'_> {
         let n = self.plan.len(x);
         let first = self.at(x, "0");
         let elem = self.at(x, "_i");
+        // Named after the result: C declares them in the function's scope,
+        // where a second logsumexp redefined `_m`.
+        let (m, s) = (format!("_m{name}"), format!("_s{name}"));
+        // An infinite maximum is not subtracted (`inf - inf` is NaN): the
+        // sum is then inf, or 0 for all -inf, as the evaluator's.
+        let shift = self.d.call("sg_shift", std::slice::from_ref(&m));
         let lines = [
-            (0, self.d.mut_scalar("_m", &first)),
+            (0, self.d.mut_scalar(&m, &first)),
             (0, self.d.for_open("_i", n)),
-            (1, format!("_m = {};", self.d.call("fmax", &["_m".into(), elem.clone()]))),
+            (1, format!("{m} = {};", self.d.call("fmax", &[m.clone(), elem.clone()]))),
             (0, "}".into()),
-            (0, self.d.mut_scalar("_s", "0.0")),
+            (0, format!("{m} = {shift};")),
+            (0, self.d.mut_scalar(&s, "0.0")),
             (0, self.d.for_open("_i", n)),
-            (1, format!("_s += {};", self.d.call("exp", &[format!("{elem} - _m")]))),
+            (1, format!("{s} += {};", self.d.call("exp", &[format!("{elem} - {m}")]))),
             (0, "}".into()),
-            (0, self.d.scalar(&name, &format!("_m + {}", self.d.call("log", &["_s".into()])))),
+            (0, self.d.scalar(&name, &format!("{m} + {}", self.d.call("log", std::slice::from_ref(&s))))),
         ];
         self.block(lines);
     }

@@ -6,7 +6,7 @@
 //! constant, products from the coefficient, reductions left to right), so
 //! the numbers agree with `:eval` to rounding.
 
-use super::{Plan, Storage, rat_lit};
+use super::{Plan, Storage};
 use crate::graph::NodeId;
 use crate::graph::shape::Sel;
 use crate::ops::{Func, Op};
@@ -143,10 +143,10 @@ impl Emitter<'_> {
     fn elementwise(&self, op: &Op, t: &[String]) -> String {
         match op {
             Op::Add { coeffs, constant } => {
-                let mut s = if constant.is_zero() { String::new() } else { rat_lit(constant) };
+                let mut s = if constant.is_zero() { String::new() } else { self.rat(constant) };
                 for (term, c) in t.iter().zip(coeffs.iter()) {
                     let sign = if c.is_negative() { " - " } else { " + " };
-                    let body = if c.abs().is_one() { term.clone() } else { format!("{} * {term}", rat_lit(&c.abs())) };
+                    let body = if c.abs().is_one() { term.clone() } else { format!("{} * {term}", self.rat(&c.abs())) };
                     if s.is_empty() {
                         s = if c.is_negative() { format!("-{body}") } else { body };
                     } else {
@@ -156,7 +156,7 @@ impl Emitter<'_> {
                 s
             }
             Op::Mul { coeff, exps } => {
-                let mut s = if coeff.abs().is_one() { String::new() } else { rat_lit(&coeff.abs()) };
+                let mut s = if coeff.abs().is_one() { String::new() } else { self.rat(&coeff.abs()) };
                 for (f, e) in t.iter().zip(exps.iter()) {
                     let (times, part) = self.power(f, e);
                     s = if s.is_empty() && times == " * " {
@@ -189,11 +189,17 @@ impl Emitter<'_> {
             (" * ", self.d.call("sqrt", &[f.to_string()]))
         } else if *e == -half {
             (" / ", self.d.call("sqrt", &[f.to_string()]))
-        } else if e.is_integer() {
+        } else if e.is_integer() && e.small().is_some_and(|(n, _)| i32::try_from(n).is_ok()) {
             (" * ", self.d.call("powi", &[f.to_string(), e.to_string()]))
         } else {
-            (" * ", self.d.call("powf", &[f.to_string(), rat_lit(e)]))
+            (" * ", self.d.call("powf", &[f.to_string(), self.rat(e)]))
         }
+    }
+
+    /// A rational as this language's f64 literal (`f64::INFINITY` in Rust
+    /// for one beyond f64, where C has its macro).
+    fn rat(&self, r: &crate::eval::value::Rat) -> String {
+        self.d.lit(crate::eval::rat::rat_to_f64(r))
     }
 }
 

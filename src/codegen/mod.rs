@@ -190,7 +190,9 @@ pub fn ident(name: &str) -> String {
     if s.starts_with('_') || s.starts_with(|c: char| c.is_ascii_digit()) || s.is_empty() {
         s.insert(0, 'v');
     }
-    if KEYWORDS.contains(&s.as_str()) {
+    // Names the generated code gives (`d_x`, `sg_max`) or that C defines
+    // as macros (`NAN`): a parameter `d_x` met the derivative `d_x`.
+    if KEYWORDS.contains(&s.as_str()) || s.starts_with("d_") || s.starts_with("sg_") {
         s.push('_');
     }
     s
@@ -205,7 +207,9 @@ const KEYWORDS: &[&str] = &[
     "sizeof", "static", "struct", "super", "switch", "trait", "True", "False", "true", "try", "type", "typedef",
     "union", "unsafe", "unsigned", "use", "value", "void", "volatile", "where", "while", "with", "yield", "numpy",
     "and", "assert", "async", "await", "class", "elif", "except", "finally", "inline", "restrict", "abs", "exp", "log",
-    "sqrt", "pow", "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan", "fabs", "fma",
+    "sqrt", "pow", "sin", "cos", "tan", "tanh", "sinh", "cosh", "asin", "acos", "atan", "fabs", "fma", "NAN",
+    "INFINITY", "HUGE_VAL", "isnan", "isinf", "isfinite", "fmax", "fmin", "log1p", "expm1", "calloc", "free", "powi",
+    "powf", "signbit", "copysign",
 ];
 
 /// An f64 literal that reads back as the same f64 in all three languages.

@@ -5,7 +5,7 @@
 //! declared shapes, and the derivatives come back as arrays of
 //! `shape(f) ++ shape(v)`.
 
-use super::{Plan, Storage, rat_lit};
+use super::{Plan, Storage};
 use crate::graph::NodeId;
 use crate::graph::shape::Sel;
 use crate::ops::{Func, Op};
@@ -19,7 +19,10 @@ const HELPERS: &[(&str, &str)] = &[
     ("_relu", "def _relu(x):\n    return np.where((x > 0) | np.isnan(x), x, 0.0)"),
     ("_softplus", "def _softplus(x):\n    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))"),
     ("_step", "def _step(x):\n    return np.where(x > 0, 1.0, np.where(np.isnan(x), x, 0.0))"),
-    ("_logsumexp", "def _logsumexp(x):\n    m = np.max(x)\n    return m + np.log(np.sum(np.exp(x - m)))"),
+    (
+        "_logsumexp",
+        "def _logsumexp(x):\n    m = np.max(x)\n    m = m if np.isfinite(m) else 0.0\n    return m + np.log(np.sum(np.exp(x - m)))",
+    ),
     (
         "_softmax",
         "def _softmax(x):\n    e = np.exp(x - np.max(x, axis=-1, keepdims=True))\n    return e / np.sum(e, axis=-1, keepdims=True)",
@@ -85,9 +88,9 @@ fn expr(plan: &Plan, id: NodeId) -> String {
     let shape = plan.shape(id);
     match g.op(id) {
         Op::Add { coeffs, constant } => {
-            let mut s = if constant.is_zero() { String::new() } else { rat_lit(constant) };
+            let mut s = if constant.is_zero() { String::new() } else { rat(constant) };
             for (k, c) in coeffs.iter().enumerate() {
-                let body = if c.abs().is_one() { a(k) } else { format!("{} * {}", rat_lit(&c.abs()), a(k)) };
+                let body = if c.abs().is_one() { a(k) } else { format!("{} * {}", rat(&c.abs()), a(k)) };
                 let sign = if c.is_negative() { "-" } else { "+" };
                 s = if s.is_empty() && sign == "+" { body } else { format!("{s} {sign} {body}").trim().to_string() };
             }
@@ -99,11 +102,16 @@ fn expr(plan: &Plan, id: NodeId) -> String {
             let unit = crate::eval::run::placing_unit(g, id);
             let mut parts = Vec::new();
             if !coeff.is_one() {
-                parts.push(rat_lit(coeff));
+                parts.push(rat(coeff));
             }
             for (k, e) in exps.iter().enumerate().filter(|&(k, _)| Some(k) != unit) {
-                let e = if e.is_integer() { e.to_string() } else { rat_lit(e) };
-                parts.push(if e == "1" { a(k) } else { format!("{} ** {e}", a(k)) });
+                // `np.power` for a fractional power: Python's `**` of a
+                // negative float is complex, where the evaluator gives NaN.
+                parts.push(match e {
+                    e if e.is_one() => a(k),
+                    e if e.is_integer() => format!("{} ** {e}", a(k)),
+                    e => format!("np.power({}, {})", a(k), rat(e)),
+                });
             }
             match unit {
                 Some(u) => {
@@ -186,6 +194,11 @@ fn tuple(dims: &[usize]) -> String {
         [one] => format!("({one},)"),
         _ => format!("({})", dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")),
     }
+}
+
+/// A rational as a Python float literal (`np.inf` beyond f64).
+fn rat(r: &crate::eval::value::Rat) -> String {
+    lit(crate::eval::rat::rat_to_f64(r))
 }
 
 fn lit(x: f64) -> String {

@@ -17,6 +17,7 @@ const HELPERS: &[(&str, &str)] = &[
     ("sg_relu", "fn sg_relu(x: f64) -> f64 { if x > 0.0 || x.is_nan() { x } else { 0.0 } }"),
     ("sg_softplus", "fn sg_softplus(x: f64) -> f64 { x.max(0.0) + (-x.abs()).exp().ln_1p() }"),
     ("sg_sign", "fn sg_sign(x: f64) -> f64 { if x > 0.0 { 1.0 } else if x < 0.0 { -1.0 } else { x * 0.0 } }"),
+    ("sg_shift", "fn sg_shift(m: f64) -> f64 { if m.is_finite() { m } else { 0.0 } }"),
     ("sg_step", "fn sg_step(x: f64) -> f64 { if x > 0.0 { 1.0 } else if x.is_nan() { x } else { 0.0 } }"),
     (
         "sg_max",
