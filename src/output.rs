@@ -178,9 +178,18 @@ pub fn render_json(item: &Item) -> serde_json::Map<String, serde_json::Value> {
         m.insert("value".into(), crate::eval::format::value_json(v));
         if let Some(x) = crate::eval::format::exact_json(v) {
             m.insert("exact".into(), x);
-            // An exact number beyond f64 is finite, but `value` says inf.
-            if v.to_f64().data.iter().any(|x| x.is_infinite()) {
-                warnings.push("an exact value is beyond f64's range: `value` shows it as inf, `exact` holds it".into());
+            // An exact number beyond f64 is finite (or not zero), but
+            // `value` says inf (or 0).
+            if let Value::Exact(t) = v {
+                let floats = v.to_f64().data;
+                if floats.iter().any(|x| x.is_infinite()) {
+                    warnings
+                        .push("an exact value is beyond f64's range: `value` shows it as inf, `exact` holds it".into());
+                }
+                if floats.iter().zip(&t.data).any(|(x, r)| *x == 0.0 && !r.is_zero()) {
+                    warnings
+                        .push("an exact value is below f64's range: `value` shows it as 0, `exact` holds it".into());
+                }
             }
         }
     }

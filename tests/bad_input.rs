@@ -649,11 +649,12 @@ fn save_leaves_out_the_pane() {
 /// there, and a warning says so (`exact` holds the number).
 #[test]
 fn an_exact_value_beyond_f64_is_flagged_in_json() {
-    let (code, text) = symgrad(&["--json", "-e", "[6/5, 3764/1000]^1000", "-e", "(6/5)^10"]);
+    let (code, text) = symgrad(&["--json", "-e", "[6/5, 3764/1000]^1000", "-e", "(6/5)^10", "-e", "2^-1100"]);
     assert_eq!(code, 0, "{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert!(lines[0].contains(r#""inf""#) && lines[0].contains("beyond f64's range"), "{text}");
     assert!(!lines[1].contains("warnings"), "{text}");
+    assert!(lines[2].contains("below f64's range"), "{text}");
 }
 
 /// Bytes that are not UTF-8 are reported with their line and column, for

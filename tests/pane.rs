@@ -188,6 +188,25 @@ fn the_table_follows_the_selected_node() {
     assert!(marked[0].starts_with("∂z/∂u2 = "), "{marked:?}");
 }
 
+/// Search takes an expression as typed (`w*x` for the shown `w·x`,
+/// blanks aside) and a derivative node's label (`∂w`).
+#[test]
+fn search_reads_expressions_as_typed() {
+    let p = pane(&[":show sigmoid(w*x) + tanh(w*x)^2 wrt w"]);
+    let mut app = App::new(&p);
+    press(&mut app, "/w * x\n");
+    assert!(
+        p.nodes[app.selected].expr.contains("w·x") || p.nodes[app.selected].expr.contains("w*x"),
+        "{:?}",
+        p.nodes[app.selected]
+    );
+    press(&mut app, "/sigmoid(w*x)\n");
+    assert!(app.message.is_none(), "{:?}", app.message);
+    press(&mut app, "/∂w\n");
+    assert!(app.message.is_none(), "{:?}", app.message);
+    assert!(p.label(app.selected).starts_with("∂w"), "{}", p.label(app.selected));
+}
+
 #[test]
 fn stepping_walks_the_table() {
     let p = pane(MISSION);

@@ -115,7 +115,7 @@ fn node_text(graph: &Graph, id: NodeId, name: Option<&String>, is_grad: bool) ->
     let op = graph.op(id);
     let what = match op {
         Op::Data(_) => short(&crate::print::print(graph, id, crate::print::Style::Plain)),
-        _ => op.caption(),
+        _ => crate::print::caption(graph, id),
     };
     match (name, op) {
         (Some(n), Op::Var(_)) => n.clone(),

@@ -62,6 +62,18 @@ pub fn shallow(graph: &Graph, id: NodeId, name: impl Fn(NodeId) -> String) -> St
     }
 }
 
+/// A node's caption for drawings: its op with the number it adds or
+/// multiplies by, and an index's selection (`index [1:3]`).
+pub fn caption(graph: &Graph, id: NodeId) -> String {
+    match graph.op(id) {
+        crate::ops::Op::Index(sels) => {
+            let from = graph.inputs(id).first().map_or(&[][..], |&i| graph.shape(i));
+            format!("index [{}]", text::selection(sels, from))
+        }
+        op => op.caption(),
+    }
+}
+
 /// The output's name in the step-by-step views (`:trace`, `:show`,
 /// `:dot`): `z`, as the book names it, unless the expression has a
 /// variable `z`; then `z'` (or `z''`, …), so that `∂z/∂z` never reads as

@@ -401,20 +401,7 @@ impl<'g> Printer<'g> {
     }
 
     fn sels(&self, sels: &[Sel], shape: &[usize]) -> String {
-        let parts: Vec<String> = sels
-            .iter()
-            .zip(shape)
-            .map(|(s, &n)| match *s {
-                Sel::At(i) => i.to_string(),
-                Sel::Range { start: 0, step: 1, len } if len == n => ":".to_string(),
-                Sel::Range { start, step, .. } => {
-                    let stop = s.stop().map_or(String::new(), |e| e.to_string());
-                    let step = if step == 1 { String::new() } else { format!(":{step}") };
-                    format!("{start}:{stop}{step}")
-                }
-            })
-            .collect();
-        parts.join(", ")
+        selection(sels, shape)
     }
 
     /// Terms print in a fixed order (positive before negative, then by
@@ -708,4 +695,22 @@ fn superscript(s: &str) -> String {
             c => c,
         })
         .collect()
+}
+
+/// `1:3, 0` for the selection of an index node from a value of `shape`.
+pub fn selection(sels: &[Sel], shape: &[usize]) -> String {
+    let parts: Vec<String> = sels
+        .iter()
+        .zip(shape)
+        .map(|(s, &n)| match *s {
+            Sel::At(i) => i.to_string(),
+            Sel::Range { start: 0, step: 1, len } if len == n => ":".to_string(),
+            Sel::Range { start, step, .. } => {
+                let stop = s.stop().map_or(String::new(), |e| e.to_string());
+                let step = if step == 1 { String::new() } else { format!(":{step}") };
+                format!("{start}:{stop}{step}")
+            }
+        })
+        .collect();
+    parts.join(", ")
 }

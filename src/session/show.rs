@@ -163,7 +163,7 @@ fn snapshot(g: &Graph, f: NodeId, bp: Option<&crate::diff::Backprop>, wrt: &[Str
         let node = PaneNode {
             id: id.0,
             name,
-            op: g.op(id).caption(),
+            op: crate::print::caption(g, id),
             formula,
             shape: show(g.shape(id)),
             inputs,

@@ -138,16 +138,21 @@ impl Pane {
     /// expression contains `query`.
     pub fn find(&self, query: &str, from: usize) -> Option<usize> {
         let n = self.nodes.len();
-        let q = query.trim().to_lowercase();
+        // As typed or as shown: `w*x` finds `w·x`, blanks and case aside.
+        let norm = |s: &str| s.to_lowercase().replace('·', "*").split_whitespace().collect::<String>();
+        let q = norm(query);
         if q.is_empty() {
             return None;
         }
         let order = || (0..n).map(move |k| (from + k) % n);
-        // A node's exact name wins over a match inside some expression.
-        order().find(|&i| self.nodes[i].name.to_lowercase() == q).or_else(|| {
+        // A node's exact name (or its label, `∂w`) wins over a match inside
+        // some expression.
+        let named =
+            |i: usize| norm(&self.nodes[i].name) == q || norm(&self.label(i)).split('=').next() == Some(q.as_str());
+        order().find(|&i| named(i)).or_else(|| {
             order().find(|&i| {
                 let node = &self.nodes[i];
-                node.op.to_lowercase().contains(&q) || node.expr.to_lowercase().contains(&q)
+                norm(&node.op).contains(&q) || norm(&node.expr).contains(&q) || norm(&node.formula).contains(&q)
             })
         })
     }
