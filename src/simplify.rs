@@ -258,6 +258,9 @@ impl Graph {
         {
             factors = rest;
         }
+        if let Some(rest) = self.symbolic_powers(&factors)? {
+            factors = rest;
+        }
         // A unit vector's entries are 0 and 1: a positive power of it is
         // itself, and two different ones multiply to zeros.
         let mut unit: Option<(usize, &[usize])> = None;
@@ -379,6 +382,38 @@ impl Graph {
             merged.add(f, e);
         }
         Ok(Some(merged.into_sorted()))
+    }
+
+    /// A power with a symbolic exponent times an integer power of its base
+    /// as one power: `x^y/x` is `x^(y - 1)`, as SymPy writes it (the
+    /// derivative of `log(x)*x^y` in `x` was `x^y/x`, 0/0 at `x = 0` where
+    /// `x^(y - 1)` has a value). `None` when there is none.
+    fn symbolic_powers(&mut self, factors: &[(NodeId, Rat)]) -> Result<Option<Vec<(NodeId, Rat)>>> {
+        let pairs: Vec<(usize, usize)> = factors
+            .iter()
+            .enumerate()
+            .filter(|(_, (p, e))| e.is_one() && *self.op(*p) == Op::Pow)
+            .filter_map(|(k, (p, _))| {
+                let base = self.inputs(*p)[0];
+                let j = factors.iter().position(|(f, x)| *f == base && x.is_integer())?;
+                (self.shape(base) == self.shape(*p)).then_some((k, j))
+            })
+            .collect();
+        let Some(&(k, j)) = pairs.first() else { return Ok(None) };
+        let (p, (base, times)) = (factors[k].0, factors[j].clone());
+        let y = self.inputs(p)[1];
+        let by = self.num(times);
+        let exponent = self.add(y, by)?;
+        let merged = self.pow(base, exponent)?;
+        let mut out = Collect::with_room(factors.len());
+        for (i, (f, e)) in factors.iter().enumerate() {
+            match i {
+                _ if i == j => {}
+                _ if i == k => out.add(merged, rat(1)),
+                _ => out.add(*f, e.clone()),
+            }
+        }
+        Ok(Some(out.into_sorted()))
     }
 
     /// A sum times factors that its terms divide by, the factors
