@@ -389,17 +389,14 @@ impl Graph {
     /// derivative of `log(x)*x^y` in `x` was `x^y/x`, 0/0 at `x = 0` where
     /// `x^(y - 1)` has a value). `None` when there is none.
     fn symbolic_powers(&mut self, factors: &[(NodeId, Rat)]) -> Result<Option<Vec<(NodeId, Rat)>>> {
-        let pairs: Vec<(usize, usize)> = factors
-            .iter()
-            .enumerate()
-            .filter(|(_, (p, e))| e.is_one() && *self.op(*p) == Op::Pow)
-            .filter_map(|(k, (p, _))| {
+        let pair = factors.iter().enumerate().filter(|(_, (p, e))| e.is_one() && *self.op(*p) == Op::Pow).find_map(
+            |(k, (p, _))| {
                 let base = self.inputs(*p)[0];
                 let j = factors.iter().position(|(f, x)| *f == base && x.is_integer())?;
                 (self.shape(base) == self.shape(*p)).then_some((k, j))
-            })
-            .collect();
-        let Some(&(k, j)) = pairs.first() else { return Ok(None) };
+            },
+        );
+        let Some((k, j)) = pair else { return Ok(None) };
         let (p, (base, times)) = (factors[k].0, factors[j].clone());
         let y = self.inputs(p)[1];
         let by = self.num(times);

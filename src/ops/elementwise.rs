@@ -63,8 +63,7 @@ impl Graph {
         let Some(m) = twelfths.is_integer().then(|| twelfths.small()).flatten().map(|(n, _)| n.rem_euclid(24)) else {
             return Ok(None);
         };
-        let sin = |m: i64| sin_in_twelfths(m);
-        let (s, c) = (sin(m), sin(m + 6));
+        let (s, c) = (sin_in_twelfths(m), sin_in_twelfths(m + 6));
         let value = match f {
             Func::Sin => s,
             Func::Cos => c,

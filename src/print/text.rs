@@ -332,7 +332,7 @@ impl<'g> Printer<'g> {
             Op::Sum(axes) => self.call("sum", ins, axes),
             Op::Reshape => self.call("reshape", ins, shape),
             Op::Index(sels) => {
-                (cat!(self; self.render(ins[0], POSTFIX), "[", self.sels(sels, g.shape(ins[0])), "]"), POSTFIX)
+                (cat!(self; self.render(ins[0], POSTFIX), "[", selection(sels, g.shape(ins[0])), "]"), POSTFIX)
             }
             Op::Stack => {
                 (cat!(self; "[", self.join_docs(ins.iter().map(|&i| self.render(i, 0)).collect(), ", "), "]"), ATOM)
@@ -398,10 +398,6 @@ impl<'g> Printer<'g> {
         let shape = v.shape();
         let summarise = shape.iter().product::<usize>() > LITERAL_MAX;
         nest(&item, shape, 0, summarise)
-    }
-
-    fn sels(&self, sels: &[Sel], shape: &[usize]) -> String {
-        selection(sels, shape)
     }
 
     /// Terms print in a fixed order (positive before negative, then by

@@ -486,7 +486,6 @@ impl Session {
         self.load_depth += 1;
         let mut items = Vec::new();
         let mut result = Ok(());
-        let shared: std::sync::Arc<str> = std::sync::Arc::from(text.as_str());
         let dir = std::path::Path::new(&file).parent().map(std::path::Path::to_path_buf).unwrap_or_default();
         self.load_dirs.push(dir);
         crate::script::each_parsed(&text, &[], |stmt, parsed| {
@@ -513,7 +512,7 @@ impl Session {
                     } else {
                         let inner = crate::error::Inner {
                             file: path.path.clone(),
-                            text: shared.clone(),
+                            text: std::sync::Arc::from(text.as_str()),
                             offset: stmt.offset,
                             span: err.span,
                             message: err.message.clone(),

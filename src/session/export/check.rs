@@ -52,7 +52,7 @@ pub(super) fn compare(s: &Session, f: NodeId, var: NodeId, v: &str, sym: &Value,
     let fshape = s.graph.shape(f).to_vec();
     let nf = numel(&fshape);
     let a = sym.to_f64().data;
-    let f0 = at(s, f, v, &x0.data, 0, x0.data.first().copied().unwrap_or(0.0), span)?;
+    let f0 = values(s, f, v, x0.data.clone(), span)?;
     let mut fd = vec![0.0; nf * nv];
     let mut errors = vec![0.0; nf * nv];
     let mut narrowed = 0;
@@ -159,6 +159,11 @@ fn at(s: &Session, f: NodeId, v: &str, x0: &[f64], j: usize, x: f64, span: Span)
     if let Some(d) = data.get_mut(j) {
         *d = x;
     }
+    values(s, f, v, data, span)
+}
+
+/// The values of `f` (flattened) with `v` set to `data`.
+fn values(s: &Session, f: NodeId, v: &str, data: Vec<f64>, span: Span) -> Result<Vec<f64>> {
     let shape = s.graph.shape(f).to_vec();
     let moved = Value::from_f64(s.env.value(v).map(Value::shape).unwrap_or(&[]), data);
     let lookup = |n: &str| if n == v { Some(&moved) } else { s.env.value(n) };
