@@ -121,6 +121,8 @@ const LATEX_CASES: &[(&str, &str)] = &[
     ("[[1, 2], [3, 4]] @ v", "\\begin{bmatrix} 1 & 2 \\\\ 3 & 4 \\end{bmatrix} v"),
     // A subscript on a subscripted base is braced (TeX refuses `I_{3}_{1}`).
     ("eye(2)[1] * v[1]", "v_{1} {I_{2}}_{1}"),
+    // A whole axis is `:`, as the text printer writes it (was `0:2`).
+    ("W[:, 0] + W[1, 0:1]", "W_{1, 0:1} + W_{:, 0}"),
 ];
 
 #[test]

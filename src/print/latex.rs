@@ -11,7 +11,6 @@
 use super::text::shared_names;
 use crate::eval::format::format_rat;
 use crate::eval::value::{Rat, Value};
-use crate::graph::shape::Sel;
 use crate::graph::{Graph, NodeId};
 use crate::ops::{Func, Op};
 use num_traits::One;
@@ -150,7 +149,7 @@ impl<'g> Latex<'g> {
                 // TeX refuses a double subscript.
                 let base = self.render(ins[0], ATOM);
                 let base = if base.contains('_') { format!("{{{base}}}") } else { base };
-                (format!("{base}_{{{}}}", sels_text(sels)), ATOM)
+                (format!("{base}_{{{}}}", super::text::selection(sels, self.graph.shape(ins[0]))), ATOM)
             }
             Op::Stack => {
                 let items: Vec<String> = ins.iter().map(|&i| self.render(i, 0)).collect();
@@ -295,18 +294,4 @@ fn literal(v: &Value) -> String {
 
 fn list(dims: &[usize]) -> String {
     dims.iter().map(|d| d.to_string()).collect::<Vec<_>>().join(", ")
-}
-
-fn sels_text(sels: &[Sel]) -> String {
-    let parts: Vec<String> = sels
-        .iter()
-        .map(|s| match *s {
-            Sel::At(i) => i.to_string(),
-            Sel::Range { start, step, .. } => {
-                let stop = s.stop().map_or(String::new(), |e| e.to_string());
-                if step == 1 { format!("{start}:{stop}") } else { format!("{start}:{stop}:{step}") }
-            }
-        })
-        .collect();
-    parts.join(", ")
 }
